@@ -1,0 +1,1 @@
+"""The reposix conformance kit: ``pytest --reposix-contract``."""

@@ -1,0 +1,1 @@
+"""reposix connector for confluence (under construction)."""

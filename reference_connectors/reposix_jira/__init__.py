@@ -1,0 +1,1 @@
+"""reposix connector for jira (under construction)."""

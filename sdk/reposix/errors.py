@@ -1,0 +1,200 @@
+"""The typed error hierarchy. Every message starts with a stable lowercase prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import ClassVar
+
+__all__ = [
+    "DOCS",
+    "AuthError",
+    "ConfigError",
+    "EgressDenied",
+    "InvalidRecord",
+    "MissingCredentials",
+    "NotFound",
+    "NotSupported",
+    "ProtocolError",
+    "RateLimited",
+    "ReposixError",
+    "TransportError",
+    "VersionMismatch",
+]
+
+DOCS = "https://reposix.dev/docs"
+"""Root of the documentation site that error messages point at."""
+
+
+class ReposixError(Exception):
+    """Base of every error the SDK raises on purpose; catch this, not ``Exception``."""
+
+    prefix: ClassVar[str] = "reposix error"
+    doc_page: ClassVar[str] = "errors/"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        text = f"{self.prefix}: {self.message}"
+        if self.hint:
+            text += f"\n  fix: {self.hint}"
+        return text + f"\n  docs: {DOCS}/{self.doc_page}"
+
+    def __str__(self) -> str:
+        return self._render()
+
+
+class NotFound(ReposixError):
+    """The project or record does not exist (HTTP 404 or equivalent)."""
+
+    prefix = "not found"
+
+
+class NotSupported(ReposixError):
+    """The connector declares it cannot do this; nothing was sent."""
+
+    prefix = "not supported"
+    doc_page = "backend/#capabilities"
+
+
+class VersionMismatch(ReposixError):
+    """The record changed since it was read: optimistic concurrency refused the write."""
+
+    prefix = "version mismatch"
+    doc_page = "backend/#versioning"
+
+    def __init__(
+        self, message: str, *, expected: int | None, actual: int | None, hint: str | None = None
+    ) -> None:
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            message,
+            hint=hint or "re-read the record, re-apply your change and retry with its version",
+        )
+
+
+class RateLimited(ReposixError):
+    """The server refused for rate limiting longer than the SDK is allowed to wait."""
+
+    prefix = "rate limited"
+    doc_page = "rate-limits/"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        until: datetime | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        self.until = until
+        super().__init__(
+            message,
+            hint=hint
+            or "wait until the reset time, lower the connector's request budget, "
+            "or raise RateLimitPolicy.max_total_wait",
+        )
+
+
+class AuthError(ReposixError):
+    """The server rejected the credentials (HTTP 401, or a 403 that is not a rate limit)."""
+
+    prefix = "auth error"
+    doc_page = "credentials/"
+
+    def __init__(
+        self, message: str, *, env_vars: Sequence[str] = (), hint: str | None = None
+    ) -> None:
+        self.env_vars = tuple(env_vars)
+        if hint is None and self.env_vars:
+            hint = "check " + ", ".join(self.env_vars)
+        super().__init__(message, hint=hint)
+
+
+class EgressDenied(ReposixError):
+    """A request was refused before any byte was sent: its origin is not allowlisted."""
+
+    prefix = "egress denied"
+    doc_page = "http/#allowlist"
+
+    def __init__(self, origin: str, allowlist: Sequence[str], *, detail: str = "") -> None:
+        self.origin = origin
+        self.allowlist = tuple(allowlist)
+        shown = ", ".join(self.allowlist) or "(empty)"
+        super().__init__(
+            f"{origin} is not in the allowlist [{shown}]" + (f" ({detail})" if detail else ""),
+            hint=f"add {origin} to REPOSIX_ALLOWED_ORIGINS (comma-separated scheme://host[:port])",
+        )
+
+
+class ProtocolError(ReposixError):
+    """The server sent something we cannot understand; nothing was guessed or dropped."""
+
+    prefix = "protocol error"
+    doc_page = "errors/#protocol-error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        status: int | None = None,
+        excerpt: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.status = status
+        self.excerpt = excerpt
+        where = " ".join(str(p) for p in (method, url) if p)
+        if status is not None:
+            where += f" -> {status}"
+        text = message + (f" [{where}]" if where else "")
+        if excerpt:
+            text += f"\n  body: {excerpt[:200]!r}"
+        super().__init__(text, hint=hint)
+
+
+class TransportError(ReposixError):
+    """The connection failed or timed out after the retries the SDK allows."""
+
+    prefix = "transport error"
+    doc_page = "http/#timeouts-and-retries"
+
+
+class InvalidRecord(ReposixError):
+    """A record (from a user or a file) does not satisfy the Record schema."""
+
+    prefix = "invalid record"
+    doc_page = "records/"
+
+
+class ConfigError(ReposixError):
+    """A setting (env var, option, URL) is malformed."""
+
+    prefix = "config error"
+    doc_page = "configuration/"
+
+
+class MissingCredentials(ReposixError):
+    """Required credential env vars are unset; lists every one of them."""
+
+    prefix = "missing credentials"
+    doc_page = "credentials/"
+
+    def __init__(self, connector: str, missing: Sequence[str], *, doc_page: str | None = None):
+        self.connector = connector
+        self.missing = tuple(missing)
+        if doc_page:
+            self.doc_page = doc_page  # type: ignore[misc]
+        lines = "\n".join(f"    {name}" for name in self.missing)
+        super().__init__(
+            f"the {connector} connector needs these environment variables:\n{lines}",
+            hint="export each of them (values are never logged)",
+        )

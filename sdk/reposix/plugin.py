@@ -1,0 +1,71 @@
+"""Connector plugins: how a connector package registers itself with reposix."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
+
+from reposix.errors import ConfigError
+
+if TYPE_CHECKING:
+    from reposix.backend import BackendConnector
+    from reposix.credentials import Credentials
+    from reposix.runtime import Runtime
+
+__all__ = ["ENTRY_POINT_GROUP", "BuildFn", "ConnectorPlugin", "load_object", "load_plugins"]
+
+ENTRY_POINT_GROUP = "reposix.connectors"
+
+BuildFn = Callable[["str", "Credentials", "Runtime"], "BackendConnector"]
+"""``build(base_url, credentials, runtime) -> connector``."""
+
+
+@dataclass(frozen=True)
+class ConnectorPlugin:
+    """What a connector package declares about itself.
+
+    ``fake`` is a lazy ``"module:attr"`` reference to the wire-fake factory the
+    conformance kit mounts, so production imports never load test machinery.
+    """
+
+    name: str
+    build: BuildFn
+    default_base_url: str
+    env_vars: tuple[str, ...] = ()
+    """Every env var credentials come from (required first)."""
+    url_forms: tuple[str, ...] = ()
+    """Remote-URL forms this connector answers, e.g. ``https://github.com/{owner}/{repo}``."""
+    fake: str | None = None
+    sample_project: str = "demo"
+    """A project identifier in this backend's form, for docs and the kit."""
+    docs: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def load_fake(self) -> Any:
+        """The wire-fake factory named by ``fake``."""
+        if self.fake is None:
+            raise ConfigError(f"connector {self.name!r} ships no wire fake")
+        return load_object(self.fake)
+
+
+def load_object(ref: str) -> Any:
+    """Import ``"package.module:attr"``."""
+    module_name, _, attr = ref.partition(":")
+    obj: Any = importlib.import_module(module_name)
+    for part in attr.split(".") if attr else ():
+        obj = getattr(obj, part)
+    return obj
+
+
+def load_plugins() -> dict[str, ConnectorPlugin]:
+    """Every installed connector plugin, by name."""
+    found: dict[str, ConnectorPlugin] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        plugin = ep.load()
+        if not isinstance(plugin, ConnectorPlugin):
+            raise ConfigError(f"entry point {ep.name!r} is not a reposix.ConnectorPlugin")
+        found[plugin.name] = plugin
+    return found

@@ -1,0 +1,7 @@
+"""Rate limits: read every signal servers send, wait them out, pace requests before refusal."""
+
+from reposix.ratelimit.gate import RateGate
+from reposix.ratelimit.policy import RateLimitPolicy, RetryPolicy
+from reposix.ratelimit.signals import RateSignal, parse_signal
+
+__all__ = ["RateGate", "RateLimitPolicy", "RateSignal", "RetryPolicy", "parse_signal"]

@@ -1,0 +1,83 @@
+"""The normalized record vocabulary every connector translates to and from."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+
+__all__ = [
+    "SERVER_FIELDS",
+    "Record",
+    "RecordDraft",
+    "RecordId",
+    "RecordStatus",
+    "UtcDatetime",
+]
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+RecordId = Annotated[int, Field(gt=0, strict=True)]
+"""A backend's record identifier: a positive integer."""
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+"""A timezone-aware timestamp, normalized to UTC. Naive datetimes are rejected."""
+
+
+class RecordStatus(StrEnum):
+    """The closed set of workflow states every backend maps onto."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    IN_REVIEW = "in_review"
+    DONE = "done"
+    WONT_FIX = "wont_fix"
+
+
+SERVER_FIELDS: frozenset[str] = frozenset({"id", "created_at", "updated_at", "version"})
+"""Fields only the server may set; writes never send them."""
+
+
+class RecordDraft(BaseModel):
+    """The user-controlled part of a record: what a create or update may send."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str
+    status: RecordStatus = RecordStatus.OPEN
+    assignee: str | None = None
+    labels: list[str] = Field(default_factory=list)
+    body: str = ""
+    parent_id: RecordId | None = None
+    extensions: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+class Record(BaseModel):
+    """One issue, page or ticket, in the vocabulary shared by every connector."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: RecordId
+    title: str
+    status: RecordStatus
+    assignee: str | None = None
+    labels: list[str] = Field(default_factory=list)
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    version: Annotated[int, Field(ge=0)]
+    body: str = ""
+    parent_id: RecordId | None = None
+    extensions: dict[str, JsonValue] = Field(default_factory=dict)
+
+    def draft(self) -> RecordDraft:
+        """The user-controlled fields of this record, without server metadata."""
+        return RecordDraft.model_validate(self.model_dump(exclude=set(SERVER_FIELDS)))
+
+    def replace(self, **changes: Any) -> Record:
+        """A validated copy with some fields changed (``model_copy`` skips validation)."""
+        return Record.model_validate({**self.model_dump(), **changes})
