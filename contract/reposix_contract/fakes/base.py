@@ -174,6 +174,6 @@ class WireFake(Protocol):
     projects: FakeProjects
     credentials: Mapping[str, str]
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    async def handle(self, request: httpx.Request) -> httpx.Response:
         """Serve one request from ``store``."""
         ...
