@@ -13,12 +13,28 @@ from reposix.records import Record
 __all__ = ["parse", "render"]
 
 _FENCE = "---"
+# YAML folds these when they appear raw in a plain or single-quoted scalar (NEL, LS, PS,
+# CR, BOM); double quotes make PyYAML escape them so the value survives a round trip.
+_FRAGILE = frozenset("\x85\u2028\u2029\r\ufeff")
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that double-quotes strings YAML would otherwise mangle."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if any(ch in _FRAGILE or not ch.isprintable() for ch in value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    return dumper.represent_str(value)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def render(record: Record) -> str:
     """The record as a frontmatter document; ``parse(render(r)) == r``."""
     meta = record.model_dump(mode="json", exclude={"body"})
-    text = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
+    text = yaml.dump(meta, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000)
     return f"{_FENCE}\n{text}{_FENCE}\n{record.body}"
 
 

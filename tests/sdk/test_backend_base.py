@@ -1,0 +1,69 @@
+"""The BackendConnector base: read-only defaults, capability queries, delete mapping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from reposix.backend import BackendConnector, BackendFeature, DeleteReason, Listing
+from reposix.errors import NotSupported
+from reposix.records import Record, RecordStatus
+from reposix.taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
+
+T = datetime(2026, 1, 1, tzinfo=UTC)
+REC = Record(id=1, title="a", status=RecordStatus.OPEN, created_at=T, updated_at=T, version=1)
+
+
+class ReadOnly(BackendConnector):
+    name = "readonly"
+    features = frozenset({BackendFeature.HIERARCHY})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    async def list_records_complete(self, project: str) -> Listing:
+        self.calls += 1
+        return Listing([REC], is_complete=False)
+
+    async def get_record(self, project: str, record_id: int) -> Record:
+        self.calls += 1
+        return REC
+
+
+async def test_write_methods_raise_not_supported_without_io() -> None:
+    c = ReadOnly()
+    with pytest.raises(NotSupported):
+        await c.create_record("p", sanitize_for_create(Tainted(REC)))
+    with pytest.raises(NotSupported):
+        await c.update_record("p", 1, sanitize(Tainted(REC), ServerMetadata(1, T, T, 1)))
+    with pytest.raises(NotSupported):
+        await c.delete_or_close("p", 1, DeleteReason.COMPLETED)
+    assert c.calls == 0
+
+
+async def test_defaults_and_progress(caplog: pytest.LogCaptureFixture) -> None:
+    c = ReadOnly()
+    seen: list[int] = []
+    c.add_progress_hook(seen.append)
+    c.report_progress(3)
+    assert seen == [3]
+    assert c.supports(BackendFeature.HIERARCHY) and not c.supports(BackendFeature.DELETE)
+    assert c.root_collection_name == "issues"
+    assert await c.list_records("p") == [REC]
+    assert "truncated" in caplog.text
+    assert await c.list_changed_since("p", T) == []
+
+
+def test_delete_reason_mapping_is_fixed() -> None:
+    assert DeleteReason.COMPLETED.closed_status is RecordStatus.DONE
+    for reason in (DeleteReason.NOT_PLANNED, DeleteReason.DUPLICATE, DeleteReason.ABANDONED):
+        assert reason.closed_status is RecordStatus.WONT_FIX
+
+
+def test_root_collection_name_must_be_a_path_component() -> None:
+    with pytest.raises(TypeError):
+
+        class Bad(ReadOnly):
+            root_collection_name = "a/b"
