@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -9,10 +10,14 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from types import TracebackType
+from typing import Literal, Protocol, Self, get_args
+
+from reposix.errors import ConfigError
 
 __all__ = [
     "AUDIT_ENV",
+    "OUTCOMES",
     "AuditEvent",
     "AuditSink",
     "MemoryAuditSink",
@@ -22,12 +27,17 @@ __all__ = [
     "default_sink",
 ]
 
+log = logging.getLogger("reposix.audit")
+
 AUDIT_ENV = "REPOSIX_AUDIT_DB"
 """Env var naming the SQLite audit database file (``:memory:`` keeps it in memory)."""
 
 Outcome = Literal[
     "ok", "http_error", "egress_denied", "rate_limited", "retried", "transport_error", "timeout"
 ]
+"""How one attempt ended. ``retried``: it failed and another attempt follows."""
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
+"""Every valid :data:`Outcome`, in declaration order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +52,12 @@ class AuditEvent:
     status: int | None
     duration_ms: float
     outcome: Outcome
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown audit outcome {self.outcome!r}")
+        if self.ts.tzinfo is None:
+            raise ValueError("audit timestamps must be timezone-aware")
 
 
 class AuditSink(Protocol):
@@ -59,13 +75,20 @@ class MemoryAuditSink:
         self.events: list[AuditEvent] = []
 
     def append(self, event: AuditEvent) -> None:
+        """Record one event."""
         self.events.append(event)
 
     def __iter__(self) -> Iterator[AuditEvent]:
         return iter(list(self.events))
 
+    def __len__(self) -> int:
+        return len(self.events)
 
-_SCHEMA = """
+
+_OUTCOME_SQL = ", ".join(f"'{o}'" for o in OUTCOMES)
+_APPEND_ONLY = "RAISE(ABORT, 'audit_events is append-only')"
+SCHEMA_SQL = f"""
+BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS audit_events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     ts TEXT NOT NULL,
@@ -75,36 +98,118 @@ CREATE TABLE IF NOT EXISTS audit_events (
     url TEXT NOT NULL,
     status INTEGER,
     duration_ms REAL NOT NULL,
-    outcome TEXT NOT NULL
+    outcome TEXT NOT NULL CHECK (outcome IN ({_OUTCOME_SQL}))
 );
-CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events
-BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_events_no_delete BEFORE DELETE ON audit_events
-BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+DROP TRIGGER IF EXISTS audit_events_no_update;
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN SELECT {_APPEND_ONLY}; END;
+DROP TRIGGER IF EXISTS audit_events_no_delete;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN SELECT {_APPEND_ONLY}; END;
+DROP TRIGGER IF EXISTS audit_events_no_replace;
+CREATE TRIGGER audit_events_no_replace BEFORE INSERT ON audit_events
+WHEN NEW.seq IS NOT NULL AND EXISTS (SELECT 1 FROM audit_events WHERE seq = NEW.seq)
+BEGIN SELECT {_APPEND_ONLY}; END;
+COMMIT;
 """
+"""The audit table and the triggers that make it append-only (re-created on every open).
+
+``INSERT OR REPLACE`` would delete the old row without firing the DELETE
+trigger, so a third trigger refuses any insert that reuses an existing ``seq``.
+"""
+
+# What our own connection may do once the schema is loaded: read and insert.
+_DENIED_ACTIONS = frozenset(
+    getattr(sqlite3, name)
+    for name in (
+        "SQLITE_UPDATE",
+        "SQLITE_DELETE",
+        "SQLITE_DROP_TABLE",
+        "SQLITE_DROP_TRIGGER",
+        "SQLITE_DROP_TEMP_TRIGGER",
+        "SQLITE_CREATE_TEMP_TRIGGER",
+        "SQLITE_ALTER_TABLE",
+        "SQLITE_ATTACH",
+        "SQLITE_DETACH",
+    )
+)
+
+
+def _authorizer(action: int, arg1: str | None, *_: str | None) -> int:
+    if action in _DENIED_ACTIONS:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() in {
+        "writable_schema",
+        "recursive_triggers",
+        "journal_mode",
+    }:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
 
 
 class SqliteAuditSink:
-    """The default sink: a SQLite table whose triggers refuse UPDATE and DELETE."""
+    """The default sink: a SQLite table whose triggers refuse UPDATE and DELETE.
+
+    Defence in depth: the triggers bind every connection (tested with a second
+    raw one); this sink's own connection also runs with ``SQLITE_DBCONFIG_DEFENSIVE``
+    where Python exposes it (3.12+) and an authorizer that only allows reads and
+    inserts. A process that can write the file can still drop the triggers: the
+    log is tamper-evident against mistakes and other tools, not against root.
+
+    Writes are best effort: a failing insert is logged at ERROR on
+    ``reposix.audit`` and counted in :attr:`failures`, never raised into the
+    request it describes. Failing to *open* the database is a ConfigError.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.failures = 0
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._conn.executescript(_SCHEMA)
+        try:
+            if self.path != ":memory:":
+                file = Path(self.path)
+                file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                # Created private: the log names hosts and operations.
+                os.close(os.open(file, os.O_CREAT | os.O_WRONLY, 0o600))
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            setconfig = getattr(self._conn, "setconfig", None)
+            if setconfig is not None:  # Python 3.12+
+                setconfig(sqlite3.SQLITE_DBCONFIG_DEFENSIVE, True)  # type: ignore[attr-defined]
+            self._conn.execute("PRAGMA trusted_schema = OFF")
+            self._conn.executescript(SCHEMA_SQL)
+            self._conn.set_authorizer(_authorizer)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(
+                f"cannot open the audit database {self.path!r}: {exc}",
+                hint=f"point {AUDIT_ENV} at a writable file path (or ':memory:')",
+            ) from None
+
+    def __repr__(self) -> str:
+        return f"SqliteAuditSink({self.path!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
     def append(self, event: AuditEvent) -> None:
+        """Insert one row (best effort: failures are logged, not raised)."""
         row = asdict(event)
         row["ts"] = event.ts.astimezone(UTC).isoformat()
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO audit_events (ts, connector, op, method, url, status, duration_ms,"
-                " outcome) VALUES (:ts, :connector, :op, :method, :url, :status, :duration_ms,"
-                " :outcome)",
-                row,
-            )
+        try:
+            with self._lock:
+                self._conn.execute(
+                    "INSERT INTO audit_events (ts, connector, op, method, url, status,"
+                    " duration_ms, outcome) VALUES (:ts, :connector, :op, :method, :url,"
+                    " :status, :duration_ms, :outcome)",
+                    row,
+                )
+        except sqlite3.Error as exc:
+            self.failures += 1
+            log.error("audit event not recorded in %s: %s", self.path, exc)
 
     def events(self) -> list[AuditEvent]:
         """Every event, oldest first."""
@@ -138,7 +243,7 @@ _default_lock = threading.Lock()
 
 
 def default_sink() -> SqliteAuditSink:
-    """The process-wide SQLite sink at :func:`default_audit_path` (opened once)."""
+    """The process-wide SQLite sink at :func:`default_audit_path` (opened once per path)."""
     global _default
     with _default_lock:
         path = default_audit_path()
