@@ -1,6 +1,37 @@
-"""Async pagination helpers for the styles real trackers use."""
+"""Async pagination helpers for the styles real trackers use.
 
-from reposix.pagination.base import PageLimits, Paginator, collect
+One helper per style, all built on one loop (``_engine``) that pins next links
+to the first request's origin, detects cycles and stalls, honours
+:class:`PageLimits` and reports truncation on the :class:`Paginator`.
+"""
+
+from reposix.pagination.base import (
+    KeyFn,
+    Page,
+    PageInfo,
+    PageLimits,
+    Paginator,
+    Truncation,
+    collect,
+)
+from reposix.pagination.cursor import paginate_cursor_url, site_resolver
+from reposix.pagination.graphql import paginate_graphql
 from reposix.pagination.link import paginate_link
+from reposix.pagination.offset import paginate_offset
+from reposix.pagination.token import paginate_token
 
-__all__ = ["PageLimits", "Paginator", "collect", "paginate_link"]
+__all__ = [
+    "KeyFn",
+    "Page",
+    "PageInfo",
+    "PageLimits",
+    "Paginator",
+    "Truncation",
+    "collect",
+    "paginate_cursor_url",
+    "paginate_graphql",
+    "paginate_link",
+    "paginate_offset",
+    "paginate_token",
+    "site_resolver",
+]

@@ -2,21 +2,64 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Hashable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, TypeVar, overload
 
 import httpx
 from pydantic import TypeAdapter
 
-from reposix.errors import EgressDenied, ProtocolError
-from reposix.http.allowlist import origin_of
 from reposix.http.client import HttpClient
-from reposix.http.decode import decode, raise_for_status
-from reposix.pagination.base import PageLimits, Paginator
+from reposix.http.decode import protocol_error
+from reposix.pagination._engine import read_page
+from reposix.pagination._follow import follow
+from reposix.pagination.base import Page, PageLimits, Paginator
 
 __all__ = ["paginate_link"]
 
 T = TypeVar("T")
+P = TypeVar("P")
+
+
+def _as_page(body: list[T]) -> Page[T]:
+    return Page(body)
+
+
+@overload
+def paginate_link(
+    http: HttpClient,
+    url: str | httpx.URL,
+    *,
+    op: str,
+    adapter: TypeAdapter[list[T]],
+    extract: None = None,
+    params: Mapping[str, Any] | None = None,
+    limits: PageLimits | None = None,
+    key: Callable[[T], Hashable] | None = None,
+    what: str = "listing",
+    on_items: Callable[[int], None] | None = None,
+    env_vars: tuple[str, ...] = (),
+    total_header: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Paginator[T]: ...
+
+
+@overload
+def paginate_link(
+    http: HttpClient,
+    url: str | httpx.URL,
+    *,
+    op: str,
+    adapter: TypeAdapter[P],
+    extract: Callable[[P], Page[T]],
+    params: Mapping[str, Any] | None = None,
+    limits: PageLimits | None = None,
+    key: Callable[[T], Hashable] | None = None,
+    what: str = "listing",
+    on_items: Callable[[int], None] | None = None,
+    env_vars: tuple[str, ...] = (),
+    total_header: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Paginator[T]: ...
 
 
 def paginate_link(
@@ -24,61 +67,52 @@ def paginate_link(
     url: str | httpx.URL,
     *,
     op: str,
-    adapter: TypeAdapter[list[T]],
+    adapter: TypeAdapter[Any],
+    extract: Callable[[Any], Page[T]] | None = None,
     params: Mapping[str, Any] | None = None,
     limits: PageLimits | None = None,
     key: Callable[[T], Hashable] | None = None,
     what: str = "listing",
     on_items: Callable[[int], None] | None = None,
     env_vars: tuple[str, ...] = (),
+    total_header: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Paginator[T]:
-    """Follow ``rel="next"`` links from ``url``; each page body is a JSON array."""
-    limits = limits or PageLimits()
+    """Follow ``rel="next"`` links (read with httpx's ``response.links``) from ``url``.
 
-    async def run(state: Paginator[T]) -> AsyncIterator[T]:
-        first = http.url(str(url)) if isinstance(url, str) else url
-        pinned = origin_of(first)
-        seen_urls: set[str] = set()
-        seen_keys: set[Hashable] = set()
-        next_url: httpx.URL | None = first
-        query: Mapping[str, Any] | None = params
-        while next_url is not None:
-            if limits.max_pages is not None and state.pages >= limits.max_pages:
-                return
-            canonical = str(next_url)
-            if canonical in seen_urls:
-                raise ProtocolError(f"{what}: pagination cycle at {canonical}")
-            seen_urls.add(canonical)
-            response = await http.get(next_url, op=op, params=query)
-            query = None
-            raise_for_status(response, what=what, env_vars=env_vars)
-            items = decode(response, adapter, what)
-            state.pages += 1
-            fresh = 0
-            for item in items:
-                if key is not None:
-                    k = key(item)
-                    if k in seen_keys:
-                        continue
-                    seen_keys.add(k)
-                if limits.max_items is not None and state.items >= limits.max_items:
-                    return
-                state.items += 1
-                fresh += 1
-                yield item
-            if on_items is not None and fresh:
-                on_items(fresh)
-            link = response.links.get("next", {}).get("url")
-            if not link:
-                state.complete = True
-                return
-            candidate = next_url.join(link)
-            if origin_of(candidate) != pinned:
-                raise EgressDenied(
-                    str(origin_of(candidate)),
-                    [str(pinned)],
-                    detail="next link leaves the listing's origin",
-                )
-            next_url = candidate
+    The body is a JSON array validated by ``adapter`` (``TypeAdapter(list[Model])``),
+    or any shape if ``extract`` picks the items out of it (GitHub search's
+    ``items``); the next link always comes from the header. ``total_header``
+    (GitLab's ``X-Total``) is the stated collection size when present; absent
+    (GitLab above 10,000 records) paging goes on by next link alone. Next links
+    on another origin raise ``EgressDenied``.
+    """
+    pick: Callable[[Any], Page[T]] = extract or _as_page
 
-    return Paginator(run)
+    def page_of(response: httpx.Response) -> Page[T]:
+        page = read_page(response, adapter, pick, what)
+        link = response.links.get("next", {}).get("url") or None
+        total = page.total
+        if total_header is not None and (raw := response.headers.get(total_header)) is not None:
+            try:
+                total = int(raw)
+            except ValueError:
+                raise protocol_error(
+                    response, f"{what}: {total_header} is not an integer: {raw[:40]!r}"
+                ) from None
+        return Page(page.items, next=link, more=page.more, total=total)
+
+    return follow(
+        http,
+        url,
+        op=op,
+        page_of=page_of,
+        resolve=lambda current, link: current.join(link),
+        params=params,
+        headers=headers,
+        limits=limits,
+        key=key,
+        what=what,
+        on_items=on_items,
+        env_vars=env_vars,
+    )
