@@ -143,6 +143,11 @@ class HttpClient:
             ) from None
         return url.copy_with(userinfo=b"") if url.userinfo else url
 
+    def audit_refusal(self, op: str, method: str, url: httpx.URL | str) -> None:
+        """Record a request refused before it reached this client (e.g. a pinned next link)."""
+        now = self.clock.monotonic()
+        self._audit(op, method.upper(), url, None, now, "egress_denied")
+
     def _audit(
         self,
         op: str,
@@ -176,12 +181,15 @@ class HttpClient:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
+        read_only: bool = False,
     ) -> httpx.Response:
         """Send one logical request: allowlist, rate gate, retries, audit.
 
         Returns the final response whatever its status (see ``raise_for_status``);
         raises EgressDenied, RateLimited or TransportError. The allowlist check
         runs before any byte is sent, on every attempt and every redirect hop.
+        ``read_only=True`` marks a POST that only reads (a search, a GraphQL query)
+        as safe to retry like a GET.
         """
         method = method.upper()
         started_all = self.clock.monotonic()
@@ -193,7 +201,7 @@ class HttpClient:
         merged = {**self.opts.headers, **(headers or {})}
         if idempotency_key is not None:
             merged["Idempotency-Key"] = idempotency_key
-        retry_ok = method in IDEMPOTENT_METHODS or idempotency_key is not None
+        retry_ok = method in IDEMPOTENT_METHODS or idempotency_key is not None or read_only
         state = RetryState(gate=self.gate, retry=self.opts.runtime.retry, retryable=retry_ok)
         deadline_at = None if self.opts.deadline is None else started_all + self.opts.deadline
         home: Origin | None = None

@@ -57,7 +57,11 @@ def follow(
 
         async def fetch(target: str) -> Step[T, str]:
             current = http.url(target)  # the client's URL hygiene: userinfo dropped, etc.
-            pin(current, pinned)
+            try:
+                pin(current, pinned)
+            except EgressDenied:
+                http.audit_refusal(op, "GET", current)
+                raise
             response = await http.get(current, op=op, headers=headers)
             raise_for_status(response, what=what, env_vars=env_vars)
             page = page_of(response)

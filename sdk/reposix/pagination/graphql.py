@@ -58,7 +58,11 @@ def paginate_graphql(
         async def fetch(cursor: str | None) -> Step[T, str | None]:
             variables_now = {**base_vars, cursor_var: cursor} if cursor else base_vars
             response = await http.post(
-                target, op=op, json={"query": query, "variables": variables_now}, headers=headers
+                target,
+                op=op,
+                json={"query": query, "variables": variables_now},
+                headers=headers,
+                read_only=True,
             )
             raise_for_status(response, what=what, env_vars=env_vars)
             _raise_graphql_errors(response, what)

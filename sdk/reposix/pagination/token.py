@@ -56,7 +56,9 @@ def paginate_token(
         async def fetch(token: str | None) -> Step[T, str | None]:
             if method == "POST":
                 payload = {**base_body, token_param: token} if token else base_body
-                response = await http.post(target, op=op, json=payload, headers=headers)
+                response = await http.post(
+                    target, op=op, json=payload, headers=headers, read_only=True
+                )
             else:
                 query = target.copy_merge_params({token_param: token}) if token else target
                 response = await http.get(query, op=op, headers=headers)
