@@ -141,7 +141,9 @@ async def test_a_next_link_to_another_origin_is_refused_before_sending(
             await drain()
     assert got == [1]  # the first page was delivered; nothing after the refusal
     assert router.calls.call_count == 1
-    assert [e.url for e in audit] == [f"{API}/items"]
+    # The page that was sent is audited as ok; the refused next link as egress_denied.
+    assert [e.outcome for e in audit] == ["ok", "egress_denied"]
+    assert audit.events[0].url == f"{API}/items"
     assert CANARY not in str(err.value)
     assert "https://api.example.test:443" in err.value.allowlist
 
