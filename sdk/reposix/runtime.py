@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import httpx
-
-from reposix.audit import AuditSink
 from reposix.clock import Clock, SystemClock
-from reposix.http.allowlist import Allowlist
 from reposix.ratelimit.policy import RateLimitPolicy, RetryPolicy
+
+if TYPE_CHECKING:
+    # Annotations only: importing reposix.http here would cycle through its client.
+    import httpx
+
+    from reposix.audit import AuditSink
+    from reposix.http.allowlist import Allowlist
 
 __all__ = ["Runtime"]
 

@@ -16,3 +16,33 @@ def test_import_reposix_does_not_load_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+ENTRY_MODULES = [
+    "reposix.runtime",
+    "reposix.http",
+    "reposix.backend",
+    "reposix.pagination",
+    "reposix.ratelimit",
+    "reposix.sim",
+    "reposix.sim.backend",
+    "reposix.plugin",
+    "reposix.cli",
+    "reposix_contract.plugin",
+]
+
+
+def test_each_module_imports_first_in_a_fresh_interpreter() -> None:
+    """No import cycle hides behind another module having been imported first."""
+    code = (
+        "import importlib, subprocess, sys\n"
+        f"mods = {ENTRY_MODULES!r}\n"
+        "procs = [subprocess.Popen([sys.executable, '-c', f'import {m}'],"
+        " stderr=subprocess.PIPE, text=True) for m in mods]\n"
+        "bad = [(m, p.communicate()[1].strip().splitlines()[-1:]) for m, p in zip(mods, procs)"
+        " if p.wait() != 0]\n"
+        "print(bad)\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -1,0 +1,103 @@
+"""The simulator over real sockets: ``reposix sim`` in a subprocess, and ``running()`` in a thread."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reposix.audit import MemoryAuditSink
+from reposix.backend import DeleteReason
+from reposix.errors import NotFound, VersionMismatch
+from reposix.records import RecordDraft
+from reposix.runtime import Runtime
+from reposix.secret import Secret
+from reposix.sim.app import create_app
+from reposix.sim.backend import SimBackend
+from reposix.sim.server import running
+from reposix.sim.store import SimStore
+from reposix.taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
+
+
+def start_sim(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """``reposix sim --port 0 …`` in a subprocess; returns it and the URL from its banner."""
+    env = {**os.environ, "REPOSIX_AUDIT_DB": ":memory:"}
+    env.pop("REPOSIX_SIM_TOKEN", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reposix.cli", "sim", "--port", "0", *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        found = re.search(r"listening on (http://\S+)", line)
+        if found:
+            return proc, found.group(1)
+        if not line and proc.poll() is not None:
+            break
+    proc.kill()
+    raise AssertionError(f"reposix sim did not start: {proc.stderr.read()}")
+
+
+@pytest.fixture
+def served() -> Iterator[str]:
+    proc, url = start_sim()
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+async def test_reposix_sim_over_real_sockets(served: str) -> None:
+    sim = SimBackend(served, runtime=Runtime(audit=MemoryAuditSink(), page_size=3))
+    async with sim:
+        listed = await sim.list_records("demo")
+        assert [r.id for r in listed] == list(range(1, 9))
+        got = await sim.get_record("demo", 5)
+        assert got == listed[4] and got.parent_id == 4
+
+        created = await sim.create_record(
+            "demo", sanitize_for_create(Tainted(RecordDraft(title="over the wire ✓")))
+        )
+        assert created.id == 9 and created.version == 1
+
+        meta = ServerMetadata(created.id, created.created_at, created.updated_at, created.version)
+        updated = await sim.update_record(
+            "demo", created.id, sanitize(Tainted(created.replace(body="v2")), meta), 1
+        )
+        assert updated.version == 2 and updated.body == "v2"
+        with pytest.raises(VersionMismatch) as conflict:
+            await sim.update_record(
+                "demo", created.id, sanitize(Tainted(created.replace(body="stale")), meta), 1
+            )
+        assert (conflict.value.expected, conflict.value.actual) == (1, 2)
+        assert await sim.list_changed_since("demo", listed[-1].updated_at) == [created.id]
+
+        await sim.delete_or_close("demo", created.id, DeleteReason.COMPLETED)
+        with pytest.raises(NotFound):
+            await sim.get_record("demo", created.id)
+
+
+async def test_running_in_a_thread_with_sqlite_and_a_token(tmp_path: Path) -> None:
+    db = tmp_path / "sim.db"
+    with running(create_app(SimStore(db), token="tok")) as url:
+        sim = SimBackend(url, token=Secret("tok"), runtime=Runtime(audit=MemoryAuditSink()))
+        async with sim:
+            await sim.create_record("demo", sanitize_for_create(Tainted(RecordDraft(title="kept"))))
+    # a new app over the same file sees the record and does not re-seed
+    with running(create_app(SimStore(db), token="tok")) as url:
+        sim = SimBackend(url, token=Secret("tok"), runtime=Runtime(audit=MemoryAuditSink()))
+        async with sim:
+            titles = [r.title for r in await sim.list_records("demo")]
+    assert titles.count("kept") == 1 and len(titles) == 9
