@@ -492,10 +492,9 @@ class SimApp:
         empty = request.query_params.get("empty") == "1"
         faults = self.faults
         size = faults.page_size or min(per_page or self.default_page_size, self.max_page_size)
-        records = self.store.list(slug, since=since)
-        total = len(records)
-        if faults.truncate_at is not None:
-            records = records[: faults.truncate_at]
+        # Keyset paging in the store: a page costs O(page), not O(collection).
+        total = self.store.count(slug, since=since)
+        cap = total if faults.truncate_at is None else min(total, faults.truncate_at)
 
         def link(after_id: int, page_no: int, *, empty_page: bool = False) -> str:
             params: dict[str, Any] = {"per_page": size}
@@ -512,11 +511,12 @@ class SimApp:
             items: list[Record] = []
             next_url = link(after, page + 1)
         else:
-            start = next((i for i, r in enumerate(records) if r.id > after), len(records))
+            start = min(total - self.store.count(slug, since=since, after=after), cap)
             count = size - 1 if faults.short_page and page == 1 and size > 1 else size
-            items = records[start : start + count]
+            take = min(count, cap - start)
+            items = self.store.list(slug, since=since, after=after, limit=take) if take > 0 else []
             last = items[-1].id if items else after
-            if start + count < len(records):
+            if start + count < cap:
                 next_url = link(last, page + 1, empty_page=faults.empty_middle_page and page == 1)
             elif faults.next_on_last_page and items:
                 next_url = link(last, page + 1)

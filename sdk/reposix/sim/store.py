@@ -29,11 +29,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from reposix.backend import DeleteReason
 from reposix.clock import Clock, SystemClock
 from reposix.records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
+
+_RECORDS = TypeAdapter(list[Record])
 
 __all__ = [
     "USER_FIELDS",
@@ -384,12 +386,13 @@ class SimStore:
         with self._lock:
             self._require_project(self._conn, project)
             rows = self._conn.execute(sql, args).fetchall()
-        return [Record.model_validate_json(r[0]) for r in rows]
+        # One validation pass over the whole page is markedly cheaper than one per row.
+        return _RECORDS.validate_json("[" + ",".join(r[0] for r in rows) + "]")
 
-    def count(self, project: str, *, since: datetime | None = None) -> int:
-        """How many records ``list(project, since=since)`` would return."""
-        sql = "SELECT COUNT(*) FROM records WHERE project = ?"
-        args: builtins.list[Any] = [project]
+    def count(self, project: str, *, since: datetime | None = None, after: int = 0) -> int:
+        """How many records ``list(project, since=since, after=after)`` would return."""
+        sql = "SELECT COUNT(*) FROM records WHERE project = ? AND id > ?"
+        args: builtins.list[Any] = [project, after]
         if since is not None:
             sql += " AND updated_at > ?"
             args.append(format_ts(since))
