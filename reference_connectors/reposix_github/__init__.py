@@ -1,1 +1,69 @@
-"""reposix connector for github (under construction)."""
+"""reposix connector for GitHub Issues (REST v3): full read and write, with a wire fake.
+
+The package import stays light (only the plugin declaration); the connector,
+its HTTP stack and the wire fake load on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from reposix.errors import MissingCredentials
+from reposix.plugin import ConnectorPlugin
+
+if TYPE_CHECKING:
+    from reposix.credentials import Credentials
+    from reposix.runtime import Runtime
+    from reposix_github.connector import GitHubConnector
+
+__all__ = ["DEFAULT_BASE_URL", "ENV_VARS", "GitHubConnector", "build", "from_env", "plugin"]
+
+DEFAULT_BASE_URL = "https://api.github.com"
+ENV_VARS = ("GITHUB_TOKEN",)
+_DOC_PAGE = "connectors/github/"
+
+
+def build(base_url: str, credentials: Credentials, runtime: Runtime) -> GitHubConnector:
+    """Build the connector for ``base_url`` (GitHub Enterprise: ``https://HOST/api/v3``)."""
+    from reposix_github.connector import GitHubConnector
+
+    missing = [name for name in ENV_VARS if name not in credentials]
+    if missing:
+        raise MissingCredentials("github", missing, doc_page=_DOC_PAGE)
+    return GitHubConnector(credentials["GITHUB_TOKEN"], base_url=base_url, runtime=runtime)
+
+
+def from_env(
+    base_url: str = DEFAULT_BASE_URL,
+    runtime: Runtime | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> GitHubConnector:
+    """Build the connector from ``GITHUB_TOKEN``; ``MissingCredentials`` if it is unset."""
+    from reposix.credentials import from_env as credentials_from_env
+    from reposix.runtime import Runtime
+
+    creds = credentials_from_env("github", ENV_VARS, environ=environ, doc_page=_DOC_PAGE)
+    return build(base_url, creds, runtime or Runtime())
+
+
+plugin = ConnectorPlugin(
+    name="github",
+    build=build,
+    default_base_url=DEFAULT_BASE_URL,
+    env_vars=ENV_VARS,
+    url_forms=("https://github.com/{owner}/{repo}", "github://{owner}/{repo}"),
+    fake="reposix_github.fake:GitHubFake",
+    sample_project="octo-org/hello-world",
+    docs="connectors/github/",
+)
+"""The entry point ``reposix.connectors: github``."""
+
+
+def __getattr__(name: str) -> Any:
+    if name == "GitHubConnector":
+        from reposix_github.connector import GitHubConnector
+
+        return GitHubConnector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,437 @@
+"""``GitHubConnector``: GitHub Issues (REST v3) through the SDK's gated client."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Final, cast
+
+import httpx
+from pydantic import ValidationError
+
+from reposix.backend import (
+    BackendConnector,
+    BackendFeature,
+    Capabilities,
+    CommentSupport,
+    DeleteReason,
+    Listing,
+    VersioningModel,
+)
+from reposix.errors import (
+    AuthError,
+    ConfigError,
+    InvalidRecord,
+    NotFound,
+    RateLimited,
+    ReposixError,
+)
+from reposix.http import BearerAuth, ClientOpts, HttpClient, client, decode, protocol_error
+from reposix.pagination import paginate_link
+from reposix.records import Record, RecordDraft, RecordId
+from reposix.runtime import Runtime
+from reposix.secret import Secret
+from reposix.taint import Untainted, require_untainted
+from reposix_github import DEFAULT_BASE_URL, ENV_VARS, mapping
+from reposix_github.wire import ERROR, ISSUE, PAGE, GhIssue
+
+__all__ = [
+    "API_VERSION",
+    "DEFAULT_BASE_URL",
+    "ENV_VARS",
+    "GitHubConnector",
+    "parse_project",
+    "record_from_issue",
+]
+
+log = logging.getLogger("reposix.github")
+
+API_VERSION: Final = "2022-11-28"
+MAX_PAGE_SIZE: Final = 100
+_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+_REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+
+
+def parse_project(project: str) -> tuple[str, str]:
+    """Split and validate ``owner/repo``; anything else is a ``ConfigError``."""
+    owner, sep, repo = project.partition("/")
+    if not sep or not _OWNER.match(owner) or not _REPO.match(repo) or repo in {".", ".."}:
+        raise ConfigError(
+            f"github project {project!r} is not owner/repo",
+            hint="use the repository's owner and name, e.g. octo-org/hello-world",
+        )
+    return owner, repo
+
+
+def version_of(updated_at: datetime) -> int:
+    """``Record.version`` for GitHub: ``updated_at`` in whole epoch seconds.
+
+    GitHub has no optimistic concurrency on issues; this version only tells two
+    reads apart (see :class:`GitHubConnector`).
+    """
+    return int(updated_at.timestamp())
+
+
+def record_from_issue(issue: GhIssue) -> Record:
+    """The reposix record for a GitHub issue (never call it on a pull request)."""
+    labels = issue.label_names
+    logins = issue.assignee_logins
+    return Record(
+        id=issue.number,
+        title=issue.title,
+        status=mapping.status_from_wire(issue.state, issue.state_reason, labels),
+        assignee=logins[0] if logins else None,
+        labels=mapping.user_labels(labels),
+        created_at=issue.created_at,
+        updated_at=issue.updated_at,
+        version=version_of(issue.updated_at),
+        body=issue.body or "",
+    )
+
+
+def _since_param(since: datetime) -> str:
+    if since.tzinfo is None:
+        raise ConfigError(
+            "list_changed_since needs a timezone-aware datetime",
+            hint="pass e.g. datetime(..., tzinfo=UTC)",
+        )
+    return since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class GitHubConnector(BackendConnector):
+    """GitHub Issues of one or more ``owner/repo`` projects, read and write.
+
+    Versioning is ``TIMESTAMP``: ``Record.version`` is ``updated_at`` in epoch
+    seconds. GitHub cannot refuse a stale write (no ETag/If-Match on issue
+    PATCH), so ``expected_version`` is accepted and ignored, as declared; last
+    writer wins. There is no real delete: ``delete_or_close`` closes the issue
+    with the ``state_reason`` its ``DeleteReason`` maps to.
+    """
+
+    name: ClassVar[str] = "github"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        read=True,
+        create=True,
+        update=True,
+        delete=True,
+        comments=CommentSupport.SEPARATE_API,
+        versioning=VersioningModel.TIMESTAMP,
+    )
+    features: ClassVar[frozenset[BackendFeature]] = frozenset({BackendFeature.NATIVE_INCREMENTAL})
+    root_collection_name: ClassVar[str] = "issues"
+
+    def __init__(
+        self,
+        token: Secret,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        runtime: Runtime | None = None,
+    ) -> None:
+        super().__init__()
+        if not isinstance(token, Secret):
+            raise TypeError("GitHubConnector takes the token as a reposix.Secret")
+        # Relative paths below join onto the base, so GHE's /api/v3 prefix survives.
+        self.base_url = base_url.rstrip("/") + "/"
+        self.runtime = runtime or Runtime()
+        self._http: HttpClient = client(
+            ClientOpts(
+                connector=self.name,
+                base_url=self.base_url,
+                auth=BearerAuth(token),
+                headers={
+                    "Accept": "application/vnd.github+json",
+                    "X-GitHub-Api-Version": API_VERSION,
+                },
+                runtime=self.runtime,
+            )
+        )
+
+    def __repr__(self) -> str:
+        return f"GitHubConnector(base_url={self.base_url!r})"
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def page_size(self) -> int:
+        """``per_page`` to ask for: the runtime's page size, clamped to GitHub's 1..100."""
+        size = self.runtime.page_size or MAX_PAGE_SIZE
+        return max(1, min(MAX_PAGE_SIZE, size))
+
+    @staticmethod
+    def _issues_path(project: str) -> str:
+        owner, repo = parse_project(project)
+        return f"repos/{owner}/{repo}/issues"
+
+    def _raise_for(
+        self, response: httpx.Response, *, what: str, missing: str, write: bool = False
+    ) -> None:
+        """Map a non-2xx response to a typed error that says how to fix it."""
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        message = self._error_message(response)
+        err: ReposixError
+        if status in (404, 410):
+            err = NotFound(
+                f"{missing} (HTTP {status}{': ' + message if message else ''})",
+                hint="check the owner/repo and number; a private repository answers 404 "
+                "when GITHUB_TOKEN cannot see it",
+            )
+        elif status == 301:
+            err = NotFound(
+                f"{missing}: it was moved or transferred (HTTP 301)",
+                hint="look the issue up in its new repository",
+            )
+        elif status == 401:
+            err = AuthError(
+                f"{what}: github rejected the token (HTTP 401: {message or 'Bad credentials'})",
+                env_vars=ENV_VARS,
+                hint="check GITHUB_TOKEN: it may be mistyped, expired or revoked",
+            )
+        elif status in (403, 429) and "rate limit" in message.lower():
+            # A secondary limit whose headers the gate did not see (no retry-after).
+            err = RateLimited(f"{what}: github refused for rate limiting ({message})")
+        elif status == 403:
+            err = AuthError(
+                f"{what}: github refused access (HTTP 403{': ' + message if message else ''})",
+                env_vars=ENV_VARS,
+                hint="check GITHUB_TOKEN has access to the repository and the "
+                "'issues: write' (fine-grained) or 'repo' (classic) permission",
+            )
+        elif status == 422 and write:
+            err = InvalidRecord(
+                f"{what}: github refused the values (HTTP 422: {message})",
+                hint="fix the field GitHub names and retry",
+            )
+        else:
+            err = protocol_error(response, f"{what}: unexpected HTTP {status}")
+        raise err
+
+    def _error_message(self, response: httpx.Response) -> str:
+        try:
+            return self._http.redact(ERROR.validate_json(response.content).summary())
+        except (ValidationError, ValueError):
+            return ""
+
+    async def _fetch(self, project: str, number: RecordId, *, what: str) -> GhIssue:
+        owner, repo = parse_project(project)
+        response = await self._http.get(f"repos/{owner}/{repo}/issues/{number}", op=what)
+        self._raise_for(response, what=what, missing=f"github issue {project}#{number} not found")
+        issue = decode(response, ISSUE, f"github issue {project}#{number}")
+        if issue.is_pull_request:
+            raise NotFound(
+                f"{project}#{number} is a pull request, not an issue; "
+                "the github connector maps issues only",
+                hint="pull requests share the issue number space; pick an issue number",
+            )
+        return issue
+
+    async def _send(
+        self, method: str, path: str, body: Mapping[str, Any], *, what: str, missing: str
+    ) -> GhIssue:
+        response = await self._http.request(method, path, op=what, json=dict(body))
+        self._raise_for(response, what=what, missing=missing, write=True)
+        issue = decode(response, ISSUE, f"{what} response")
+        if issue.is_pull_request:
+            raise protocol_error(response, f"{what}: github answered with a pull request")
+        return issue
+
+    async def _items(
+        self, project: str, params: Mapping[str, Any], *, op: str
+    ) -> tuple[list[GhIssue], bool]:
+        """Issues (pull requests dropped) up to ``max_records``; ``(issues, complete)``."""
+        cap = self.runtime.max_records
+        pages = paginate_link(
+            self._http,
+            self._issues_path(project),
+            op=op,
+            adapter=PAGE,
+            params={**params, "per_page": self.page_size},
+            key=lambda item: item.number,
+            what=f"github issues of {project}",
+            env_vars=ENV_VARS,
+        )
+        issues: list[GhIssue] = []
+        iterator: AsyncIterator[GhIssue] = pages.__aiter__()
+        truncated = False
+        try:
+            async for item in iterator:
+                if item.is_pull_request:
+                    continue
+                if len(issues) >= cap:
+                    truncated = True
+                    break
+                issues.append(item)
+                self.report_progress(1)
+        except NotFound:
+            raise NotFound(
+                f"github repository {project} not found",
+                hint="check the owner/repo spelling; a private repository answers 404 "
+                "when GITHUB_TOKEN cannot see it",
+            ) from None
+        finally:
+            if isinstance(iterator, AsyncGenerator):
+                await cast("AsyncGenerator[GhIssue, None]", iterator).aclose()
+        return issues, (not truncated and pages.complete)
+
+    # -- read -------------------------------------------------------------------------------
+
+    async def list_records_complete(self, project: str) -> Listing:
+        """Every issue of ``project`` (pull requests skipped), oldest first."""
+        issues, complete = await self._items(
+            project, {"state": "all", "sort": "created", "direction": "asc"}, op="list"
+        )
+        return Listing([record_from_issue(i) for i in issues], is_complete=complete)
+
+    async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
+        """Ids of issues updated strictly after ``since``, via GitHub's ``since=``.
+
+        GitHub's ``since`` is inclusive and second-precision, so the query asks
+        for ``floor(since)`` and the exact timestamps are filtered to ``> since``.
+        """
+        issues, complete = await self._items(
+            project,
+            {
+                "state": "all",
+                "sort": "updated",
+                "direction": "asc",
+                "since": _since_param(since),
+            },
+            op="list_changed_since",
+        )
+        if not complete:
+            log.warning(
+                "github: changes of %s since %s truncated at %d issues",
+                project,
+                since.isoformat(),
+                len(issues),
+            )
+        return [i.number for i in issues if i.updated_at > since]
+
+    async def get_record(self, project: str, record_id: RecordId) -> Record:
+        """One issue; ``NotFound`` for a missing number or a pull request."""
+        return record_from_issue(await self._fetch(project, record_id, what="get"))
+
+    # -- write ------------------------------------------------------------------------------
+
+    async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
+        """``POST /repos/{o}/{r}/issues``; a closed status takes a second ``PATCH``.
+
+        GitHub creates every issue open, so creating a ``done``/``wont_fix``
+        record is two requests. The POST is never retried (GitHub has no
+        idempotency key): on an error, list before creating again.
+        """
+        value = require_untainted(draft, RecordDraft)
+        target = mapping.wire_state(value.status)
+        body: dict[str, Any] = {
+            "title": value.title,
+            "body": value.body,
+            "labels": mapping.labels_for_write(value.status, value.labels),
+        }
+        if value.assignee is not None:
+            body["assignees"] = [value.assignee]
+        owner, repo = parse_project(project)
+        path = f"repos/{owner}/{repo}/issues"
+        issue = await self._send(
+            "POST", path, body, what="create", missing=f"github repository {project} not found"
+        )
+        if target.closed:
+            issue = await self._send(
+                "PATCH",
+                f"{path}/{issue.number}",
+                {"state": "closed", "state_reason": target.state_reason},
+                what="create (close)",
+                missing=f"github issue {project}#{issue.number} not found",
+            )
+        return record_from_issue(issue)
+
+    async def update_record(
+        self,
+        project: str,
+        record_id: RecordId,
+        patch: Untainted[Record],
+        expected_version: int | None = None,
+    ) -> Record:
+        """``GET`` then ``PATCH`` the user-controlled fields.
+
+        ``expected_version`` is ignored: GitHub cannot refuse a stale write
+        (``VersioningModel.TIMESTAMP``). The GET keeps what reposix does not model
+        (co-assignees, other ``status/*`` labels) and tells a pull request apart.
+        Changing the reason of an already closed issue takes a reopen and a
+        close, because GitHub ignores ``state_reason`` unless ``state`` changes.
+        """
+        value = require_untainted(patch, Record)
+        del expected_version  # declared: TIMESTAMP versioning, no server-side check
+        current = await self._fetch(project, record_id, what="update")
+        target = mapping.wire_state(value.status)
+        body: dict[str, Any] = {
+            "title": value.title,
+            "body": value.body,
+            "labels": mapping.labels_for_write(value.status, value.labels, current.label_names),
+        }
+        assignees = mapping.assignees_for_write(value.assignee, current.assignee_logins)
+        if assignees is not None:
+            body["assignees"] = assignees
+        reason_change = (
+            current.state == "closed"
+            and target.closed
+            and (current.state_reason == "not_planned") != (target.state_reason == "not_planned")
+        )
+        if reason_change:
+            body["state"] = "open"
+        elif target.state != current.state:
+            body["state"] = target.state
+            if target.closed:
+                body["state_reason"] = target.state_reason
+        owner, repo = parse_project(project)
+        path = f"repos/{owner}/{repo}/issues/{record_id}"
+        missing = f"github issue {project}#{record_id} not found"
+        issue = await self._send("PATCH", path, body, what="update", missing=missing)
+        if reason_change:
+            issue = await self._send(
+                "PATCH",
+                path,
+                {"state": "closed", "state_reason": target.state_reason},
+                what="update (close)",
+                missing=missing,
+            )
+        return record_from_issue(issue)
+
+    async def delete_or_close(
+        self, project: str, record_id: RecordId, reason: DeleteReason
+    ) -> None:
+        """Close the issue with the ``state_reason`` for ``reason`` (GitHub has no delete).
+
+        ``completed`` reads back as ``done``; ``not_planned``, ``duplicate`` and
+        ``abandoned`` as ``wont_fix`` (``DeleteReason.closed_status``). The mapped
+        ``status/*`` labels are removed. An issue already closed that way is left alone.
+        """
+        current = await self._fetch(project, record_id, what="delete_or_close")
+        wanted = mapping.close_reason(reason)
+        want_status = reason.closed_status
+        labels = current.label_names
+        kept = [
+            n
+            for n in labels
+            if n.lower() not in (mapping.IN_PROGRESS_LABEL, mapping.IN_REVIEW_LABEL)
+        ]
+        have = mapping.status_from_wire(current.state, current.state_reason, labels)
+        owner, repo = parse_project(project)
+        path = f"repos/{owner}/{repo}/issues/{record_id}"
+        missing = f"github issue {project}#{record_id} not found"
+        if current.state == "closed" and have is want_status:
+            return
+        if current.state == "closed":
+            await self._send(
+                "PATCH", path, {"state": "open"}, what="delete_or_close (reopen)", missing=missing
+            )
+        body: dict[str, Any] = {"state": "closed", "state_reason": wanted}
+        if kept != labels:
+            body["labels"] = kept
+        await self._send("PATCH", path, body, what="delete_or_close", missing=missing)

@@ -1,0 +1,148 @@
+"""GitHub issue state ↔ reposix ``RecordStatus``, both directions (ADR-001).
+
+Reading: ``closed`` + ``state_reason: not_planned`` → ``wont_fix``; any other
+``closed`` → ``done``; ``open`` with label ``status/in-review`` → ``in_review``
+(checked first), ``status/in-progress`` → ``in_progress``, else ``open``.
+
+``status/*`` labels belong to this mapping: they never appear in
+``Record.labels``, a user may not set them through ``labels``, and writing a
+status adds or removes the two mapped ones mutually exclusively. Other
+``status/*`` labels already on an issue (``status/blocked`` …) are kept as they
+are. GitHub compares label names case-insensitively, and so does this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from reposix.backend import DeleteReason
+from reposix.errors import InvalidRecord
+from reposix.records import RecordStatus
+
+__all__ = [
+    "IN_PROGRESS_LABEL",
+    "IN_REVIEW_LABEL",
+    "STATUS_LABEL_PREFIX",
+    "WireState",
+    "assignees_for_write",
+    "close_reason",
+    "is_status_label",
+    "labels_for_write",
+    "status_from_wire",
+    "user_labels",
+    "wire_state",
+]
+
+STATUS_LABEL_PREFIX: Final = "status/"
+IN_PROGRESS_LABEL: Final = "status/in-progress"
+IN_REVIEW_LABEL: Final = "status/in-review"
+_LABEL_FOR: Final = {
+    RecordStatus.IN_PROGRESS: IN_PROGRESS_LABEL,
+    RecordStatus.IN_REVIEW: IN_REVIEW_LABEL,
+}
+_MAPPED: Final = frozenset({IN_PROGRESS_LABEL, IN_REVIEW_LABEL})
+
+CloseReason = Literal["completed", "not_planned"]
+
+
+def is_status_label(name: str) -> bool:
+    """Whether ``name`` is in the ``status/`` namespace the mapping owns."""
+    return name.lower().startswith(STATUS_LABEL_PREFIX)
+
+
+def status_from_wire(state: str, state_reason: str | None, labels: Iterable[str]) -> RecordStatus:
+    """The record status of an issue, from its ``state``, ``state_reason`` and labels."""
+    if state == "closed":
+        return RecordStatus.WONT_FIX if state_reason == "not_planned" else RecordStatus.DONE
+    names = {name.lower() for name in labels}
+    if IN_REVIEW_LABEL in names:
+        return RecordStatus.IN_REVIEW
+    if IN_PROGRESS_LABEL in names:
+        return RecordStatus.IN_PROGRESS
+    return RecordStatus.OPEN
+
+
+def user_labels(labels: Iterable[str]) -> list[str]:
+    """The labels shown in ``Record.labels``: every label outside ``status/``, in order."""
+    return [name for name in labels if not is_status_label(name)]
+
+
+@dataclass(frozen=True, slots=True)
+class WireState:
+    """What a status means on the wire: ``state`` and, when closed, ``state_reason``."""
+
+    state: Literal["open", "closed"]
+    state_reason: CloseReason | None
+
+    @property
+    def closed(self) -> bool:
+        """Whether the issue is closed in this state."""
+        return self.state == "closed"
+
+
+def wire_state(status: RecordStatus) -> WireState:
+    """The GitHub ``state``/``state_reason`` that reads back as ``status``."""
+    if status is RecordStatus.DONE:
+        return WireState("closed", "completed")
+    if status is RecordStatus.WONT_FIX:
+        return WireState("closed", "not_planned")
+    return WireState("open", None)
+
+
+def close_reason(reason: DeleteReason) -> CloseReason:
+    """``state_reason`` for closing with ``reason`` (reads back as ``reason.closed_status``)."""
+    return "completed" if reason is DeleteReason.COMPLETED else "not_planned"
+
+
+def labels_for_write(
+    status: RecordStatus, labels: Sequence[str], current: Sequence[str] = ()
+) -> list[str]:
+    """The full label set to send for a record with ``status`` and user ``labels``.
+
+    ``current`` are the issue's labels on the server: its unmapped ``status/*``
+    labels are kept. Duplicates (case-insensitive, as GitHub stores them) are
+    dropped, first spelling wins. A user label in the ``status/`` namespace is an
+    ``InvalidRecord``: the status field owns it.
+    """
+    owned = [name for name in labels if is_status_label(name)]
+    if owned:
+        raise InvalidRecord(
+            f"labels {owned!r} are in the status/ namespace, which the github connector "
+            "derives from the record's status",
+            hint="remove them from labels and set the record's status instead "
+            "(in_progress → status/in-progress, in_review → status/in-review)",
+        )
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def add(name: str) -> None:
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            out.append(name)
+
+    for name in labels:
+        add(name)
+    for name in current:
+        if is_status_label(name) and name.lower() not in _MAPPED:
+            add(name)
+    mapped = _LABEL_FOR.get(status)
+    if mapped is not None:
+        add(mapped)
+    return out
+
+
+def assignees_for_write(assignee: str | None, current: Sequence[str] = ()) -> list[str] | None:
+    """The ``assignees`` to send, or None to leave them untouched.
+
+    reposix models one assignee; GitHub allows up to ten. When the record's
+    assignee is already the issue's first assignee nothing is sent, so editing a
+    title never unassigns co-assignees. Otherwise the list is replaced by the one
+    login (``[]`` for None), so the issue reads back exactly as written.
+    """
+    if current and assignee is not None and current[0].lower() == assignee.lower():
+        return None
+    if not current and assignee is None:
+        return None
+    return [] if assignee is None else [assignee]

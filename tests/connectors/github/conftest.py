@@ -1,0 +1,91 @@
+"""Shared fixtures for the GitHub connector tests: a runtime, the wire fake, respx."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import respx
+
+from reposix.audit import MemoryAuditSink
+from reposix.clock import VirtualClock
+from reposix.http import Allowlist
+from reposix.runtime import Runtime
+from reposix.secret import Secret
+from reposix_contract.fakes import FakeStore, Knobs
+from reposix_github.connector import GitHubConnector
+from reposix_github.fake import GitHubFake
+
+FIXTURES = Path(__file__).parent / "fixtures"
+API = "https://api.github.com"
+CANARY = "ghp_CANARYcanary0123456789abcdefCANARY99"
+
+
+def _load(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def load() -> Callable[[str], Any]:
+    """Load a vendor example payload from ``fixtures/`` by file name."""
+    return _load
+
+
+def make_runtime(**overrides: Any) -> Runtime:
+    """The deterministic runtime every test uses."""
+    kw: dict[str, Any] = {
+        "audit": MemoryAuditSink(),
+        "allowlist": Allowlist.parse(API),
+        "clock": VirtualClock(),
+    }
+    kw.update(overrides)
+    return Runtime(**kw)
+
+
+@pytest.fixture
+def runtime() -> Runtime:
+    return make_runtime()
+
+
+@pytest.fixture
+def mock() -> Iterator[respx.MockRouter]:
+    """A respx router; any unmocked request (decoys included) fails the test."""
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+        yield router
+
+
+@pytest.fixture
+async def connector(runtime: Runtime) -> AsyncIterator[GitHubConnector]:
+    """A connector with the canary token, talking to ``api.github.com`` (mocked)."""
+    conn = GitHubConnector(Secret(CANARY), runtime=runtime)
+    yield conn
+    await conn.aclose()
+
+
+@pytest.fixture
+def fake(mock: respx.MockRouter) -> GitHubFake:
+    """The wire fake mounted at api.github.com, holding the canary as the valid token."""
+    gh = GitHubFake(FakeStore(VirtualClock()), Knobs(), token=CANARY)
+    mock.route(host="api.github.com").mock(side_effect=gh.handle)
+    return gh
+
+
+Build = Callable[..., GitHubConnector]
+
+
+@pytest.fixture
+async def build() -> AsyncIterator[Build]:
+    """Build extra connectors (other runtimes or tokens); closed at teardown."""
+    made: list[GitHubConnector] = []
+
+    def make(token: str = CANARY, base_url: str = API, **runtime: Any) -> GitHubConnector:
+        conn = GitHubConnector(Secret(token), base_url=base_url, runtime=make_runtime(**runtime))
+        made.append(conn)
+        return conn
+
+    yield make
+    for conn in made:
+        await conn.aclose()
