@@ -1,1 +1,104 @@
-"""reposix connector for jira (under construction)."""
+"""reposix connector for Jira Cloud (REST v3): full read and write, with a wire fake.
+
+The package import stays light (only the plugin declaration); the connector, its HTTP
+stack and the wire fake load on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from reposix.errors import ConfigError, MissingCredentials
+from reposix.plugin import ConnectorPlugin
+
+if TYPE_CHECKING:
+    from reposix.credentials import Credentials
+    from reposix.runtime import Runtime
+    from reposix_jira.connector import JiraConnector
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ENV_VARS",
+    "JiraConnector",
+    "base_url_for",
+    "build",
+    "from_env",
+    "plugin",
+]
+
+DEFAULT_BASE_URL = "https://{instance}.atlassian.net"
+"""Filled from ``REPOSIX_JIRA_INSTANCE`` when no explicit base URL is given."""
+ENV_VARS = ("JIRA_EMAIL", "JIRA_API_TOKEN", "REPOSIX_JIRA_INSTANCE")
+_CREDENTIALS = ("JIRA_EMAIL", "JIRA_API_TOKEN")
+_INSTANCE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_DOC_PAGE = "connectors/jira/"
+
+
+def base_url_for(instance: str) -> str:
+    """``https://{instance}.atlassian.net`` for a validated site name."""
+    if not _INSTANCE.match(instance):
+        raise ConfigError(
+            f"REPOSIX_JIRA_INSTANCE {instance!r} is not a Jira Cloud site name",
+            hint="use the part before .atlassian.net: lowercase letters, digits and hyphens "
+            "(e.g. acme for https://acme.atlassian.net)",
+        )
+    return DEFAULT_BASE_URL.format(instance=instance)
+
+
+def build(base_url: str, credentials: Credentials, runtime: Runtime) -> JiraConnector:
+    """Build the connector for ``base_url`` (or, if it is the template, the site in
+    ``REPOSIX_JIRA_INSTANCE``)."""
+    from reposix_jira.connector import JiraConnector
+
+    needs_site = not base_url or "{instance}" in base_url
+    required = _CREDENTIALS + (("REPOSIX_JIRA_INSTANCE",) if needs_site else ())
+    missing = [name for name in required if name not in credentials]
+    if missing:
+        raise MissingCredentials("jira", missing, doc_page=_DOC_PAGE)
+    if needs_site:
+        base_url = base_url_for(credentials.text("REPOSIX_JIRA_INSTANCE"))
+    return JiraConnector(
+        credentials.text("JIRA_EMAIL"),
+        credentials["JIRA_API_TOKEN"],
+        base_url=base_url,
+        runtime=runtime,
+    )
+
+
+def from_env(
+    base_url: str | None = None,
+    runtime: Runtime | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> JiraConnector:
+    """Build from ``JIRA_EMAIL``, ``JIRA_API_TOKEN`` and ``REPOSIX_JIRA_INSTANCE`` (the site is
+    not needed with an explicit ``base_url``); ``MissingCredentials`` lists every gap."""
+    from reposix.credentials import from_env as credentials_from_env
+    from reposix.runtime import Runtime
+
+    required = ENV_VARS if base_url is None else _CREDENTIALS
+    creds = credentials_from_env("jira", required, environ=environ, doc_page=_DOC_PAGE)
+    return build(base_url or DEFAULT_BASE_URL, creds, runtime or Runtime())
+
+
+plugin = ConnectorPlugin(
+    name="jira",
+    build=build,
+    default_base_url=DEFAULT_BASE_URL,
+    env_vars=ENV_VARS,
+    url_forms=("https://{instance}.atlassian.net/browse/{project}", "jira://{instance}/{project}"),
+    fake="reposix_jira.fake:JiraFake",
+    sample_project="DEMO",
+    docs="connectors/jira/",
+)
+"""The entry point ``reposix.connectors: jira``."""
+
+
+def __getattr__(name: str) -> Any:
+    if name == "JiraConnector":
+        from reposix_jira.connector import JiraConnector
+
+        return JiraConnector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

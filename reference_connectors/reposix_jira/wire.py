@@ -1,0 +1,192 @@
+"""Pydantic models of Jira Cloud REST v3 JSON: tolerant of unknown fields, strict where we rely.
+
+Shapes follow Atlassian's published OpenAPI (IssueBean, StatusDetails, CreatedIssue,
+SearchAndReconcileResults, Transitions, ErrorCollection); see the vendor examples kept
+in ``tests/connectors/jira/fixtures``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
+
+__all__ = [
+    "CREATED",
+    "ERRORS",
+    "ISSUE",
+    "MYSELF",
+    "PROJECT",
+    "SEARCH",
+    "TRANSITIONS",
+    "CreatedIssue",
+    "ErrorCollection",
+    "Issue",
+    "IssueFields",
+    "Myself",
+    "Project",
+    "SearchPage",
+    "Transition",
+    "Transitions",
+]
+
+
+def _atlassian_time(value: Any) -> Any:
+    """``2022-10-06T07:32:47.000+0000`` → ISO with a colon in the offset (pydantic reads it)."""
+    if isinstance(value, str):
+        return re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", value.strip())
+    return value
+
+
+JiraTime = Annotated[datetime, BeforeValidator(_atlassian_time)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class StatusCategory(_Model):
+    """``statusCategory``: ``key`` is new / indeterminate / done (``in-flight``/``completed``
+    in Atlassian's own examples)."""
+
+    key: str
+    name: str | None = None
+
+
+class Status(_Model):
+    """``fields.status`` (StatusDetails)."""
+
+    name: str
+    id: str | None = None
+    statusCategory: StatusCategory
+
+
+class Named(_Model):
+    """Objects we read only the name of (resolution, issue type, priority)."""
+
+    name: str
+    id: str | None = None
+
+
+class User(_Model):
+    """A user reference; reposix uses ``accountId`` (stable across renames)."""
+
+    accountId: str
+    displayName: str | None = None
+
+
+class Ref(_Model):
+    """A reference by id and key (parent, project)."""
+
+    id: str
+    key: str | None = None
+
+
+class IssueFields(_Model):
+    """The fields reposix maps; everything is optional on the wire (``fields`` selects)."""
+
+    summary: str | None = None
+    description: dict[str, Any] | None = None
+    status: Status | None = None
+    resolution: Named | None = None
+    assignee: User | None = None
+    labels: list[str] = Field(default_factory=list)
+    created: JiraTime | None = None
+    updated: JiraTime | None = None
+    parent: Ref | None = None
+    issuetype: Named | None = None
+    priority: Named | None = None
+    project: Ref | None = None
+
+
+class Issue(_Model):
+    """IssueBean: ``id`` (numeric string) and ``key`` are required."""
+
+    id: Annotated[str, Field(pattern=r"^[0-9]+$")]
+    key: str
+    fields: IssueFields = Field(default_factory=IssueFields)
+
+
+class SearchPage(_Model):
+    """``POST /rest/api/3/search/jql`` response: no ``total``; ``nextPageToken`` is absent on
+    the last page."""
+
+    issues: list[Issue]
+    isLast: bool | None = None
+    nextPageToken: str | None = None
+
+
+class CreatedIssue(_Model):
+    """``POST /rest/api/3/issue`` 201 body."""
+
+    id: Annotated[str, Field(pattern=r"^[0-9]+$")]
+    key: str
+
+
+class TransitionTarget(_Model):
+    """``transitions[].to``: the status a transition leads to."""
+
+    name: str
+    id: str | None = None
+    statusCategory: StatusCategory
+
+
+class Transition(_Model):
+    """One available transition."""
+
+    id: str
+    name: str
+    to: TransitionTarget
+    isAvailable: bool = True
+
+
+class Transitions(_Model):
+    """``GET /rest/api/3/issue/{id}/transitions``."""
+
+    transitions: list[Transition]
+
+
+class IssueType(_Model):
+    """An issue type of a project."""
+
+    id: str
+    name: str
+    subtask: bool = False
+
+
+class Project(_Model):
+    """``GET /rest/api/3/project/{key}`` (the parts we use)."""
+
+    id: str
+    key: str
+    issueTypes: list[IssueType] = Field(default_factory=list)
+
+
+class Myself(_Model):
+    """``GET /rest/api/3/myself``: the caller's profile time zone (JQL dates use it)."""
+
+    accountId: str
+    timeZone: str
+
+
+class ErrorCollection(_Model):
+    """Jira's error body: ``errorMessages`` and per-field ``errors``."""
+
+    errorMessages: list[str] = Field(default_factory=list)
+    errors: dict[str, str] = Field(default_factory=dict)
+
+    def text(self) -> str:
+        """Every message on one line."""
+        parts = list(self.errorMessages) + [f"{k}: {v}" for k, v in self.errors.items()]
+        return "; ".join(parts)
+
+
+ISSUE = TypeAdapter(Issue)
+SEARCH = TypeAdapter(SearchPage)
+CREATED = TypeAdapter(CreatedIssue)
+TRANSITIONS = TypeAdapter(Transitions)
+PROJECT = TypeAdapter(Project)
+MYSELF = TypeAdapter(Myself)
+ERRORS = TypeAdapter(ErrorCollection)
