@@ -289,7 +289,8 @@ async def test_patch_with_if_match(app: SimApp) -> None:
 async def test_patch_semantics(app: SimApp) -> None:
     path = "/projects/demo/records/2"
     original = (await call(app, "GET", path)).json()
-    for body in (None, {}, {"title": original["title"]}):
+    bodies: tuple[dict[str, Any] | None, ...] = (None, {}, {"title": original["title"]})
+    for body in bodies:
         response = await call(app, "PATCH", path, json=body)
         assert response.json() == original, "a PATCH that changes nothing does not bump"
     cleared = (await call(app, "PATCH", path, json={"assignee": None, "labels": []})).json()
@@ -297,14 +298,15 @@ async def test_patch_semantics(app: SimApp) -> None:
     assert cleared["version"] == original["version"] + 1
     assert cleared["updated_at"] > original["updated_at"]
     assert cleared["created_at"] == original["created_at"]
-    for body, code in [
+    bad: list[tuple[dict[str, Any] | None, str]] = [
         ({"status": "bogus"}, "invalid_field"),
         ({"title": None}, "invalid_field"),
         ({"nope": 1}, "unknown_field"),
         ({"version": 9}, "server_field"),
         ({"id": 9, "title": "x"}, "server_field"),
         ({"parent_id": 2}, "invalid_parent"),
-    ]:
+    ]
+    for body, code in bad:
         response = await call(app, "PATCH", path, json=body)
         assert response.status_code == 400 and error_code(response) == code, body
     missing = await call(app, "PATCH", "/projects/demo/records/999", json={"title": "x"})

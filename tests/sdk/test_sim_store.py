@@ -94,7 +94,7 @@ def test_create_update_versions_and_mutations(store: SimStore) -> None:
 
 def test_update_refuses_unknown_server_and_invalid_fields(store: SimStore) -> None:
     record, _ = store.create("p", RecordDraft(title="t"))
-    cases = {
+    cases: dict[str, dict[str, object]] = {
         "server_field": {"version": 9},
         "unknown_field": {"colour": "red"},
         "invalid_field": {"status": "bogus"},

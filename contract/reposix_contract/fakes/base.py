@@ -12,11 +12,41 @@ import httpx
 from reposix.clock import VirtualClock
 from reposix.records import Record, RecordDraft, RecordStatus
 
-__all__ = ["DECOY_ORIGIN", "FakeConflict", "FakeProjects", "FakeStore", "Knobs", "WireFake"]
+__all__ = [
+    "DECOY_ORIGIN",
+    "FOREIGN_ORIGIN",
+    "FakeConflict",
+    "FakeProjects",
+    "FakeStore",
+    "Knobs",
+    "Served",
+    "WireFake",
+]
 
 DECOY_ORIGIN = "https://decoy.reposix.invalid"
 """Fakes point every server URL field (``url``, ``html_url``, ``self``, ``_links``,
 avatars) here. A connector that requests it fails S03."""
+
+FOREIGN_ORIGIN = "https://foreign.reposix.invalid"
+"""Where a ``foreign_next`` link or cursor URL points: paginators must refuse it (R08, S02)."""
+
+
+@dataclass(frozen=True)
+class Served:
+    """Telemetry: one listing page a fake served (appended to :attr:`Knobs.served`).
+
+    The pagination emitters record it, so invariants can count page requests
+    without knowing the backend's paths.
+    """
+
+    style: str
+    """``link``, ``offset``, ``token``, ``cursor`` or ``graphql``."""
+    index: int
+    """Which page of the server's plan (0-based; beyond the plan: past the end)."""
+    count: int
+    """Records on the page."""
+    has_next: bool
+    """Whether the page offered a continuation (next link, token, cursor, more)."""
 
 
 class FakeConflict(Exception):
@@ -58,11 +88,26 @@ class Knobs:
     # -- applied by the kit around handle() ------------------------------------------------
     schedule: list[str] = field(default_factory=list)
     """Faults consumed one per request, in order: "ok", "429", "429-date",
-    "remaining0", "403-ratelimit", "500", "503", "transport", "malformed", "truncated"."""
+    "remaining0", "403-ratelimit", "500", "503", "transport", "malformed", "truncated".
+
+    The kit also understands: "429:N" (Retry-After N seconds), "502", "504",
+    "500-after"/"503-after"/"transport-after" (the fake handles the request, so a write
+    commits, then the response is lost), "wrong-types" and "missing-fields" (the
+    fake's JSON with the record objects' values replaced by wrong types / removed).
+    See :data:`reposix_contract.harness.SCHEDULE_ENTRIES`."""
     latency: float = 0.0
     """Seconds of (virtual) latency per request."""
     redirect_to: str | None = None
     """Answer the next request with a 302 to this URL."""
+    schedule_methods: list[str] | None = None
+    """Consume ``schedule`` only on requests with these methods (e.g. ``["POST", "PATCH"]``);
+    None: every request."""
+    max_requests: int = 400
+    """Runaway guard: the kit aborts a check whose connector sends more requests than this
+    (a connector looping on a repeating cursor fails instead of hanging)."""
+    # -- telemetry, written by the fakes ------------------------------------------------------
+    served: list[Served] = field(default_factory=list)
+    """Every listing page served, in order (see :class:`Served`)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,47 @@
+"""The kit's run settings: thorough or fast, and how many hypothesis examples that means.
+
+Set by the pytest plugin (``--reposix-thorough``) and the ``reposix contract`` CLI;
+invariants read them through :func:`thorough` and :func:`max_examples`. The env var
+``REPOSIX_CONTRACT_THOROUGH=1`` turns the thorough profile on from outside.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["THOROUGH_ENV", "deterministic", "max_examples", "set_thorough", "thorough"]
+
+THOROUGH_ENV = "REPOSIX_CONTRACT_THOROUGH"
+_thorough: bool | None = None
+
+
+def set_thorough(value: bool) -> None:
+    """Switch the thorough profile on or off for this process (and its subprocesses)."""
+    global _thorough
+    _thorough = value
+    os.environ[THOROUGH_ENV] = "1" if value else "0"
+
+
+def thorough() -> bool:
+    """Whether property checks run many examples (``--reposix-thorough``)."""
+    if _thorough is not None:
+        return _thorough
+    return os.environ.get(THOROUGH_ENV, "") not in ("", "0")
+
+
+def deterministic() -> bool:
+    """Whether hypothesis runs derandomized: always in CI (``$CI`` set), and by default.
+
+    The fast profile is small, so it uses hypothesis' deterministic search to give the
+    same verdict on every machine; set ``REPOSIX_CONTRACT_RANDOM=1`` locally to explore.
+    """
+    if os.environ.get("CI"):
+        return True
+    return os.environ.get("REPOSIX_CONTRACT_RANDOM", "") in ("", "0")
+
+
+def max_examples(default: int, many: int | None = None) -> int:
+    """``default`` examples normally, ``many`` (10x default if None) under the thorough profile."""
+    if thorough():
+        return many if many is not None else default * 10
+    return default

@@ -1,0 +1,53 @@
+"""Broken identity and declarations: each breaks R09 or R12."""
+
+from __future__ import annotations
+
+import itertools
+from typing import ClassVar
+
+from reposix.backend import BackendConnector, BackendFeature, Capabilities, VersioningModel
+from reposix.sim.backend import SimBackend
+from reposix_contract.gallery import broken
+
+_counter = itertools.count()
+
+
+@broken("path-in-collection-name", kills={"R09"})
+class PathInCollectionName(SimBackend):
+    """Names its collection "issues/open" (a path, not a component: writes outside the tree)."""
+
+
+PathInCollectionName.root_collection_name = "issues/open"  # set after class creation: dodges the check
+
+
+@broken("unstable-name", kills={"R09"})
+class UnstableName(SimBackend):
+    """Derives its name from the instance, so audit rows and test ids differ per run."""
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return f"sim-{id(self) % 1000}-{next(_counter)}"
+
+
+@broken("async-supports", kills={"R09"})
+class AsyncSupports(SimBackend):
+    """Makes supports() a coroutine (it would probe the server), so it answers no bool."""
+
+    async def supports(self, feature: BackendFeature) -> bool:  # type: ignore[override]
+        return feature in self.features
+
+
+@broken("claims-create-without-code", kills={"R12"})
+class ClaimsCreateWithoutCode(SimBackend):
+    """Declares create in its capabilities but never implemented create_record."""
+
+    create_record = BackendConnector.create_record
+
+
+@broken("misdeclared-strong-versioning", kills={"R12"})
+class MisdeclaredStrongVersioning(SimBackend):
+    """Says STRONG_VERSIONING in features but TIMESTAMP in capabilities."""
+
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        read=True, create=True, update=True, delete=True, versioning=VersioningModel.TIMESTAMP
+    )

@@ -1,0 +1,70 @@
+"""The pytest plugin: silent without the flag; with it, real items, a matrix and reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "test_plain.py").write_text("def test_plain():\n    assert True\n")
+    env = {**os.environ, "REPOSIX_AUDIT_DB": ":memory:"}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_without_the_flag_the_plugin_adds_nothing(tmp_path: Path) -> None:
+    result = _pytest(tmp_path, "-q")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+    assert "conformance matrix" not in result.stdout
+
+
+@pytest.mark.slow
+def test_the_flag_collects_items_prints_the_matrix_and_writes_reports(tmp_path: Path) -> None:
+    result = _pytest(
+        tmp_path,
+        "-v",
+        "--reposix-contract",
+        "--reposix-connector",
+        "sim",
+        "-k",
+        "sim-R09 or sim-R12 or sim-W07 or plain",
+        "--reposix-report",
+        "out/matrix.json",
+        "--reposix-report",
+        "out/matrix.md",
+    )
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert "invariant[sim-R09] PASSED" in out
+    assert "test_plain.py::test_plain PASSED" in out
+    assert "reposix conformance matrix" in out
+    assert "sim (control): ok" in out
+    data = json.loads((tmp_path / "out/matrix.json").read_text())
+    assert data["results"]["sim"]["R09"]["status"] == "pass"
+    assert set(data["results"]["sim"]) == {"R09", "R12", "W07"}
+    assert "| R12 |" in (tmp_path / "out/matrix.md").read_text()
+
+
+@pytest.mark.slow
+def test_an_unloadable_connector_fails_clearly_without_crashing_collection(tmp_path: Path) -> None:
+    result = _pytest(
+        tmp_path, "-q", "--reposix-contract", "--reposix-connector", "nosuch", "-k", "R01"
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "invariant[nosuch-R01]" in result.stdout
+    assert "no connector named 'nosuch'" in result.stdout
