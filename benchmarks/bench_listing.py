@@ -194,9 +194,7 @@ def main() -> None:
     print("| measure | value |")
     print("|---|---|")
     print(f"| `import reposix` (over a bare interpreter) | {imp * 1000:.1f} ms |")
-    print(
-        f"| validate a {args.page_size}-record page: whole `validate_json` | {whole_us:.0f} µs |"
-    )
+    print(f"| validate a {args.page_size}-record page: whole `validate_json` | {whole_us:.0f} µs |")
     print(
         f"| validate a {args.page_size}-record page: `json.loads` + items | {per_item_us:.0f} µs |"
     )

@@ -17,7 +17,9 @@ class PathInCollectionName(SimBackend):
     """Names its collection "issues/open" (a path, not a component: writes outside the tree)."""
 
 
-PathInCollectionName.root_collection_name = "issues/open"  # set after class creation: dodges the check
+PathInCollectionName.root_collection_name = (
+    "issues/open"  # set after class creation: dodges the check
+)
 
 
 @broken("unstable-name", kills={"R09"})
