@@ -27,6 +27,8 @@ class Coverage:
     passed: int
     failed: int
     declared: int
+    uncarried: tuple[str, ...] = ()
+    """Record fields the target declares it cannot carry."""
 
     @property
     def applicable(self) -> int:
@@ -43,6 +45,8 @@ class Coverage:
         text = f"coverage {self.applicable}/{self.total}"
         if self.declared:
             text += f" ({self.declared} declared away)"
+        if self.uncarried:
+            text += f"; does not carry: {', '.join(self.uncarried)}"
         return text
 
 
@@ -81,6 +85,7 @@ class Matrix:
             passed=sum(o.status == "pass" for o in mine),
             failed=sum(o.status == "FAIL" for o in mine),
             declared=sum(o.status == "n/a" for o in mine),
+            uncarried=tuple(sorted({f for o in mine for f in o.uncarried})),
         )
 
     def _cell(self, target: str, inv: str) -> str:
@@ -155,6 +160,7 @@ class Matrix:
                         "declared": self.coverage(t).declared,
                         "applicable": self.coverage(t).applicable,
                         "total": self.coverage(t).total,
+                        "uncarried": list(self.coverage(t).uncarried),
                     },
                 }
                 for t in self.targets

@@ -38,6 +38,8 @@ class Outcome:
     seconds: float = 0.0
     error: BaseException | None = field(default=None, compare=False, repr=False)
     """The exception behind a FAIL (re-raised by the pytest item for a full report)."""
+    uncarried: tuple[str, ...] = ()
+    """Record fields the target declares it cannot carry (compared loosely, and reported)."""
 
     @property
     def label(self) -> str:
@@ -66,7 +68,7 @@ async def arun_invariant(
     previous = settings.thorough()
     if thorough is not None:
         settings.set_thorough(thorough)
-    ids = {"invariant": invariant.id, "target": target.name}
+    ids: dict[str, object] = {"invariant": invariant.id, "target": target.name}
 
     def done(status: Status, detail: str, **kw: object) -> Outcome:
         return Outcome(status, detail, seconds=round(time.perf_counter() - started, 3), **ids, **kw)  # type: ignore[arg-type]
@@ -77,6 +79,7 @@ async def arun_invariant(
         timeout = CHECK_TIMEOUT * (10 if settings.thorough() else 1)
         try:
             async with open_harness(target, canary_seed=invariant.id) as h:
+                ids["uncarried"] = tuple(sorted(getattr(h.connector, "uncarried_fields", ())))
                 missing = tuple(unmet(h.connector, invariant))
                 check = invariant.check if not missing else invariant.declared
                 if check is None:

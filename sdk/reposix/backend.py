@@ -30,6 +30,8 @@ __all__ = [
 log = logging.getLogger("reposix.backend")
 _PATH_COMPONENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
+_MAY_BE_UNCARRIED = frozenset({"assignee", "labels", "parent_id", "extensions"})
+
 ProgressHook = Callable[[int], None]
 """Called with the number of records just received, as a listing progresses."""
 
@@ -113,12 +115,23 @@ class BackendConnector(ABC):
     features: ClassVar[frozenset[BackendFeature]] = frozenset()
     root_collection_name: ClassVar[str] = "issues"
     """The collection's name as a single path component (``pages`` for Confluence)."""
+    uncarried_fields: ClassVar[frozenset[str]] = frozenset()
+    """Record fields this backend cannot store (e.g. Confluence has no assignee). The
+    conformance kit compares them loosely and prints them beside the target's coverage."""
+    url_extensions: ClassVar[frozenset[str]] = frozenset()
+    """``extensions`` keys allowed to hold server URLs (none by default: URLs are not data)."""
 
     def __init__(self) -> None:
         self._progress_hooks: list[ProgressHook] = []
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
+        loose = set(cls.__dict__.get("uncarried_fields", ())) - _MAY_BE_UNCARRIED
+        if loose:
+            raise TypeError(
+                f"{cls.__name__}.uncarried_fields may only name {sorted(_MAY_BE_UNCARRIED)}; "
+                f"a connector must carry {sorted(loose)}"
+            )
         root = cls.__dict__.get("root_collection_name")
         if root is not None and not _PATH_COMPONENT.match(root):
             raise TypeError(f"{cls.__name__}.root_collection_name {root!r} is not a path component")

@@ -67,3 +67,14 @@ def test_root_collection_name_must_be_a_path_component() -> None:
 
         class Bad(ReadOnly):
             root_collection_name = "a/b"
+
+
+def test_uncarried_fields_are_limited_to_what_a_backend_may_lack() -> None:
+    class NoAssignee(ReadOnly):
+        uncarried_fields = frozenset({"assignee"})
+
+    assert NoAssignee.uncarried_fields == {"assignee"}
+    with pytest.raises(TypeError, match="must carry"):
+
+        class NoTitle(ReadOnly):
+            uncarried_fields = frozenset({"title", "assignee"})

@@ -275,9 +275,9 @@ async def w01_create_returns_server_view(h: Harness) -> None:
         f"create_record returned id {created.id} but the server has no such record in "
         f"{project!r}; parse the id from the server's response"
     )
-    diff = field_diff(user_view(draft), user_view(created))
+    diff = field_diff(carried_view(h, draft), carried_view(h, created))
     assert not diff, f"create_record's result lost or changed what was sent: {diff}"
-    diff = field_diff(user_view(draft), user_view(server))
+    diff = field_diff(carried_view(h, draft), carried_view(h, server))
     assert not diff, f"the server stored something other than the draft: {diff}"
     assert (created.created_at, created.updated_at) == (server.created_at, server.updated_at), (
         f"create_record returned timestamps {created.created_at} / {created.updated_at}, the "

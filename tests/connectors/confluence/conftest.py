@@ -1,0 +1,89 @@
+"""Shared fixtures for the Confluence connector tests: a runtime, the wire fake, respx."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import respx
+
+from reposix.audit import MemoryAuditSink
+from reposix.clock import VirtualClock
+from reposix.http import Allowlist
+from reposix.runtime import Runtime
+from reposix.secret import Secret
+from reposix_confluence.connector import ConfluenceConnector
+from reposix_confluence.fake import ConfluenceFake
+from reposix_contract.fakes import FakeStore, Knobs
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SITE = "https://reposix-test.atlassian.net"
+EMAIL = "bot@example.com"
+CANARY = "ATATT3xCANARYcanary0123456789abcdefCANARY99"
+
+
+def _load(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def load() -> Callable[[str], Any]:
+    """Load a vendor-shaped payload from ``fixtures/`` by file name."""
+    return _load
+
+
+def make_runtime(**overrides: Any) -> Runtime:
+    """The deterministic runtime every test uses."""
+    kw: dict[str, Any] = {
+        "audit": MemoryAuditSink(),
+        "allowlist": Allowlist.parse(SITE),
+        "clock": VirtualClock(),
+    }
+    kw.update(overrides)
+    return Runtime(**kw)
+
+
+@pytest.fixture
+def mock() -> Iterator[respx.MockRouter]:
+    """A respx router; any unmocked request (decoys included) fails the test."""
+    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
+        yield router
+
+
+@pytest.fixture
+def fake(mock: respx.MockRouter) -> ConfluenceFake:
+    """The wire fake mounted at the test site, holding the canary as the valid API key."""
+    cf = ConfluenceFake(
+        FakeStore(VirtualClock()), Knobs(), base_url=SITE, email=EMAIL, api_key=CANARY
+    )
+    mock.route(host="reposix-test.atlassian.net").mock(side_effect=cf.handle)
+    return cf
+
+
+Build = Callable[..., ConfluenceConnector]
+
+
+@pytest.fixture
+async def build() -> AsyncIterator[Build]:
+    """Build connectors (other runtimes or keys); closed at teardown."""
+    made: list[ConfluenceConnector] = []
+
+    def make(key: str = CANARY, email: str = EMAIL, **runtime: Any) -> ConfluenceConnector:
+        conn = ConfluenceConnector(
+            email, Secret(key), base_url=SITE, runtime=make_runtime(**runtime)
+        )
+        made.append(conn)
+        return conn
+
+    yield make
+    for conn in made:
+        await conn.aclose()
+
+
+@pytest.fixture
+async def connector(build: Build) -> ConfluenceConnector:
+    """A connector with the canary key."""
+    return build()
