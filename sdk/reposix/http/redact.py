@@ -95,9 +95,19 @@ _HEADER_LINE_RE = re.compile(
 )
 
 
+MIN_REGISTERED_LENGTH = 8
+"""Shorter values are not masked process-wide (see :func:`register_secret`)."""
+
+
 def register_secret(value: str) -> None:
-    """Remember ``value`` so every redaction in this process masks it (and its URL-encoded form)."""
-    if not value:
+    """Remember ``value`` so every redaction in this process masks it (and its URL-encoded form).
+
+    Values shorter than :data:`MIN_REGISTERED_LENGTH` are skipped here: masking every ``x``
+    or ``acme`` in every log line of the process would shred unrelated text (and the error
+    messages other code matches on). A client still masks all of its own secrets, however
+    short, in its own audit rows and errors.
+    """
+    if len(value) < MIN_REGISTERED_LENGTH:
         return
     with _lock:
         _secrets.add(value)
