@@ -1,0 +1,340 @@
+"""The ``{{ cookiecutter.connector_name }}`` connector, on the SDK's gated HTTP client.
+
+It maps {{ cookiecutter.connector_title }} items onto reposix records. The API it speaks,
+and ``fake.py`` emulates, is a small JSON REST tracker (paths relative to the base URL):
+
+* ``GET /api/projects/{project}/items?per_page=&page=&updated_after=``: a page of
+  items (a JSON array); the next page is in ``Link: <...>; rel="next"`` and the
+  collection size in ``X-Total-Count``;
+* ``GET /api/projects/{project}/items/{id}``: one item, with ``ETag: "<version>"``;
+* ``POST /api/projects/{project}/items``: create; ``201`` with the new item;
+* ``PATCH /api/projects/{project}/items/{id}``: update; with ``If-Match: "<version>"``
+  a stale version is refused with ``412``;
+* ``DELETE /api/projects/{project}/items/{id}``: delete; ``204``.
+
+Errors are ``{"error": "...", "message": "..."}`` with 400, 401, 404, 412 or 422.
+
+TODO(connector author): this is a working connector for the API above. Change the
+paths, the JSON (``wire.py``), the status table and the declared capabilities to
+your tracker's, and change ``fake.py`` the same way: the conformance kit checks
+that the two agree and that the connector keeps every rule.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+from typing import ClassVar, Final
+
+import httpx
+from pydantic import ValidationError
+from reposix.backend import (
+    BackendConnector,
+    BackendFeature,
+    Capabilities,
+    CommentSupport,
+    DeleteReason,
+    Listing,
+    VersioningModel,
+)
+from reposix.errors import ConfigError, InvalidRecord, VersionMismatch
+from reposix.http import BearerAuth, ClientOpts, HttpClient, client, decode, raise_for_status
+from reposix.pagination import PageLimits, collect, paginate_link
+from reposix.records import Record, RecordDraft, RecordId, RecordStatus
+from reposix.runtime import Runtime
+from reposix.secret import Secret
+from reposix.taint import Untainted, require_untainted
+
+from {{ cookiecutter.package_name }} import DEFAULT_BASE_URL, ENV_VARS, NAME
+from {{ cookiecutter.package_name }}.wire import (
+    ERROR,
+    ITEM,
+    PAGE,
+    ItemState,
+    ItemWrite,
+    WireError,
+    WireItem,
+)
+
+__all__ = [
+    "STATUS_FROM_WIRE",
+    "STATUS_TO_WIRE",
+    "{{ cookiecutter.__class_prefix }}Connector",
+    "items_path",
+    "record_from_item",
+    "write_body",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PAGE_SIZE: Final = 50
+MAX_PAGE_SIZE: Final = 100
+"""The most items the API serves per page."""
+_PROJECT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+# TODO(connector author): your tracker's workflow states. Every RecordStatus needs a
+# wire state to write; if several wire states read as one status, keep the reverse
+# table explicit instead of inverting this one.
+STATUS_FROM_WIRE: Final[dict[ItemState, RecordStatus]] = {
+    "new": RecordStatus.OPEN,
+    "active": RecordStatus.IN_PROGRESS,
+    "review": RecordStatus.IN_REVIEW,
+    "resolved": RecordStatus.DONE,
+    "rejected": RecordStatus.WONT_FIX,
+}
+"""Wire state -> reposix status."""
+
+STATUS_TO_WIRE: Final[dict[RecordStatus, ItemState]] = {
+    status: state for state, status in STATUS_FROM_WIRE.items()
+}
+"""reposix status -> wire state (the exact inverse)."""
+
+
+def items_path(project: str, record_id: RecordId | None = None) -> str:
+    """The items collection (or one item) of ``project``, relative to the base URL.
+
+    Project keys come from users and config files: anything that is not a plain
+    key is refused here, so it can never inject a path, query or fragment.
+    """
+    if not _PROJECT.match(project):
+        raise ConfigError(
+            f"{NAME} project {project!r} is not a project key",
+            hint="use the project's key as it appears in the tracker's URLs, e.g. demo",
+        )
+    path = f"api/projects/{project}/items"
+    return path if record_id is None else f"{path}/{record_id}"
+
+
+def record_from_item(item: WireItem) -> Record:
+    """The reposix record for an API item."""
+    return Record(
+        id=item.id,
+        title=item.title,
+        status=STATUS_FROM_WIRE[item.state],
+        assignee=item.assignee.username if item.assignee is not None else None,
+        labels=list(item.labels),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=item.version,
+        body=item.description or "",
+        parent_id=item.parent_id,
+    )
+
+
+def write_body(value: RecordDraft | Record) -> ItemWrite:
+    """The create/update body: user-controlled fields only, never id, version or timestamps.
+
+    TODO(connector author): map any ``extensions`` your API can store here (never
+    server URLs).
+    """
+    return ItemWrite(
+        title=value.title,
+        description=value.body,
+        state=STATUS_TO_WIRE[value.status],
+        assignee=value.assignee,
+        labels=list(value.labels),
+        parent_id=value.parent_id,
+    )
+
+
+class {{ cookiecutter.__class_prefix }}Connector(BackendConnector):
+    """{{ cookiecutter.connector_title }} items of one or more projects, read and write.
+
+    Versioning is ``STRONG``: ``Record.version`` is the item's ``version`` and an
+    update with ``expected_version`` sends ``If-Match``, so the server refuses a
+    stale write (``VersionMismatch``). ``delete_or_close`` deletes (``DELETE``).
+    """
+
+    name: ClassVar[str] = NAME
+    # TODO(connector author): declare only what your tracker really does; the kit
+    # checks each declaration (and reports what you declare away as n/a).
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        read=True,
+        create=True,
+        update=True,
+        delete=True,
+        comments=CommentSupport.NONE,
+        versioning=VersioningModel.STRONG,
+    )
+    features: ClassVar[frozenset[BackendFeature]] = frozenset(
+        {
+            BackendFeature.DELETE,
+            BackendFeature.STRONG_VERSIONING,
+            BackendFeature.NATIVE_INCREMENTAL,
+            BackendFeature.HIERARCHY,
+        }
+    )
+    root_collection_name: ClassVar[str] = "items"
+
+    def __init__(
+        self,
+        token: Secret,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        runtime: Runtime | None = None,
+    ) -> None:
+        super().__init__()
+        if not isinstance(token, Secret):
+            raise TypeError(f"{type(self).__name__} takes the token as a reposix.Secret")
+        # Relative paths join onto the base, so a path prefix in the base URL survives.
+        self.base_url = base_url.rstrip("/") + "/"
+        self.runtime = runtime or Runtime()
+        self._http: HttpClient = client(
+            ClientOpts(
+                connector=self.name,
+                base_url=self.base_url,
+                auth=BearerAuth(token),
+                headers={"Accept": "application/json"},
+                runtime=self.runtime,
+            )
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def page_size(self) -> int:
+        """``per_page`` to ask for: the runtime's page size, clamped to the API's 1..100."""
+        return max(1, min(MAX_PAGE_SIZE, self.runtime.page_size or DEFAULT_PAGE_SIZE))
+
+    def _raise_for(
+        self,
+        response: httpx.Response,
+        *,
+        what: str,
+        expected_version: int | None = None,
+    ) -> None:
+        """Map a non-2xx response to a typed error that says how to fix it."""
+        status = response.status_code
+        if status == 422:
+            raise InvalidRecord(
+                f"{what}: the server refused the values (HTTP 422: {self._message(response)})",
+                hint="fix the field the message names and retry",
+            )
+        if status == 412:
+            actual = self._error_body(response).current_version
+            raise VersionMismatch(
+                f"{what}: the item changed on the server (it is at version {actual}, "
+                f"the update expected {expected_version})",
+                expected=expected_version,
+                actual=actual,
+            )
+        raise_for_status(response, what=what, env_vars=ENV_VARS)
+
+    @staticmethod
+    def _error_body(response: httpx.Response) -> WireError:
+        """The error body, or an empty one if the server sent something else."""
+        try:
+            return ERROR.validate_json(response.content)
+        except (ValidationError, ValueError):
+            return WireError()
+
+    def _message(self, response: httpx.Response) -> str:
+        """The server's error message, with any secret masked."""
+        return self._http.redact(self._error_body(response).summary()) or "no message"
+
+    async def _items(
+        self, project: str, params: dict[str, str | int], *, op: str
+    ) -> tuple[list[WireItem], bool]:
+        """Every item of a listing up to ``runtime.max_records``; ``(items, complete)``."""
+        pages = paginate_link(
+            self._http,
+            items_path(project),
+            op=op,
+            adapter=PAGE,
+            params={**params, "per_page": self.page_size},
+            limits=PageLimits(max_items=self.runtime.max_records),
+            key=lambda item: item.id,
+            what=f"{NAME} items of project {project}",
+            on_items=self.report_progress,
+            env_vars=ENV_VARS,
+            total_header="X-Total-Count",
+        )
+        return await collect(pages)
+
+    # -- read -------------------------------------------------------------------------------
+
+    async def list_records_complete(self, project: str) -> Listing:
+        """Every item of ``project``, in the server's order (oldest first)."""
+        items, complete = await self._items(project, {}, op="list_records")
+        return Listing([record_from_item(i) for i in items], is_complete=complete)
+
+    async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
+        """Ids of items updated strictly after ``since``, filtered by the server.
+
+        ``updated_after`` is sent with microseconds; the exact timestamps are
+        filtered again here, so an inclusive or coarser server filter stays correct.
+        """
+        if since.tzinfo is None:
+            raise ConfigError(
+                "list_changed_since needs a timezone-aware datetime",
+                hint="pass e.g. datetime(..., tzinfo=UTC)",
+            )
+        params: dict[str, str | int] = {"updated_after": since.isoformat()}
+        items, complete = await self._items(project, params, op="list_changed_since")
+        if not complete:
+            log.warning("%s: changes of %s truncated at %d items", NAME, project, len(items))
+        return [i.id for i in items if i.updated_at > since]
+
+    async def get_record(self, project: str, record_id: RecordId) -> Record:
+        """One item; ``NotFound`` if it does not exist in ``project``."""
+        path = items_path(project, record_id)
+        response = await self._http.get(path, op="get_record")
+        self._raise_for(response, what=f"{NAME} item {record_id} of project {project}")
+        return record_from_item(decode(response, ITEM, f"{NAME} item {record_id}"))
+
+    # -- write ------------------------------------------------------------------------------
+
+    async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
+        """``POST`` the user fields; the server assigns id, timestamps and version.
+
+        A POST is never retried (the API has no idempotency key): on a transport
+        error, list before creating again.
+        """
+        value = require_untainted(draft, RecordDraft)
+        response = await self._http.post(
+            items_path(project),
+            op="create_record",
+            json=write_body(value).model_dump(mode="json"),
+        )
+        self._raise_for(response, what=f"create in {NAME} project {project}")
+        return record_from_item(decode(response, ITEM, f"{NAME} created item"))
+
+    async def update_record(
+        self,
+        project: str,
+        record_id: RecordId,
+        patch: Untainted[Record],
+        expected_version: int | None = None,
+    ) -> Record:
+        """``PATCH`` the user fields; with ``expected_version``, ``If-Match`` guards it."""
+        value = require_untainted(patch, Record)
+        headers = {} if expected_version is None else {"If-Match": f'"{expected_version}"'}
+        response = await self._http.patch(
+            items_path(project, record_id),
+            op="update_record",
+            json=write_body(value).model_dump(mode="json"),
+            headers=headers,
+        )
+        what = f"update of {NAME} item {record_id} of project {project}"
+        self._raise_for(response, what=what, expected_version=expected_version)
+        return record_from_item(decode(response, ITEM, f"{NAME} updated item"))
+
+    async def delete_or_close(
+        self, project: str, record_id: RecordId, reason: DeleteReason
+    ) -> None:
+        """``DELETE`` the item (the API deletes outright; ``reason`` is not sent).
+
+        TODO(connector author): if your tracker closes instead of deleting, drop
+        ``BackendFeature.DELETE`` and set the state to
+        ``STATUS_TO_WIRE[reason.closed_status]`` with a ``PATCH``.
+        """
+        response = await self._http.delete(items_path(project, record_id), op="delete_or_close")
+        self._raise_for(response, what=f"delete of {NAME} item {record_id} of project {project}")
