@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from reposix._version import __version__
-from reposix.errors import ReposixError
+from reposix.errors import ConfigError, ReposixError
 
 if TYPE_CHECKING:
     from reposix.backend import BackendConnector, Listing
@@ -114,6 +116,65 @@ def cli() -> None:
 def version() -> None:
     """Print the reposix version."""
     click.echo(f"reposix {__version__}")
+
+
+# -- reposix new-connector -----------------------------------------------------------------
+
+
+def template_dir() -> Path:
+    """The connector template: inside an installed wheel, or in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (
+        here / "templates" / "connector",
+        here.parents[1] / "templates" / "connector",
+    ):
+        if (candidate / "cookiecutter.json").is_file():
+            return candidate
+    raise ConfigError(
+        "the connector template is not installed",
+        hint="reinstall reposix-sdk, or run cookiecutter on templates/connector from a checkout",
+    )
+
+
+@cli.command(name="new-connector")
+@click.argument("name")
+@click.option("--output-dir", default=".", show_default=True, type=click.Path(file_okay=False))
+@click.option(
+    "--set",
+    "extra",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Another template answer, e.g. --set credential_env_var=ACME_KEY (repeatable).",
+)
+def new_connector(name: str, output_dir: str, extra: tuple[str, ...]) -> None:
+    """Scaffold a connector project that passes the conformance kit out of the box."""
+    try:
+        from cookiecutter.exceptions import CookiecutterException
+        from cookiecutter.main import cookiecutter
+    except ImportError:
+        raise ConfigError(
+            "reposix new-connector needs cookiecutter",
+            hint="pip install cookiecutter (or the reposix-sdk[dev] extra)",
+        ) from None
+    context = {"connector_name": name}
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
+        context[key] = value
+    # The template's hook prints what is wrong; cookiecutter's own log adds only a traceback.
+    logging.getLogger("cookiecutter").setLevel(logging.CRITICAL)
+    try:
+        made = cookiecutter(
+            str(template_dir()), no_input=True, extra_context=context, output_dir=output_dir
+        )
+    except (CookiecutterException, OSError) as exc:
+        raise click.ClickException(f"could not scaffold the connector: {exc}") from None
+    click.echo(f"created {made}")
+    click.echo(
+        f"next: cd {made} && pip install -e '.[dev]' && pytest --reposix-contract "
+        f"--reposix-connector {name}"
+    )
 
 
 # -- reposix sim ---------------------------------------------------------------------------
