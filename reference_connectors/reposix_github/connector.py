@@ -169,9 +169,19 @@ class GitHubConnector(BackendConnector):
         return f"repos/{owner}/{repo}/issues"
 
     def _raise_for(
-        self, response: httpx.Response, *, what: str, missing: str, write: bool = False
+        self,
+        response: httpx.Response,
+        *,
+        what: str,
+        missing: str,
+        write: bool = False,
+        listing: bool = False,
     ) -> None:
-        """Map a non-2xx response to a typed error that says how to fix it."""
+        """Map a non-2xx response to a typed error that says how to fix it.
+
+        Single requests call it directly; listings pass it to the paginator as
+        ``check`` (``listing=True`` words the not-found hints for a repository).
+        """
         status = response.status_code
         if 200 <= status < 300:
             return
@@ -180,13 +190,15 @@ class GitHubConnector(BackendConnector):
         if status in (404, 410):
             err = NotFound(
                 f"{missing} (HTTP {status}{': ' + message if message else ''})",
-                hint="check the owner/repo and number; a private repository answers 404 "
-                "when GITHUB_TOKEN cannot see it",
+                hint=f"check the owner/repo {'spelling' if listing else 'and number'}; "
+                "a private repository answers 404 when GITHUB_TOKEN cannot see it",
             )
         elif status == 301:
             err = NotFound(
                 f"{missing}: it was moved or transferred (HTTP 301)",
-                hint="look the issue up in its new repository",
+                hint="use the repository's new owner/name"
+                if listing
+                else "look the issue up in its new repository",
             )
         elif status == 401:
             err = AuthError(
@@ -247,6 +259,13 @@ class GitHubConnector(BackendConnector):
     ) -> tuple[list[GhIssue], bool]:
         """Issues (pull requests dropped) up to ``max_records``; ``(issues, complete)``."""
         cap = self.runtime.max_records
+        what = f"github issues of {project}"
+
+        def check(response: httpx.Response) -> None:
+            self._raise_for(
+                response, what=what, missing=f"github repository {project} not found", listing=True
+            )
+
         pages = paginate_link(
             self._http,
             self._issues_path(project),
@@ -254,8 +273,9 @@ class GitHubConnector(BackendConnector):
             adapter=PAGE,
             params={**params, "per_page": self.page_size},
             key=lambda item: item.number,
-            what=f"github issues of {project}",
+            what=what,
             env_vars=ENV_VARS,
+            check=check,
         )
         issues: list[GhIssue] = []
         iterator: AsyncIterator[GhIssue] = pages.__aiter__()
@@ -269,12 +289,6 @@ class GitHubConnector(BackendConnector):
                     break
                 issues.append(item)
                 self.report_progress(1)
-        except NotFound:
-            raise NotFound(
-                f"github repository {project} not found",
-                hint="check the owner/repo spelling; a private repository answers 404 "
-                "when GITHUB_TOKEN cannot see it",
-            ) from None
         finally:
             if isinstance(iterator, AsyncGenerator):
                 await cast("AsyncGenerator[GhIssue, None]", iterator).aclose()

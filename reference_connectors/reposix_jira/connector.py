@@ -29,7 +29,7 @@ from reposix.errors import (
 )
 from reposix.formats.adf import from_markdown
 from reposix.http import BasicAuth, ClientOpts, HttpClient, client, decode, protocol_error
-from reposix.http.decode import raise_for_status
+from reposix.http.decode import excerpt, raise_for_status
 from reposix.pagination import Page, PageLimits, Paginator, paginate_token
 from reposix.records import Record, RecordDraft, RecordId, RecordStatus
 from reposix.runtime import Runtime
@@ -173,6 +173,26 @@ class JiraConnector(BackendConnector):
             raise protocol_error(response, f"{what}: unexpected HTTP {status}")
         raise err
 
+    def _check_search(self, response: httpx.Response, *, project: str, what: str) -> None:
+        """``_check`` for a search page: a 400 naming a missing project is ``NotFound``.
+
+        Jira answers an unknown project key in JQL with 400 "... does not exist";
+        any other 400 is a refused query (``ProtocolError``), not an invalid record.
+        """
+        if response.status_code != 400:
+            self._check(response, what=what)
+            return
+        text = _error_text(response)
+        detail = text or excerpt(response)
+        if "does not exist" in detail:
+            raise NotFound(
+                f"jira project {project} (the search says: {_clip(detail)})",
+                hint="check the project key (it is case-sensitive) and that JIRA_EMAIL "
+                "can browse the project",
+            )
+        suffix = f": {text}" if text else ""
+        raise protocol_error(response, f"{what}: jira refused the search (HTTP 400{suffix})")
+
     def _decode(self, response: httpx.Response, adapter: TypeAdapter[_T], what: str) -> _T:
         return decode(response, adapter, what)
 
@@ -202,10 +222,14 @@ class JiraConnector(BackendConnector):
         self, project: str, query: str, fields: tuple[str, ...], op: str
     ) -> Paginator[Issue]:
         body: dict[str, Any] = {"jql": query, "fields": list(fields), "maxResults": self.page_size}
+        what = f"jira search in {project}"
 
         def extract(page: SearchPage) -> Page[Issue]:
             more = None if page.isLast is None else not page.isLast
             return Page(page.issues, next=page.nextPageToken or None, more=more)
+
+        def check(response: httpx.Response) -> None:
+            self._check_search(response, project=project, what=what)
 
         return paginate_token(
             self._http,
@@ -216,29 +240,21 @@ class JiraConnector(BackendConnector):
             body=body,
             limits=PageLimits(max_items=self.runtime.max_records),
             key=lambda issue: issue.id,
-            what=f"jira search in {project}",
+            what=what,
             on_items=self.report_progress,
             env_vars=SECRET_ENV_VARS,
+            check=check,
         )
 
     async def _drain(
         self, project: str, pages: Paginator[Issue], stop: Callable[[Issue], bool] | None = None
     ) -> tuple[list[Issue], bool]:
-        """Read ``pages`` (until ``stop`` says so); map Jira's 400 for a missing project."""
+        """Read ``pages`` (until ``stop`` says so); ``(issues, complete)``."""
         issues: list[Issue] = []
-        try:
-            async for issue in pages:
-                if stop is not None and stop(issue):
-                    return issues, True
-                issues.append(issue)
-        except ProtocolError as exc:
-            if exc.status == 400 and "does not exist" in (exc.excerpt or ""):
-                raise NotFound(
-                    f"jira project {project} (the search says: {_clip(exc.excerpt)})",
-                    hint="check the project key (it is case-sensitive) and that JIRA_EMAIL "
-                    "can browse the project",
-                ) from None
-            raise
+        async for issue in pages:
+            if stop is not None and stop(issue):
+                return issues, True
+            issues.append(issue)
         if not pages.complete:
             log.warning("jira: listing of %s is incomplete: %s", project, pages.reason)
         return issues, pages.complete

@@ -11,6 +11,7 @@ from reposix.pagination.base import (
     PageInfo,
     PageLimits,
     Paginator,
+    StatusCheck,
     Truncation,
     collect,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "PageInfo",
     "PageLimits",
     "Paginator",
+    "StatusCheck",
     "Truncation",
     "collect",
     "paginate_cursor_url",

@@ -18,9 +18,9 @@ from pydantic import TypeAdapter
 
 from reposix.errors import EgressDenied, ProtocolError
 from reposix.http.allowlist import Origin, origin_of
-from reposix.http.decode import decode, protocol_error
+from reposix.http.decode import decode, protocol_error, raise_for_status
 from reposix.http.redact import redact_url
-from reposix.pagination.base import KeyFn, Page, PageLimits, Paginator
+from reposix.pagination.base import KeyFn, Page, PageLimits, Paginator, StatusCheck
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -145,6 +145,32 @@ def _key(key: KeyFn[T], item: T, what: str) -> Hashable:
         return k
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise ProtocolError(f"{what}: record has no usable key ({type(exc).__name__})") from None
+
+
+def check_status(
+    response: httpx.Response,
+    check: StatusCheck | None,
+    *,
+    what: str,
+    env_vars: tuple[str, ...],
+) -> None:
+    """Map a page's error status: the connector's ``check`` if given, else ``raise_for_status``.
+
+    A ``check`` that lets an error status through does not get its body read as
+    a page: the generic mapping still applies. A ``check`` that fails with a
+    bare ``KeyError``/``TypeError``/… on the response becomes ``ProtocolError``,
+    as ``extract`` and ``key`` failures do.
+    """
+    if check is not None:
+        try:
+            check(response)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise protocol_error(
+                response,
+                f"{what}: the error check failed on HTTP {response.status_code}: "
+                f"{type(exc).__name__}: {exc}",
+            ) from None
+    raise_for_status(response, what=what, env_vars=env_vars)
 
 
 def read_page(

@@ -10,9 +10,9 @@ import httpx
 from reposix.errors import EgressDenied
 from reposix.http.allowlist import origin_of
 from reposix.http.client import HttpClient
-from reposix.http.decode import protocol_error, raise_for_status
-from reposix.pagination._engine import Step, canonical, drive, name_url, pin
-from reposix.pagination.base import KeyFn, Page, PageLimits, Paginator
+from reposix.http.decode import protocol_error
+from reposix.pagination._engine import Step, canonical, check_status, drive, name_url, pin
+from reposix.pagination.base import KeyFn, Page, PageLimits, Paginator, StatusCheck
 
 T = TypeVar("T")
 
@@ -44,8 +44,12 @@ def follow(
     what: str,
     on_items: Callable[[int], None] | None,
     env_vars: tuple[str, ...],
+    check: StatusCheck | None = None,
 ) -> Paginator[T]:
-    """GET ``url``, then every next URL ``page_of`` finds, each checked before it is sent."""
+    """GET ``url``, then every next URL ``page_of`` finds, each checked before it is sent.
+
+    Each response goes through ``check`` (else ``raise_for_status``) before ``page_of``.
+    """
     caps = limits or PageLimits()
 
     async def run(state: Paginator[T]) -> AsyncIterator[T]:
@@ -63,7 +67,7 @@ def follow(
                 http.audit_refusal(op, "GET", current)
                 raise
             response = await http.get(current, op=op, headers=headers)
-            raise_for_status(response, what=what, env_vars=env_vars)
+            check_status(response, check, what=what, env_vars=env_vars)
             page = page_of(response)
             nxt: str | None = None
             if page.next:

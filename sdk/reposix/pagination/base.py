@@ -6,14 +6,33 @@ from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
+import httpx
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["KeyFn", "Page", "PageInfo", "PageLimits", "Paginator", "Truncation", "collect"]
+__all__ = [
+    "KeyFn",
+    "Page",
+    "PageInfo",
+    "PageLimits",
+    "Paginator",
+    "StatusCheck",
+    "Truncation",
+    "collect",
+]
 
 T = TypeVar("T")
 
 KeyFn = Callable[[T], Hashable]
 """Maps a record to its identity, for de-duplication and stall detection."""
+
+StatusCheck = Callable[[httpx.Response], None]
+"""A connector's error mapping for page responses (the helpers' ``check=``).
+
+Called on every page response before its body is read, in place of
+:func:`reposix.http.raise_for_status`: it raises a typed ``ReposixError`` for
+an error status, so the vendor's message and hints survive inside listings,
+and returns None for a 2xx.
+"""
 
 Truncation = Literal["max_items", "max_pages", "server"]
 """Why a listing ended incomplete: one of our caps, or the server (claims more, served less)."""

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 from reposix.http.client import HttpClient
 from reposix.pagination._engine import read_page
 from reposix.pagination._follow import Resolve, follow
-from reposix.pagination.base import Page, PageLimits, Paginator
+from reposix.pagination.base import Page, PageLimits, Paginator, StatusCheck
 
 __all__ = ["paginate_cursor_url", "site_resolver"]
 
@@ -57,6 +57,7 @@ def paginate_cursor_url(
     what: str = "listing",
     on_items: Callable[[int], None] | None = None,
     env_vars: tuple[str, ...] = (),
+    check: StatusCheck | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Paginator[T]:
     """Follow the next URL each page body carries, as ``extract`` reports it in ``Page.next``.
@@ -65,6 +66,8 @@ def paginate_cursor_url(
     defaults to the first request's origin. The body's own ``_links.base`` is
     never used. ``Page.total`` (Bitbucket's ``size``) larger than what was served
     ends the listing with ``complete=False``.
+    ``check`` (a :data:`~reposix.pagination.StatusCheck`) maps every page's error
+    status in place of ``raise_for_status``, so the connector's own messages apply.
     """
     resolve: Resolve = site_resolver(site) if site is not None else _relative
     return follow(
@@ -80,4 +83,5 @@ def paginate_cursor_url(
         what=what,
         on_items=on_items,
         env_vars=env_vars,
+        check=check,
     )

@@ -11,10 +11,10 @@ from pydantic import TypeAdapter
 
 from reposix.errors import RateLimited
 from reposix.http.client import HttpClient
-from reposix.http.decode import protocol_error, raise_for_status
-from reposix.pagination._engine import Step, drive, name_token, read_page
+from reposix.http.decode import protocol_error
+from reposix.pagination._engine import Step, check_status, drive, name_token, read_page
 from reposix.pagination._follow import first_url
-from reposix.pagination.base import Page, PageLimits, Paginator
+from reposix.pagination.base import Page, PageLimits, Paginator, StatusCheck
 
 __all__ = ["paginate_graphql"]
 
@@ -39,6 +39,7 @@ def paginate_graphql(
     what: str = "listing",
     on_items: Callable[[int], None] | None = None,
     env_vars: tuple[str, ...] = (),
+    check: StatusCheck | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Paginator[T]:
     """POST ``{query, variables}`` and pass each page's ``endCursor`` as ``$after``.
@@ -48,6 +49,8 @@ def paginate_graphql(
     ``errors`` raises ``ProtocolError`` (``RateLimited`` for a rate-limit code),
     even when partial ``data`` came with it: partial data is not a page.
     ``hasNextPage`` true with a null ``endCursor`` ends with ``complete=False``.
+    ``check`` (a :data:`~reposix.pagination.StatusCheck`) maps every page's error
+    status in place of ``raise_for_status``, so the connector's own messages apply.
     """
     caps = limits or PageLimits()
     base_vars = dict(variables or {})
@@ -64,7 +67,7 @@ def paginate_graphql(
                 headers=headers,
                 read_only=True,
             )
-            raise_for_status(response, what=what, env_vars=env_vars)
+            check_status(response, check, what=what, env_vars=env_vars)
             _raise_graphql_errors(response, what)
             page = read_page(response, adapter, extract, what)
             return Step(page.items, page.next or None, page.more, page.total)

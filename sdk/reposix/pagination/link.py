@@ -12,7 +12,7 @@ from reposix.http.client import HttpClient
 from reposix.http.decode import protocol_error
 from reposix.pagination._engine import read_page
 from reposix.pagination._follow import follow
-from reposix.pagination.base import Page, PageLimits, Paginator
+from reposix.pagination.base import Page, PageLimits, Paginator, StatusCheck
 
 __all__ = ["paginate_link"]
 
@@ -38,6 +38,7 @@ def paginate_link(
     what: str = "listing",
     on_items: Callable[[int], None] | None = None,
     env_vars: tuple[str, ...] = (),
+    check: StatusCheck | None = None,
     total_header: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Paginator[T]: ...
@@ -57,6 +58,7 @@ def paginate_link(
     what: str = "listing",
     on_items: Callable[[int], None] | None = None,
     env_vars: tuple[str, ...] = (),
+    check: StatusCheck | None = None,
     total_header: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Paginator[T]: ...
@@ -75,6 +77,7 @@ def paginate_link(
     what: str = "listing",
     on_items: Callable[[int], None] | None = None,
     env_vars: tuple[str, ...] = (),
+    check: StatusCheck | None = None,
     total_header: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Paginator[T]:
@@ -86,6 +89,8 @@ def paginate_link(
     (GitLab's ``X-Total``) is the stated collection size when present; absent
     (GitLab above 10,000 records) paging goes on by next link alone. Next links
     on another origin raise ``EgressDenied``.
+    ``check`` (a :data:`~reposix.pagination.StatusCheck`) maps every page's error
+    status in place of ``raise_for_status``, so the connector's own messages apply.
     """
     pick: Callable[[Any], Page[T]] = extract or _as_page
 
@@ -115,4 +120,5 @@ def paginate_link(
         what=what,
         on_items=on_items,
         env_vars=env_vars,
+        check=check,
     )

@@ -10,10 +10,10 @@ from pydantic import TypeAdapter
 
 from reposix.errors import ProtocolError
 from reposix.http.client import HttpClient
-from reposix.http.decode import protocol_error, raise_for_status
-from reposix.pagination._engine import Step, drive, read_page
+from reposix.http.decode import protocol_error
+from reposix.pagination._engine import Step, check_status, drive, read_page
 from reposix.pagination._follow import first_url
-from reposix.pagination.base import Page, PageLimits, Paginator
+from reposix.pagination.base import Page, PageLimits, Paginator, StatusCheck
 
 __all__ = ["paginate_offset"]
 
@@ -40,6 +40,7 @@ def paginate_offset(
     what: str = "listing",
     on_items: Callable[[int], None] | None = None,
     env_vars: tuple[str, ...] = (),
+    check: StatusCheck | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Paginator[T]:
     """GET ``url`` with ``start_param``/``size_param`` until the collection is exhausted.
@@ -51,6 +52,8 @@ def paginate_offset(
     The end is ``Page.more`` if ``extract`` reports it, else the stated total,
     else an empty page. A server that ignores the offset (serves the same page
     again, or echoes another ``Page.start``) raises ``ProtocolError``.
+    ``check`` (a :data:`~reposix.pagination.StatusCheck`) maps every page's error
+    status in place of ``raise_for_status``, so the connector's own messages apply.
     """
     caps = limits or PageLimits()
     if page_size < 1:
@@ -65,7 +68,7 @@ def paginate_offset(
             nonlocal served
             target = base.copy_merge_params({start_param: n, size_param: page_size})
             response = await http.get(target, op=op, headers=headers)
-            raise_for_status(response, what=what, env_vars=env_vars)
+            check_status(response, check, what=what, env_vars=env_vars)
             page = read_page(response, adapter, extract, what)
             if page.start is not None and page.start != n:
                 raise ProtocolError(

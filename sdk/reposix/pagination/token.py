@@ -9,10 +9,9 @@ import httpx
 from pydantic import TypeAdapter
 
 from reposix.http.client import HttpClient
-from reposix.http.decode import raise_for_status
-from reposix.pagination._engine import Step, drive, name_token, read_page
+from reposix.pagination._engine import Step, check_status, drive, name_token, read_page
 from reposix.pagination._follow import first_url
-from reposix.pagination.base import Page, PageLimits, Paginator
+from reposix.pagination.base import Page, PageLimits, Paginator, StatusCheck
 
 __all__ = ["paginate_token"]
 
@@ -36,6 +35,7 @@ def paginate_token(
     what: str = "listing",
     on_items: Callable[[int], None] | None = None,
     env_vars: tuple[str, ...] = (),
+    check: StatusCheck | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Paginator[T]:
     """Re-send the same request with the token the last page returned, until there is none.
@@ -46,6 +46,8 @@ def paginate_token(
     absent). Verdicts: no token → the end; a token with ``isLast`` false or
     absent → follow it; a token with ``isLast`` true, or ``isLast`` false with
     no token → stop, ``complete=False``. An empty token counts as none.
+    ``check`` (a :data:`~reposix.pagination.StatusCheck`) maps every page's error
+    status in place of ``raise_for_status``, so the connector's own messages apply.
     """
     caps = limits or PageLimits()
     base_body = dict(body or {})
@@ -62,7 +64,7 @@ def paginate_token(
             else:
                 query = target.copy_merge_params({token_param: token}) if token else target
                 response = await http.get(query, op=op, headers=headers)
-            raise_for_status(response, what=what, env_vars=env_vars)
+            check_status(response, check, what=what, env_vars=env_vars)
             page = read_page(response, adapter, extract, what)
             return Step(page.items, page.next or None, page.more, page.total)
 

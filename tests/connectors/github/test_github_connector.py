@@ -314,6 +314,56 @@ async def test_secondary_limit_without_headers_is_rate_limited(
         await connector.get_record("octo-org/hello-world", 1)
 
 
+async def test_listing_401_carries_githubs_message_and_names_the_token(
+    mock: respx.MockRouter, connector: GitHubConnector
+) -> None:
+    body = {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
+    mock.get(REPO).respond(401, json=body)
+    with pytest.raises(AuthError) as info:
+        await connector.list_records("octo-org/hello-world")
+    err = info.value
+    assert "github rejected the token (HTTP 401: Bad credentials)" in str(err)
+    assert err.env_vars == ("GITHUB_TOKEN",) and "check GITHUB_TOKEN" in (err.hint or "")
+
+
+async def test_listing_secondary_limit_without_headers_is_rate_limited(
+    mock: respx.MockRouter, connector: GitHubConnector
+) -> None:
+    """On page 2, mid-listing: the connector's mapping applies to every page, not only the first."""
+    limited = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes."}
+    mock.get(REPO, params={"page": "2"}).respond(403, json=limited)
+    mock.get(REPO).mock(return_value=page_of([issue(1)], f"{REPO}?page=2"))
+    with pytest.raises(RateLimited, match="secondary rate limit"):
+        await connector.list_records("octo-org/hello-world")
+
+
+async def test_incremental_listing_uses_the_same_mapping(
+    mock: respx.MockRouter, connector: GitHubConnector
+) -> None:
+    mock.get(REPO).respond(403, json={"message": "You have exceeded a secondary rate limit."})
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(RateLimited, match="secondary rate limit"):
+        await connector.list_changed_since("octo-org/hello-world", since)
+
+
+async def test_listing_plain_403_is_still_an_auth_error_with_githubs_message(
+    mock: respx.MockRouter, connector: GitHubConnector
+) -> None:
+    mock.get(REPO).respond(403, json={"message": "Resource not accessible by integration"})
+    with pytest.raises(AuthError, match="Resource not accessible by integration") as info:
+        await connector.list_records("octo-org/hello-world")
+    assert info.value.env_vars == ("GITHUB_TOKEN",)
+
+
+async def test_listing_a_missing_repository_is_not_found_naming_it(
+    mock: respx.MockRouter, connector: GitHubConnector
+) -> None:
+    mock.get(REPO).respond(404, json={"message": "Not Found"})
+    with pytest.raises(NotFound, match="github repository octo-org/hello-world not found") as info:
+        await connector.list_records("octo-org/hello-world")
+    assert "owner/repo spelling" in (info.value.hint or "")
+
+
 async def test_422_on_create_is_invalid_record_with_githubs_message(
     mock: respx.MockRouter, connector: GitHubConnector, load: Load
 ) -> None:

@@ -13,7 +13,14 @@ import respx
 
 from reposix.backend import DeleteReason
 from reposix.credentials import Credentials
-from reposix.errors import AuthError, InvalidRecord, MissingCredentials, NotFound, NotSupported
+from reposix.errors import (
+    AuthError,
+    InvalidRecord,
+    MissingCredentials,
+    NotFound,
+    NotSupported,
+    ProtocolError,
+)
 from reposix.formats.adf import to_markdown
 from reposix.records import RecordDraft, RecordStatus
 from reposix.runtime import Runtime
@@ -152,6 +159,29 @@ async def test_vendor_search_envelope_pages_by_token(
     assert [r.id for r in listing.records] == [1, 2, 3] and listing.is_complete
     assert json.loads(route.calls[1].request.content)["nextPageToken"] == "tok-2"
     assert "nextPageToken" not in json.loads(route.calls[0].request.content)
+
+
+async def test_search_errors_get_jiras_mapping_on_every_page(
+    connector: JiraConnector, mock: respx.MockRouter
+) -> None:
+    """The search's error statuses go through the connector's check (page 2 included)."""
+    first = {"isLast": False, "nextPageToken": "t2", "issues": [_issue(1)]}
+    refused = {"errorMessages": ["Client must be authenticated to access this resource."]}
+    mock.post(SEARCH).mock(
+        side_effect=[httpx.Response(200, json=first), httpx.Response(401, json=refused)]
+    )
+    with pytest.raises(AuthError, match="Client must be authenticated") as info:
+        await connector.list_records("DEMO")
+    assert "JIRA_API_TOKEN" in (info.value.hint or "")
+
+
+async def test_search_400_other_than_a_missing_project_stays_a_protocol_error(
+    connector: JiraConnector, mock: respx.MockRouter
+) -> None:
+    bad = {"errorMessages": ["Error in the JQL Query: Expecting ')' before the end."]}
+    mock.post(SEARCH).respond(400, json=bad)
+    with pytest.raises(ProtocolError, match=r"refused the search .*Error in the JQL Query"):
+        await connector.list_records("DEMO")
 
 
 @pytest.mark.parametrize(
