@@ -82,7 +82,8 @@ class Harness(Protocol):
         ...
 
     def seed_demo(self, count: int = 7) -> list[Record]:
-        """Seed ``projects.seeded`` with ``count`` varied records (every status, unicode …)."""
+        """Seed ``projects.seeded`` with ``count`` varied records (every status, unicode …),
+        only with labels the connector accepts, in its ``stored_form``."""
         ...
 
 
@@ -323,9 +324,16 @@ class KitHarness:
         return connector
 
     def seed_demo(self, count: int = 7) -> list[Record]:
-        """Seed ``projects.seeded`` with ``count`` varied records (every status, unicode …)."""
+        """Seed ``projects.seeded`` with ``count`` varied records (every status, unicode …),
+        as the target's server would hold them: labels it does not accept (``label_pattern``)
+        left out, then its ``stored_form`` applied."""
         self.state.add_project(self.projects.seeded)
-        return self.state.seed(self.projects.seeded, demo_drafts(count))
+        c = self.connector
+        drafts = [
+            c.stored_form(d.model_copy(update={"labels": list(filter(c.accepts_label, d.labels))}))
+            for d in demo_drafts(count)
+        ]
+        return self.state.seed(self.projects.seeded, drafts)
 
     # -- extras ------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -96,7 +97,8 @@ class ConfluenceConnector(BackendConnector):
     ``VersionMismatch``. ``delete_or_close`` moves the page to the trash (``DELETE``).
     Labels and the reposix status labels go through the v1 label endpoints (v2 has no
     label writes) and do not create a page version; every update PUTs the page, so the
-    version and ``updated_at`` move on each reposix write. Assignee is not carried (see
+    version and ``updated_at`` move on each reposix write. Label names are stored lowercase
+    (``stored_form``) and must match ``label_pattern``. Assignee is not carried (see
     ``uncarried_fields``); the page owner is in ``extensions.confluence.owner_id``.
     """
 
@@ -118,9 +120,9 @@ class ConfluenceConnector(BackendConnector):
         }
     )
     root_collection_name: ClassVar[str] = "pages"
-    uncarried_fields: ClassVar[frozenset[str]] = frozenset({"assignee", "labels"})
-    """Fields Confluence cannot carry exactly: pages have owners (account ids, not free-form
-    assignees, and not settable on create), and label names are stored lowercase."""
+    uncarried_fields: ClassVar[frozenset[str]] = frozenset({"assignee"})
+    """Pages have owners (account ids, not free-form assignees, not settable on create)."""
+    label_pattern: ClassVar[re.Pattern[str] | None] = mapping.LABEL_PATTERN
 
     def __init__(
         self,
@@ -153,6 +155,10 @@ class ConfluenceConnector(BackendConnector):
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._http.aclose()
+
+    def stored_form(self, draft: RecordDraft) -> RecordDraft:
+        """``draft`` as Confluence keeps it: label names lowercased, each once (first wins)."""
+        return draft.model_copy(update={"labels": mapping.stored_labels(draft.labels)})
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -18,7 +18,8 @@ Serves the kit's :class:`~reposix_contract.fakes.FakeStore` the way
 * ``PUT`` refuses (409, the real message) any ``version.number`` but current + 1;
   ``DELETE`` moves the page to the trash (a trashed page still answers ``GET`` with
   ``status: trashed``), ``?purge=true`` on a trashed page removes it;
-* label names are stored lowercase; label writes create no page version;
+* label names are stored lowercase; a name with whitespace or one of ``:;,.?&[]()#^*@!``
+  is refused (400); label writes create no page version;
 * every top-level page hangs under the space homepage (``parentId`` = ``homepageId``);
 * the real 401 (v2 error envelope, ``x-failure-category``) for any other credential.
 
@@ -55,6 +56,8 @@ _API_KEY: Final = "ATATT3xFfGF0reposixFakeApiToken0000000000"
 _OWNER: Final = "5b10ac8d82e05b22cc7d4ef5"
 _V2: Final = "/wiki/api/v2"
 _V1: Final = "/wiki/rest/api"
+_FORBIDDEN_LABEL_CHARS: Final = frozenset(":;,.?&[]()#^*@!")
+"""Refused in label names by Confluence (besides whitespace)."""
 _STATUS_LABELS: Final = {
     RecordStatus.IN_PROGRESS: "reposix-status-in-progress",
     RecordStatus.IN_REVIEW: "reposix-status-in-review",
@@ -560,7 +563,11 @@ class ConfluenceFake:
             if not isinstance(item, dict) or not isinstance(item.get("name"), str):
                 raise self._v1_error(400, "Each label needs a prefix and a name")
             label = item["name"].lower()
-            if not label or any(c.isspace() for c in label) or item.get("prefix") != "global":
+            if (
+                not label
+                or any(c.isspace() or c in _FORBIDDEN_LABEL_CHARS for c in label)
+                or item.get("prefix") != "global"
+            ):
                 raise self._v1_error(400, f"Invalid label: '{item['name']}'")
             if label not in names:
                 names.append(label)

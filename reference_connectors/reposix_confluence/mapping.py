@@ -15,12 +15,14 @@ The ``reposix-status-*`` labels belong to this mapping: they never appear in
 ``Record.labels``, and a user label in that namespace is refused.
 
 Labels: only ``global`` labels are reposix labels (``my``/``team``/``system`` ones are
-neither shown nor touched). Confluence stores label names lowercase.
+neither shown nor touched). Confluence stores label names lowercase (``stored_labels``)
+and refuses whitespace and ``: ; , . ? & [ ] ( ) # ^ * @ !`` (``LABEL_PATTERN``).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
@@ -33,6 +35,7 @@ from reposix_confluence.wire import CfLabel, CfPage
 
 __all__ = [
     "GLOBAL_PREFIX",
+    "LABEL_PATTERN",
     "STATUS_LABELS",
     "STATUS_LABEL_PREFIX",
     "body_markdown",
@@ -43,6 +46,7 @@ __all__ = [
     "record_from_page",
     "status_from_wire",
     "status_label",
+    "stored_labels",
     "user_labels",
     "wire_labels",
 ]
@@ -57,7 +61,11 @@ STATUS_LABELS: Final[dict[RecordStatus, str]] = {
 }
 """The label that carries each non-open status, in precedence order (last wins)."""
 _BY_LABEL: Final = {label: status for status, label in STATUS_LABELS.items()}
-_INVALID_LABEL_CHARS: Final = frozenset(" \t\r\n")
+FORBIDDEN_LABEL_CHARS: Final = ":;,.?&[]()#^*@!"
+"""Characters Confluence refuses in a label name (besides whitespace)."""
+LABEL_PATTERN: Final = re.compile(r"(?i)(?!reposix-status-)[^\s:;,.?&\[\]()#^*@!]{1,255}")
+"""A user label this connector writes: 1-255 characters, no whitespace or forbidden
+character, not in the ``reposix-status-`` namespace (``check_user_labels`` enforces it)."""
 
 
 def wire_labels(labels: Iterable[CfLabel]) -> list[str]:
@@ -93,13 +101,25 @@ def status_label(status: RecordStatus) -> str | None:
     return STATUS_LABELS.get(status)
 
 
+def stored_labels(names: Iterable[str]) -> list[str]:
+    """Label names as Confluence keeps them: lowercased, each once (first occurrence wins)."""
+    return list(dict.fromkeys(name.lower() for name in names))
+
+
 def check_user_labels(labels: Sequence[str]) -> None:
-    """Refuse labels Confluence cannot store or that collide with the status namespace."""
+    """Refuse labels Confluence cannot store or that collide with the status namespace
+    (before any request: a create would otherwise leave a page without its labels)."""
     for name in labels:
-        if not name or any(c in _INVALID_LABEL_CHARS for c in name):
+        if not name or any(c.isspace() for c in name):
             raise InvalidRecord(
                 f"confluence labels cannot be empty or contain whitespace: {name!r}",
                 hint="use one word per label, e.g. 'needs-review'",
+            )
+        bad = "".join(sorted({c for c in name if c in FORBIDDEN_LABEL_CHARS}))
+        if bad:
+            raise InvalidRecord(
+                f"confluence labels cannot contain {' '.join(bad)}: {name!r}",
+                hint="use letters, digits, '-' and '_', e.g. 'kind-test' for 'kind:test'",
             )
         if len(name) > 255:
             raise InvalidRecord(f"confluence labels are at most 255 characters: {name[:40]!r}…")

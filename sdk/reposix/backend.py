@@ -120,6 +120,10 @@ class BackendConnector(ABC):
     conformance kit compares them loosely and prints them beside the target's coverage."""
     url_extensions: ClassVar[frozenset[str]] = frozenset()
     """``extensions`` keys allowed to hold server URLs (none by default: URLs are not data)."""
+    label_pattern: ClassVar[re.Pattern[str] | None] = None
+    """The label names this backend accepts, as a pattern each whole name must match (None:
+    any name). The conformance kit generates only matching labels; a connector should refuse
+    others with ``InvalidRecord`` before any I/O."""
 
     def __init__(self) -> None:
         self._progress_hooks: list[ProgressHook] = []
@@ -139,6 +143,22 @@ class BackendConnector(ABC):
     def supports(self, feature: BackendFeature) -> bool:
         """Whether the connector declares ``feature``. Pure: no I/O."""
         return feature in self.features
+
+    def accepts_label(self, name: str) -> bool:
+        """Whether ``label_pattern`` admits ``name`` (always True without one). Pure: no I/O."""
+        return self.label_pattern is None or self.label_pattern.fullmatch(name) is not None
+
+    def stored_form(self, draft: RecordDraft) -> RecordDraft:
+        """``draft`` as this backend will store it. Pure: no I/O.
+
+        The default is the draft itself. A backend whose server normalizes values it does
+        carry overrides this (Confluence lowercases label names and drops duplicates), so
+        callers and the conformance kit compare what was written with what the server keeps
+        instead of reporting the normalization as loss. It describes normalization only:
+        a field the backend cannot store at all belongs in ``uncarried_fields``, and a
+        stored form must not empty a field the draft filled (the kit checks this).
+        """
+        return draft
 
     def add_progress_hook(self, hook: ProgressHook) -> None:
         """Be told how many records arrive as listings progress (for progress bars)."""

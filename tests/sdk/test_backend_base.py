@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 
 from reposix.backend import BackendConnector, BackendFeature, DeleteReason, Listing
 from reposix.errors import NotSupported
-from reposix.records import Record, RecordStatus
+from reposix.records import Record, RecordDraft, RecordStatus
 from reposix.taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
@@ -78,3 +79,29 @@ def test_uncarried_fields_are_limited_to_what_a_backend_may_lack() -> None:
 
         class NoTitle(ReadOnly):
             uncarried_fields = frozenset({"title", "assignee"})
+
+
+def test_stored_form_defaults_to_the_draft_and_may_be_overridden() -> None:
+    draft = RecordDraft(title="T", labels=["Bug", "bug"], body="b")
+    assert ReadOnly().stored_form(draft) == draft
+
+    class Lowercases(ReadOnly):
+        def stored_form(self, draft: RecordDraft) -> RecordDraft:
+            return draft.model_copy(update={"labels": sorted({n.lower() for n in draft.labels})})
+
+    assert Lowercases().stored_form(draft).labels == ["bug"]
+    assert draft.labels == ["Bug", "bug"], "stored_form must not change its argument"
+
+
+def test_accepts_label_follows_label_pattern() -> None:
+    assert ReadOnly.label_pattern is None
+    assert ReadOnly().accepts_label("any thing: at all")
+
+    class NoSpaces(ReadOnly):
+        label_pattern = re.compile(r"\S{1,255}")
+
+    c = NoSpaces()
+    assert c.accepts_label("kind:test")
+    assert not c.accepts_label("two words")
+    assert not c.accepts_label("")
+    assert not c.accepts_label("x" * 256), "the whole name must match, not a prefix"

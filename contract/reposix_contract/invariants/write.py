@@ -17,7 +17,7 @@ from reposix.backend import BackendConnector, BackendFeature, DeleteReason, Vers
 from reposix.errors import NotFound, NotSupported, ReposixError, VersionMismatch
 from reposix.records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
 from reposix.taint import ServerMetadata, Tainted, Untainted, sanitize, sanitize_for_create
-from reposix_contract.harness import Harness
+from reposix_contract.harness import Harness, demo_drafts
 from reposix_contract.props import for_all
 from reposix_contract.registry import Requirement, declared, invariant
 
@@ -161,14 +161,17 @@ def _first_line(exc: BaseException) -> str:
 
 
 def seeded_project(h: Harness, count: int) -> tuple[str, list[Record]]:
-    """The seeded project with ``count`` open records the check may change."""
+    """The seeded project with ``count`` open records the check may change (in the
+    target's ``stored_form``, as its server would hold them)."""
     project = h.projects.seeded
     drafts = [
-        RecordDraft(
-            title=f"kit record {i}",
-            body=f"body {i}\n\nsecond paragraph",
-            labels=["kit", f"n{i}"],
-            assignee="agent-alpha" if i % 2 else None,
+        h.connector.stored_form(
+            RecordDraft(
+                title=f"kit record {i}",
+                body=f"body {i}\n\nsecond paragraph",
+                labels=list(filter(h.connector.accepts_label, ["kit", f"n{i}"])),
+                assignee="agent-alpha" if i % 2 else None,
+            )
         )
         for i in range(count)
     ]
@@ -275,9 +278,9 @@ async def w01_create_returns_server_view(h: Harness) -> None:
         f"create_record returned id {created.id} but the server has no such record in "
         f"{project!r}; parse the id from the server's response"
     )
-    diff = field_diff(carried_view(h, draft), carried_view(h, created))
+    diff = field_diff(expected_view(h, draft), carried_view(h, created))
     assert not diff, f"create_record's result lost or changed what was sent: {diff}"
-    diff = field_diff(carried_view(h, draft), carried_view(h, server))
+    diff = field_diff(expected_view(h, draft), carried_view(h, server))
     assert not diff, f"the server stored something other than the draft: {diff}"
     assert (created.created_at, created.updated_at) == (server.created_at, server.updated_at), (
         f"create_record returned timestamps {created.created_at} / {created.updated_at}, the "
@@ -456,15 +459,29 @@ _LABEL = st.text(
     min_size=1,
     max_size=16,
 )
-_USER_FIELDS = st.fixed_dictionaries(
-    {
-        "title": _TITLE,
-        "body": _BODY,
-        "labels": st.lists(_LABEL, unique=True, max_size=4),
-        "assignee": st.one_of(st.none(), st.sampled_from(["agent-alpha", "agent-beta", "bob-2"])),
-        "status": st.sampled_from(list(RecordStatus)),
-    }
-)
+
+
+def user_fields(connector: BackendConnector) -> st.SearchStrategy[dict[str, Any]]:
+    """Generated user fields; labels only of names ``connector`` accepts (``label_pattern``)."""
+    label = _LABEL if connector.label_pattern is None else _LABEL.filter(connector.accepts_label)
+    return st.fixed_dictionaries(
+        {
+            "title": _TITLE,
+            "body": _BODY,
+            "labels": st.lists(label, unique=True, max_size=4),
+            "assignee": st.one_of(
+                st.none(), st.sampled_from(["agent-alpha", "agent-beta", "bob-2"])
+            ),
+            "status": st.sampled_from(list(RecordStatus)),
+        }
+    )
+
+
+def fit_labels(connector: BackendConnector, fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` without the labels ``connector`` declares it cannot accept."""
+    if "labels" not in fields:
+        return fields
+    return {**fields, "labels": [n for n in fields["labels"] if connector.accepts_label(n)]}
 
 
 def uncarried(h: Harness) -> frozenset[str]:
@@ -481,6 +498,19 @@ def carried_view(h: Harness, record: Record | RecordDraft) -> dict[str, Any]:
     return {k: v for k, v in user_view(record).items() if k not in skip}
 
 
+def stored(h: Harness, record: Record | RecordDraft) -> RecordDraft:
+    """``record``'s user fields as the target's server keeps them (its ``stored_form``)."""
+    draft = record.draft() if isinstance(record, Record) else record
+    return h.connector.stored_form(draft)
+
+
+def expected_view(h: Harness, record: Record | RecordDraft) -> dict[str, Any]:
+    """``carried_view`` of what the server should hold once ``record`` is written: the
+    EXPECTED side of a comparison (the actual side stays un-normalized, so a connector
+    that returns anything but the stored form is still caught)."""
+    return carried_view(h, stored(h, record))
+
+
 @invariant(
     "W03",
     "create -> get -> update -> get preserves title, body, labels, assignee and status "
@@ -491,13 +521,9 @@ def carried_view(h: Harness, record: Record | RecordDraft) -> dict[str, Any]:
 async def w03_round_trip(h: Harness) -> None:
     """Every byte a user writes must come back: a connector that trims, re-encodes or drops
     a field corrupts records silently, and the next sync writes the corruption back."""
-    await for_all(
-        h,
-        st.tuples(_USER_FIELDS, _USER_FIELDS),
-        _round_trip,
-        examples=_W03_EXAMPLES,
-        max_examples=12,
-    )
+    fields = user_fields(h.connector)
+    examples = [(fit_labels(h.connector, a), fit_labels(h.connector, b)) for a, b in _W03_EXAMPLES]
+    await for_all(h, st.tuples(fields, fields), _round_trip, examples=examples, max_examples=12)
 
 
 _W03_EXAMPLES: list[tuple[dict[str, Any], dict[str, Any]]] = [
@@ -521,7 +547,7 @@ _W03_EXAMPLES: list[tuple[dict[str, Any], dict[str, Any]]] = [
         {
             "title": "long body",
             "body": "line ✓ with trailing spaces   \n" * 400,
-            "labels": ["kit"],
+            "labels": ["kit", "Needs-Triage"],
             "assignee": "agent-beta",
             "status": RecordStatus.IN_REVIEW,
         },
@@ -543,7 +569,7 @@ async def _round_trip(h: Harness, values: tuple[dict[str, Any], dict[str, Any]])
     try:
         created = await h.connector.create_record(project, sanitize_for_create(Tainted(first)))
         got = await h.connector.get_record(project, created.id)
-        diff = field_diff(carried_view(h, first), carried_view(h, got))
+        diff = field_diff(expected_view(h, first), carried_view(h, got))
         assert not diff, (
             f"create -> get changed the record: {diff}{shown}\n  send every user field "
             "exactly as given (no trimming, normalizing, re-encoding or dropping)"
@@ -556,7 +582,7 @@ async def _round_trip(h: Harness, values: tuple[dict[str, Any], dict[str, Any]])
         raise AssertionError(
             f"round trip raised {type(exc).__name__}: {_first_line(exc)}{shown}"
         ) from exc
-    diff = field_diff(carried_view(h, second), carried_view(h, again))
+    diff = field_diff(expected_view(h, second), carried_view(h, again))
     assert not diff, (
         f"update -> get changed the record: {diff}{shown}\n  send every user field exactly "
         "as given (no trimming, normalizing, re-encoding or dropping)"
@@ -721,7 +747,7 @@ async def w06_delete_or_close(h: Harness) -> None:
                 f"the kit's mapping is {reason.name} -> {reason.closed_status.value!r} "
                 "(use reason.closed_status, the same for every connector)"
             )
-            expected = {**carried_view(h, record), "status": reason.closed_status.value}
+            expected = {**expected_view(h, record), "status": reason.closed_status.value}
             diff = field_diff(expected, carried_view(h, got))
             assert not diff, f"closing a record changed other fields: {diff}"
             stored = h.state.get(project, record.id)
@@ -839,11 +865,13 @@ declared("W08")(_declared_for("create"))
 @invariant(
     "W09",
     "declarations agree: Capabilities.versioning is STRONG iff STRONG_VERSIONING is declared, "
-    "and DELETE implies the delete_or_close capability",
+    "DELETE implies the delete_or_close capability, and stored_form only normalizes (it is "
+    "idempotent, keeps status and parent, never empties a field and merges labels only by case)",
 )
 async def w09_consistent_declarations(h: Harness) -> None:
     """Callers read either the capability flags or the feature set; when the two disagree
-    one of them lies and the caller takes the wrong branch (blind overwrite, wrong delete)."""
+    one of them lies and the caller takes the wrong branch (blind overwrite, wrong delete).
+    A stored_form that drops values would excuse the very loss the write checks catch."""
     c = h.connector
     strong = c.capabilities.versioning is VersioningModel.STRONG
     assert strong == c.supports(BackendFeature.STRONG_VERSIONING), (
@@ -859,6 +887,43 @@ async def w09_consistent_declarations(h: Harness) -> None:
         assert c.capabilities.update, (
             "STRONG_VERSIONING is declared but the connector cannot update"
         )
+    drafts = [*demo_drafts(7), RecordDraft(title="W09", body="b", labels=["Bug", "bug", "UI"])]
+    problems: list[str] = []
+    for raw in drafts:
+        draft = raw.model_copy(update=fit_labels(c, {"labels": raw.labels}))
+        problems += [f"{p} (draft {draft.title!r})" for p in _stored_form_problems(h, draft)]
+    assert not problems, (
+        "stored_form does more than normalize: "
+        + "; ".join(problems[:3])
+        + ". stored_form describes how the server normalizes values it keeps; a value the "
+        "backend drops is a bug to fix, or a field to declare in uncarried_fields"
+    )
+
+
+def _stored_form_problems(h: Harness, draft: RecordDraft) -> list[str]:
+    """How ``stored_form(draft)`` goes beyond normalizing (empty: it does not)."""
+    result: object = h.connector.stored_form(draft)
+    if not isinstance(result, RecordDraft):
+        return [f"stored_form returned {type(result).__name__}, not a RecordDraft"]
+    out = result
+    found = []
+    if h.connector.stored_form(out) != out:
+        found.append("it is not idempotent (applied twice it changes the result again)")
+    if (out.status, out.parent_id) != (draft.status, draft.parent_id):
+        found.append("it changes status or parent_id")
+    skip = uncarried(h)
+    for name in ("title", "body", "assignee", "labels"):
+        if name not in skip and getattr(draft, name) and not getattr(out, name):
+            found.append(f"it empties {name}")
+    wanted = {n.casefold() for n in draft.labels}
+    kept = {n.casefold() for n in out.labels}
+    if (
+        "labels" not in skip
+        and out.labels
+        and (len(set(out.labels)) < len(wanted) or not kept <= wanted)
+    ):
+        found.append(f"labels {draft.labels!r} become {out.labels!r} (only case may merge)")
+    return found
 
 
 # -- W10 -----------------------------------------------------------------------------------
@@ -907,7 +972,7 @@ async def w11_partial_update(h: Harness) -> None:
         current = await h.connector.get_record(project, record.id)
         updated = await h.connector.update_record(project, record.id, patch_of(current, **change))
         fetched = await h.connector.get_record(project, record.id)
-        expected = carried_view(h, current.replace(**change))
+        expected = expected_view(h, current.replace(**change))
         diff = field_diff(expected, carried_view(h, fetched))
         assert not diff, f"update_record of {sorted(change)} changed other fields: {diff}"
         diff = record_diff(updated, fetched)

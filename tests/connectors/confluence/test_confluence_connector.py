@@ -259,6 +259,31 @@ async def test_create_update_round_trip_with_status_labels(
     assert reopened.status is S.OPEN and reopened.labels == []
 
 
+async def test_stored_form_predicts_what_the_server_keeps(
+    fake: ConfluenceFake, connector: ConfluenceConnector
+) -> None:
+    """What create returns, get reads and the fake stores is the declared stored form."""
+    wanted = RecordDraft(title="Labels", labels=["Needs-Triage", "ops", "OPS", "área", "Área"])
+    expected = connector.stored_form(wanted)
+    assert expected.labels == ["needs-triage", "ops", "área"]
+    assert expected.model_dump(exclude={"labels"}) == wanted.model_dump(exclude={"labels"})
+    created = await connector.create_record("DEMO", sanitize_for_create(Tainted(wanted)))
+    stored = fake.store.get("DEMO", created.id)
+    assert stored is not None
+    for record in (created, await connector.get_record("DEMO", created.id), stored):
+        assert sorted(record.labels) == sorted(expected.labels)
+
+
+async def test_labels_confluence_refuses_are_refused_before_any_request(
+    mock: respx.MockRouter, connector: ConfluenceConnector
+) -> None:
+    """A create sends the page first and the labels after: a bad label must stop it early."""
+    assert not connector.accepts_label("kind:test") and connector.accepts_label("kind-test")
+    with pytest.raises(InvalidRecord, match="cannot contain :"):
+        await connector.create_record("DEMO", draft("x", labels=["ok", "kind:test"]))
+    assert not mock.calls
+
+
 async def test_hierarchy_create_move_and_top_level(
     fake: ConfluenceFake, mock: respx.MockRouter, connector: ConfluenceConnector
 ) -> None:

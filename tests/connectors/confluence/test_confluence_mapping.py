@@ -72,10 +72,40 @@ def test_only_global_labels_and_no_status_labels_are_shown(load: Callable[[str],
     assert mapping.user_labels(names) == ["release"]
 
 
-@pytest.mark.parametrize("bad", ["", "two words", "tab\there", "reposix-status-done"])
+_BAD_LABELS = [
+    "",
+    "two words",
+    "tab\there",
+    "nbsp\u00a0inside",
+    "reposix-status-done",
+    "REPOSIX-STATUS-x",
+    "x" * 256,
+    *(f"a{c}b" for c in ":;,.?&[]()#^*@!"),
+]
+
+
+@pytest.mark.parametrize("bad", _BAD_LABELS)
 def test_labels_confluence_cannot_store_are_refused(bad: str) -> None:
     with pytest.raises(InvalidRecord):
         mapping.check_user_labels([bad])
+
+
+@pytest.mark.parametrize("name", [*_BAD_LABELS, "kind-test", "área", "Bug_2", "🚀", "x" * 255])
+def test_label_pattern_agrees_with_the_check(name: str) -> None:
+    """``label_pattern`` (what the kit generates) is exactly what ``check_user_labels`` lets by."""
+    try:
+        mapping.check_user_labels([name])
+        refused = False
+    except InvalidRecord:
+        refused = True
+    assert refused == (mapping.LABEL_PATTERN.fullmatch(name) is None)
+
+
+def test_stored_labels_lowercase_and_keep_the_first_of_each() -> None:
+    assert mapping.stored_labels(["Bug", "ui", "bug", "UI", "Área"]) == ["bug", "ui", "área"]
+    assert mapping.stored_labels([]) == []
+    once = mapping.stored_labels(["A", "b"])
+    assert mapping.stored_labels(once) == once
 
 
 def test_vendor_page_maps_field_by_field(load: Callable[[str], Any]) -> None:
