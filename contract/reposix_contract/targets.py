@@ -71,7 +71,7 @@ class Target:
     """``build(base_url, credentials, runtime) -> connector``, as in ``ConnectorPlugin``."""
     fake: FakeFactory | str | None
     """The wire-fake factory, or a lazy ``"module:attr"`` reference to it."""
-    plugin: ConnectorPlugin | None = None
+    plugin: ConnectorPlugin[BackendConnector] | None = None
     control: bool = False
     """True for the simulator: the reference every other target is compared with."""
     error: str | None = None
@@ -171,7 +171,7 @@ def unmet(connector: BackendConnector, inv: Invariant) -> list[str]:
     return sorted(str(r) for r in inv.requires if not requirement_met(connector, r))
 
 
-def from_plugin(plugin: ConnectorPlugin) -> Target:
+def from_plugin(plugin: ConnectorPlugin[BackendConnector]) -> Target:
     """The target for a registered connector plugin (its fake loads lazily)."""
     return Target(
         name=plugin.name,

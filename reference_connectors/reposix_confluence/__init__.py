@@ -7,7 +7,6 @@ stack and the wire fake load on first use.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from reposix.errors import ConfigError, MissingCredentials
@@ -67,22 +66,6 @@ def build(base_url: str, credentials: Credentials, runtime: Runtime) -> Confluen
     )
 
 
-def from_env(
-    base_url: str | None = None,
-    runtime: Runtime | None = None,
-    *,
-    environ: Mapping[str, str] | None = None,
-) -> ConfluenceConnector:
-    """Build from ``ATLASSIAN_EMAIL``, ``ATLASSIAN_API_KEY`` and ``REPOSIX_CONFLUENCE_TENANT``
-    (the tenant is not needed with an explicit ``base_url``)."""
-    from reposix.credentials import from_env as credentials_from_env
-    from reposix.runtime import Runtime
-
-    required = ENV_VARS if base_url is None else _CREDENTIALS
-    creds = credentials_from_env("confluence", required, environ=environ, doc_page=_DOC_PAGE)
-    return build(base_url or DEFAULT_BASE_URL, creds, runtime or Runtime())
-
-
 plugin = ConnectorPlugin(
     name="confluence",
     build=build,
@@ -97,6 +80,11 @@ plugin = ConnectorPlugin(
     docs="connectors/confluence/",
 )
 """The entry point ``reposix.connectors: confluence``."""
+
+from_env = plugin.from_env
+"""``from_env(base_url=None, runtime=None, *, environ=None)``: build from ``ATLASSIAN_EMAIL``,
+``ATLASSIAN_API_KEY`` and ``REPOSIX_CONFLUENCE_TENANT`` (the tenant is not needed with an
+explicit ``base_url``); ``MissingCredentials`` lists every gap."""
 
 
 def __getattr__(name: str) -> Any:

@@ -15,7 +15,6 @@ import httpx
 from pydantic import ValidationError
 
 from reposix.backend import (
-    BackendConnector,
     BackendFeature,
     Capabilities,
     CommentSupport,
@@ -23,6 +22,7 @@ from reposix.backend import (
     Listing,
     VersioningModel,
 )
+from reposix.connector_base import HttpConnector
 from reposix.errors import (
     AuthError,
     InvalidRecord,
@@ -33,7 +33,7 @@ from reposix.errors import (
     VersionMismatch,
 )
 from reposix.formats.adf import from_markdown
-from reposix.http import BasicAuth, ClientOpts, HttpClient, client, decode, protocol_error
+from reposix.http import BasicAuth, decode, protocol_error
 from reposix.pagination import Page, paginate_cursor_url
 from reposix.records import Record, RecordDraft, RecordId
 from reposix.runtime import Runtime
@@ -89,7 +89,7 @@ def _v1_next(page: CfSearchPage) -> str | None:
     return nxt
 
 
-class ConfluenceConnector(BackendConnector):
+class ConfluenceConnector(HttpConnector):
     """Pages of Confluence Cloud spaces (project = space key), read and write.
 
     Versioning is ``STRONG``: an update sends ``version.number = current + 1`` and the
@@ -132,29 +132,16 @@ class ConfluenceConnector(BackendConnector):
         base_url: str,
         runtime: Runtime | None = None,
     ) -> None:
-        super().__init__()
-        if not isinstance(api_key, Secret):
-            raise TypeError("ConfluenceConnector takes the API key as a reposix.Secret")
-        self.base_url = base_url.rstrip("/")
-        self.runtime = runtime or Runtime()
+        super().__init__(
+            base_url,
+            auth=BasicAuth(email, self.require_secret(api_key, "the API key")),
+            headers={"Accept": "application/json"},
+            runtime=runtime,
+        )
+        # The site root without its slash: record URLs are built as site + "/wiki/...".
+        self.base_url = self.base_url.rstrip("/")
         self._spaces: dict[str, SpaceInfo] = {}
         self._zone: tuple[ZoneInfo | None] | None = None
-        self._http: HttpClient = client(
-            ClientOpts(
-                connector=self.name,
-                base_url=self.base_url + "/",
-                auth=BasicAuth(email, api_key),
-                headers={"Accept": "application/json"},
-                runtime=self.runtime,
-            )
-        )
-
-    def __repr__(self) -> str:
-        return f"ConfluenceConnector(base_url={self._http.redact(self.base_url)!r})"
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
 
     def stored_form(self, draft: RecordDraft) -> RecordDraft:
         """``draft`` as Confluence keeps it: label names lowercased, each once (first wins)."""

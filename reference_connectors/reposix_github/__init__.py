@@ -6,7 +6,6 @@ its HTTP stack and the wire fake load on first use.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from reposix.errors import MissingCredentials
@@ -34,20 +33,6 @@ def build(base_url: str, credentials: Credentials, runtime: Runtime) -> GitHubCo
     return GitHubConnector(credentials["GITHUB_TOKEN"], base_url=base_url, runtime=runtime)
 
 
-def from_env(
-    base_url: str = DEFAULT_BASE_URL,
-    runtime: Runtime | None = None,
-    *,
-    environ: Mapping[str, str] | None = None,
-) -> GitHubConnector:
-    """Build the connector from ``GITHUB_TOKEN``; ``MissingCredentials`` if it is unset."""
-    from reposix.credentials import from_env as credentials_from_env
-    from reposix.runtime import Runtime
-
-    creds = credentials_from_env("github", ENV_VARS, environ=environ, doc_page=_DOC_PAGE)
-    return build(base_url, creds, runtime or Runtime())
-
-
 plugin = ConnectorPlugin(
     name="github",
     build=build,
@@ -59,6 +44,11 @@ plugin = ConnectorPlugin(
     docs="connectors/github/",
 )
 """The entry point ``reposix.connectors: github``."""
+
+from_env = plugin.from_env
+"""``from_env(base_url=None, runtime=None, *, environ=None)``: build the connector from
+``GITHUB_TOKEN`` (GitHub Enterprise: pass ``https://HOST/api/v3``); ``MissingCredentials``
+if it is unset."""
 
 
 def __getattr__(name: str) -> Any:

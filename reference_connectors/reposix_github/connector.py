@@ -12,7 +12,6 @@ import httpx
 from pydantic import ValidationError
 
 from reposix.backend import (
-    BackendConnector,
     BackendFeature,
     Capabilities,
     CommentSupport,
@@ -20,6 +19,7 @@ from reposix.backend import (
     Listing,
     VersioningModel,
 )
+from reposix.connector_base import HttpConnector
 from reposix.errors import (
     AuthError,
     ConfigError,
@@ -28,7 +28,7 @@ from reposix.errors import (
     RateLimited,
     ReposixError,
 )
-from reposix.http import BearerAuth, ClientOpts, HttpClient, client, decode, protocol_error
+from reposix.http import BearerAuth, decode, protocol_error
 from reposix.pagination import paginate_link
 from reposix.records import Record, RecordDraft, RecordId
 from reposix.runtime import Runtime
@@ -100,7 +100,7 @@ def _since_param(since: datetime) -> str:
     return since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class GitHubConnector(BackendConnector):
+class GitHubConnector(HttpConnector):
     """GitHub Issues of one or more ``owner/repo`` projects, read and write.
 
     Versioning is ``TIMESTAMP``: ``Record.version`` is ``updated_at`` in epoch
@@ -129,31 +129,13 @@ class GitHubConnector(BackendConnector):
         base_url: str = DEFAULT_BASE_URL,
         runtime: Runtime | None = None,
     ) -> None:
-        super().__init__()
-        if not isinstance(token, Secret):
-            raise TypeError("GitHubConnector takes the token as a reposix.Secret")
         # Relative paths below join onto the base, so GHE's /api/v3 prefix survives.
-        self.base_url = base_url.rstrip("/") + "/"
-        self.runtime = runtime or Runtime()
-        self._http: HttpClient = client(
-            ClientOpts(
-                connector=self.name,
-                base_url=self.base_url,
-                auth=BearerAuth(token),
-                headers={
-                    "Accept": "application/vnd.github+json",
-                    "X-GitHub-Api-Version": API_VERSION,
-                },
-                runtime=self.runtime,
-            )
+        super().__init__(
+            base_url,
+            auth=BearerAuth(self.require_secret(token)),
+            headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION},
+            runtime=runtime,
         )
-
-    def __repr__(self) -> str:
-        return f"GitHubConnector(base_url={self.base_url!r})"
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
 
     # -- plumbing ---------------------------------------------------------------------------
 

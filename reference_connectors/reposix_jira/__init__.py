@@ -7,7 +7,6 @@ stack and the wire fake load on first use.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from reposix.errors import ConfigError, MissingCredentials
@@ -67,22 +66,6 @@ def build(base_url: str, credentials: Credentials, runtime: Runtime) -> JiraConn
     )
 
 
-def from_env(
-    base_url: str | None = None,
-    runtime: Runtime | None = None,
-    *,
-    environ: Mapping[str, str] | None = None,
-) -> JiraConnector:
-    """Build from ``JIRA_EMAIL``, ``JIRA_API_TOKEN`` and ``REPOSIX_JIRA_INSTANCE`` (the site is
-    not needed with an explicit ``base_url``); ``MissingCredentials`` lists every gap."""
-    from reposix.credentials import from_env as credentials_from_env
-    from reposix.runtime import Runtime
-
-    required = ENV_VARS if base_url is None else _CREDENTIALS
-    creds = credentials_from_env("jira", required, environ=environ, doc_page=_DOC_PAGE)
-    return build(base_url or DEFAULT_BASE_URL, creds, runtime or Runtime())
-
-
 plugin = ConnectorPlugin(
     name="jira",
     build=build,
@@ -94,6 +77,11 @@ plugin = ConnectorPlugin(
     docs="connectors/jira/",
 )
 """The entry point ``reposix.connectors: jira``."""
+
+from_env = plugin.from_env
+"""``from_env(base_url=None, runtime=None, *, environ=None)``: build from ``JIRA_EMAIL``,
+``JIRA_API_TOKEN`` and ``REPOSIX_JIRA_INSTANCE`` (the site is not needed with an explicit
+``base_url``); ``MissingCredentials`` lists every gap."""
 
 
 def __getattr__(name: str) -> Any:

@@ -11,7 +11,6 @@ import httpx
 from pydantic import TypeAdapter
 
 from reposix.backend import (
-    BackendConnector,
     BackendFeature,
     Capabilities,
     CommentSupport,
@@ -19,6 +18,7 @@ from reposix.backend import (
     Listing,
     VersioningModel,
 )
+from reposix.connector_base import HttpConnector
 from reposix.errors import (
     AuthError,
     InvalidRecord,
@@ -28,7 +28,7 @@ from reposix.errors import (
     ReposixError,
 )
 from reposix.formats.adf import from_markdown
-from reposix.http import BasicAuth, ClientOpts, HttpClient, client, decode, protocol_error
+from reposix.http import BasicAuth, decode, protocol_error
 from reposix.http.decode import excerpt, raise_for_status
 from reposix.pagination import Page, PageLimits, Paginator, paginate_token
 from reposix.records import Record, RecordDraft, RecordId, RecordStatus
@@ -77,7 +77,7 @@ _T = TypeVar("_T")
 _SEARCH = "rest/api/3/search/jql"
 
 
-class JiraConnector(BackendConnector):
+class JiraConnector(HttpConnector):
     """Issues of Jira Cloud projects (by project key), read and write.
 
     * Versioning is ``TIMESTAMP``: ``version`` is ``fields.updated`` in epoch
@@ -113,30 +113,15 @@ class JiraConnector(BackendConnector):
         base_url: str,
         runtime: Runtime | None = None,
     ) -> None:
-        super().__init__()
-        if not isinstance(token, Secret):
-            raise TypeError("JiraConnector takes the API token as a reposix.Secret")
-        self.base_url = base_url.rstrip("/") + "/"
-        self.runtime = runtime or Runtime()
-        self._http: HttpClient = client(
-            ClientOpts(
-                connector=self.name,
-                base_url=self.base_url,
-                auth=BasicAuth(email, token),
-                headers={"Accept": "application/json"},
-                runtime=self.runtime,
-            )
+        super().__init__(
+            base_url,
+            auth=BasicAuth(email, self.require_secret(token, "the API token")),
+            headers={"Accept": "application/json"},
+            runtime=runtime,
         )
         self._issue_types: dict[str, str] = {}
         self._zone: tzinfo | None = None
         self._zone_known = False
-
-    def __repr__(self) -> str:
-        return f"JiraConnector(base_url={self.base_url!r})"
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         VersioningModel,
     )
     from reposix.clock import Clock, SystemClock, VirtualClock
+    from reposix.connector_base import HttpConnector
     from reposix.credentials import Credentials, from_env
     from reposix.errors import (
         AuthError,
@@ -61,6 +62,7 @@ _EXPORTS: dict[str, str] = {
     "Clock": "reposix.clock",
     "SystemClock": "reposix.clock",
     "VirtualClock": "reposix.clock",
+    "HttpConnector": "reposix.connector_base",
     "Credentials": "reposix.credentials",
     "from_env": "reposix.credentials",
     "AuthError": "reposix.errors",
@@ -111,6 +113,7 @@ __all__ = [
     "DeleteReason",
     "EgressDenied",
     "HttpClient",
+    "HttpConnector",
     "InvalidRecord",
     "Listing",
     "MemoryAuditSink",

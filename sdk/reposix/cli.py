@@ -305,7 +305,7 @@ def sim(
 # -- reposix list --------------------------------------------------------------------------
 
 
-def load_connector_plugin(name: str) -> ConnectorPlugin:
+def load_connector_plugin(name: str) -> ConnectorPlugin[BackendConnector]:
     """The plugin called ``name``, importing only that entry point."""
     from importlib.metadata import entry_points
 
@@ -329,12 +329,9 @@ def load_connector_plugin(name: str) -> ConnectorPlugin:
 
 def build_connector(name: str, url: str | None, page_size: int | None) -> BackendConnector:
     """Build a connector from its plugin, reading its env vars (it decides which it needs)."""
-    from reposix.credentials import from_env
     from reposix.runtime import Runtime
 
-    plugin = load_connector_plugin(name)
-    credentials = from_env(plugin.name, required=(), optional=plugin.env_vars)
-    return plugin.build(url or plugin.default_base_url, credentials, Runtime(page_size=page_size))
+    return load_connector_plugin(name).from_env(url, Runtime(page_size=page_size))
 
 
 async def _fetch(connector: BackendConnector, project: str, *, show_progress: bool) -> Listing:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from reposix.errors import ConfigError
 
@@ -22,17 +22,24 @@ ENTRY_POINT_GROUP = "reposix.connectors"
 BuildFn = Callable[["str", "Credentials", "Runtime"], "BackendConnector"]
 """``build(base_url, credentials, runtime) -> connector``."""
 
+ConnectorT_co = TypeVar("ConnectorT_co", bound="BackendConnector", covariant=True)
+"""The connector class a plugin builds (``ConnectorPlugin[GitHubConnector]``)."""
+
 
 @dataclass(frozen=True)
-class ConnectorPlugin:
+class ConnectorPlugin(Generic[ConnectorT_co]):
     """What a connector package declares about itself.
 
     ``fake`` is a lazy ``"module:attr"`` reference to the wire-fake factory the
     conformance kit mounts, so production imports never load test machinery.
+    Generic in the connector class ``build`` returns, so ``plugin.build`` and
+    ``plugin.from_env`` are typed precisely; ``ConnectorPlugin[BackendConnector]``
+    stands for any plugin.
     """
 
     name: str
-    build: BuildFn
+    build: Callable[[str, Credentials, Runtime], ConnectorT_co]
+    """``build(base_url, credentials, runtime) -> connector`` (a :data:`BuildFn`)."""
     default_base_url: str
     env_vars: tuple[str, ...] = ()
     """Every env var credentials come from (required first)."""
@@ -43,6 +50,26 @@ class ConnectorPlugin:
     """A project identifier in this backend's form, for docs and the kit."""
     docs: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+
+    def from_env(
+        self,
+        base_url: str | None = None,
+        runtime: Runtime | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+    ) -> ConnectorT_co:
+        """Build the connector from the environment (``os.environ`` unless ``environ``).
+
+        Every declared ``env_vars`` entry that is set (and not blank) becomes a
+        :class:`~reposix.credentials.Credentials` entry; ``build`` decides which it needs
+        for ``base_url`` (``default_base_url`` if None) and raises ``MissingCredentials``
+        listing every one that is missing.
+        """
+        from reposix.credentials import from_env as credentials_from_env
+        from reposix.runtime import Runtime
+
+        credentials = credentials_from_env(self.name, (), self.env_vars, environ=environ)
+        return self.build(base_url or self.default_base_url, credentials, runtime or Runtime())
 
     def load_fake(self) -> Any:
         """The wire-fake factory named by ``fake``."""
@@ -60,9 +87,9 @@ def load_object(ref: str) -> Any:
     return obj
 
 
-def load_plugins() -> dict[str, ConnectorPlugin]:
+def load_plugins() -> dict[str, ConnectorPlugin[BackendConnector]]:
     """Every installed connector plugin, by name."""
-    found: dict[str, ConnectorPlugin] = {}
+    found: dict[str, ConnectorPlugin[BackendConnector]] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         plugin = ep.load()
         if not isinstance(plugin, ConnectorPlugin):

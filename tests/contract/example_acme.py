@@ -12,9 +12,10 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
-from reposix.backend import BackendConnector, Listing
+from reposix.backend import Listing
+from reposix.connector_base import HttpConnector
 from reposix.credentials import Credentials
-from reposix.http import BearerAuth, ClientOpts, client, decode, raise_for_status
+from reposix.http import BearerAuth, decode, raise_for_status
 from reposix.pagination import PageLimits, collect, paginate_link
 from reposix.records import Record, RecordId, RecordStatus, UtcDatetime
 from reposix.runtime import Runtime
@@ -55,25 +56,13 @@ _PAGE = TypeAdapter(list[_Item])
 _ONE = TypeAdapter(_Item)
 
 
-class AcmeConnector(BackendConnector):
+class AcmeConnector(HttpConnector):
     """Read-only connector for the Acme tracker."""
 
     name: ClassVar[str] = "acme"
 
     def __init__(self, base_url: str, credentials: Credentials, runtime: Runtime) -> None:
-        super().__init__()
-        self.runtime = runtime
-        self._http = client(
-            ClientOpts(
-                connector=self.name,
-                base_url=base_url,
-                auth=BearerAuth(credentials["ACME_TOKEN"]),
-                runtime=runtime,
-            )
-        )
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+        super().__init__(base_url, auth=BearerAuth(credentials["ACME_TOKEN"]), runtime=runtime)
 
     async def list_records_complete(self, project: str) -> Listing:
         pages = paginate_link(

@@ -26,6 +26,7 @@ ENTRY_MODULES = [
     "reposix.ratelimit",
     "reposix.sim",
     "reposix.sim.backend",
+    "reposix.connector_base",
     "reposix.plugin",
     "reposix.cli",
     "reposix_contract.plugin",

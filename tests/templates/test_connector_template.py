@@ -105,7 +105,7 @@ def test_renders_a_complete_project(project: Path) -> None:
         leftover = re.findall(r"\{\{|\{%|cookiecutter\.", text)
         assert not leftover, f"{name} still holds template syntax: {leftover}"
     connector = (project / "src" / PACKAGE / "connector.py").read_text(encoding="utf-8")
-    assert f"class {CLASS}Connector(BackendConnector):" in connector
+    assert f"class {CLASS}Connector(HttpConnector):" in connector
     assert "TODO(connector author):" in connector
     readme = (project / "README.md").read_text(encoding="utf-8")
     assert "pip install -e '.[dev]'" in readme

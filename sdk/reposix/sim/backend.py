@@ -1,7 +1,7 @@
 """``SimBackend``: the connector for the simulator, and the control of the conformance kit.
 
-Built only on the SDK's gated client (:func:`reposix.http.client`) and the
-``Link`` paginator, like any third-party connector would be.
+Built only on :class:`~reposix.connector_base.HttpConnector` (the SDK's gated client) and
+the ``Link`` paginator, like any third-party connector would be.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
 from reposix.backend import (
-    BackendConnector,
     BackendFeature,
     Capabilities,
     CommentSupport,
@@ -24,6 +23,7 @@ from reposix.backend import (
     Listing,
     VersioningModel,
 )
+from reposix.connector_base import HttpConnector
 from reposix.errors import (
     AuthError,
     ConfigError,
@@ -31,7 +31,7 @@ from reposix.errors import (
     NotFound,
     VersionMismatch,
 )
-from reposix.http import BearerAuth, ClientOpts, HttpClient, client, decode, raise_for_status
+from reposix.http import BearerAuth, decode, raise_for_status
 from reposix.http.decode import protocol_error
 from reposix.pagination import PageLimits, collect, paginate_link
 from reposix.records import SERVER_FIELDS, Record, RecordDraft, RecordId, RecordStatus, UtcDatetime
@@ -74,7 +74,7 @@ _ONE: TypeAdapter[_WireRecord] = TypeAdapter(_WireRecord)
 _PAGE: TypeAdapter[list[_WireRecord]] = TypeAdapter(list[_WireRecord])
 
 
-class SimBackend(BackendConnector):
+class SimBackend(HttpConnector):
     """The simulator's connector: every capability the simulator can honestly back.
 
     ``token``: the bearer token of a simulator started with one (``REPOSIX_SIM_TOKEN``).
@@ -108,29 +108,12 @@ class SimBackend(BackendConnector):
         token: Secret | None = None,
         runtime: Runtime | None = None,
     ) -> None:
-        super().__init__()
         if not base_url.startswith(("http://", "https://")):
             raise ConfigError(
                 f"simulator URL {base_url!r} must start with http:// or https://",
                 hint=f"e.g. {DEFAULT_BASE_URL}",
             )
-        self.runtime = runtime or Runtime()
-        self.base_url = base_url.rstrip("/") + "/"
-        self._http: HttpClient = client(
-            ClientOpts(
-                connector=self.name,
-                base_url=self.base_url,
-                auth=BearerAuth(token) if token else None,
-                runtime=self.runtime,
-            )
-        )
-
-    def __repr__(self) -> str:
-        return f"SimBackend({self.base_url!r})"
-
-    async def aclose(self) -> None:
-        """Close the HTTP client's connections."""
-        await self._http.aclose()
+        super().__init__(base_url, auth=BearerAuth(token) if token else None, runtime=runtime)
 
     # -- helpers -----------------------------------------------------------------------------
 

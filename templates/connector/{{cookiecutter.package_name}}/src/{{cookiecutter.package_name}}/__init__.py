@@ -6,7 +6,6 @@ its HTTP stack and the wire fake load on first use.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from reposix.errors import MissingCredentials
@@ -61,20 +60,6 @@ def build(
     )
 
 
-def from_env(
-    base_url: str = DEFAULT_BASE_URL,
-    runtime: Runtime | None = None,
-    *,
-    environ: Mapping[str, str] | None = None,
-) -> {{ cookiecutter.__class_prefix }}Connector:
-    """Build the connector from the environment; ``MissingCredentials`` lists what is unset."""
-    from reposix.credentials import from_env as credentials_from_env
-    from reposix.runtime import Runtime
-
-    credentials = credentials_from_env(NAME, ENV_VARS, environ=environ)
-    return build(base_url, credentials, runtime or Runtime())
-
-
 plugin = ConnectorPlugin(
     name=NAME,
     build=build,
@@ -86,6 +71,11 @@ plugin = ConnectorPlugin(
     sample_project="demo",
 )
 """The entry point ``reposix.connectors: {{ cookiecutter.connector_name }}`` (see pyproject.toml)."""
+
+from_env = plugin.from_env
+"""``from_env(base_url=None, runtime=None, *, environ=None)``: build the connector from the
+environment. ``plugin.from_env`` reads every ``ENV_VARS`` entry that is set and calls
+``build``, whose ``MissingCredentials`` lists what is unset."""
 
 
 def __getattr__(name: str) -> Any:

@@ -30,7 +30,6 @@ from typing import ClassVar, Final
 import httpx
 from pydantic import ValidationError
 from reposix.backend import (
-    BackendConnector,
     BackendFeature,
     Capabilities,
     CommentSupport,
@@ -38,8 +37,9 @@ from reposix.backend import (
     Listing,
     VersioningModel,
 )
+from reposix.connector_base import HttpConnector
 from reposix.errors import ConfigError, InvalidRecord, VersionMismatch
-from reposix.http import BearerAuth, ClientOpts, HttpClient, client, decode, raise_for_status
+from reposix.http import BearerAuth, decode, raise_for_status
 from reposix.pagination import PageLimits, collect, paginate_link
 from reposix.records import Record, RecordDraft, RecordId, RecordStatus
 from reposix.runtime import Runtime
@@ -138,7 +138,7 @@ def write_body(value: RecordDraft | Record) -> ItemWrite:
     )
 
 
-class {{ cookiecutter.__class_prefix }}Connector(BackendConnector):
+class {{ cookiecutter.__class_prefix }}Connector(HttpConnector):
     """{{ cookiecutter.connector_title }} items of one or more projects, read and write.
 
     Versioning is ``STRONG``: ``Record.version`` is the item's ``version`` and an
@@ -174,28 +174,15 @@ class {{ cookiecutter.__class_prefix }}Connector(BackendConnector):
         base_url: str = DEFAULT_BASE_URL,
         runtime: Runtime | None = None,
     ) -> None:
-        super().__init__()
-        if not isinstance(token, Secret):
-            raise TypeError(f"{type(self).__name__} takes the token as a reposix.Secret")
-        # Relative paths join onto the base, so a path prefix in the base URL survives.
-        self.base_url = base_url.rstrip("/") + "/"
-        self.runtime = runtime or Runtime()
-        self._http: HttpClient = client(
-            ClientOpts(
-                connector=self.name,
-                base_url=self.base_url,
-                auth=BearerAuth(token),
-                headers={"Accept": "application/json"},
-                runtime=self.runtime,
-            )
+        # HttpConnector builds the SDK's gated client on ``base_url`` (one trailing slash, so
+        # relative paths join onto it and a path prefix survives) and provides ``aclose``
+        # and ``repr``. TODO(connector author): your auth hook and fixed headers.
+        super().__init__(
+            base_url,
+            auth=BearerAuth(self.require_secret(token)),
+            headers={"Accept": "application/json"},
+            runtime=runtime,
         )
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.base_url!r})"
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
 
     # -- plumbing ---------------------------------------------------------------------------
 
