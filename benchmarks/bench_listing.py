@@ -98,10 +98,10 @@ def page_validation(page_size: int, repeat: int) -> tuple[float, float]:
 
 
 async def list_all(url: str, page_size: int) -> int:
-    from reposix.audit import MemoryAuditSink
-    from reposix.http import Allowlist
-    from reposix.runtime import Runtime
-    from reposix.sim.backend import SimBackend
+    from reposix._audit import MemoryAuditSink
+    from reposix._http import Allowlist
+    from reposix._runtime import Runtime
+    from reposix.sim._backend import SimBackend
 
     runtime = Runtime(
         audit=MemoryAuditSink(),
@@ -142,7 +142,7 @@ def listing_throughput(records: int, page_size: int, repeat: int) -> tuple[str, 
             [
                 sys.executable,
                 "-c",
-                "from reposix.cli import main; main()",
+                "from reposix._cli import main; main()",
                 "sim",
                 "--port",
                 str(port),

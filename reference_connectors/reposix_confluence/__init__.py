@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from reposix.errors import ConfigError, MissingCredentials
-from reposix.plugin import ConnectorPlugin
+from reposix._errors import ConfigError, MissingCredentials
+from reposix._plugin import ConnectorPlugin
 
 if TYPE_CHECKING:
-    from reposix.credentials import Credentials
-    from reposix.runtime import Runtime
+    from reposix._credentials import Credentials
+    from reposix._runtime import Runtime
     from reposix_confluence.connector import ConfluenceConnector
 
 __all__ = [

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from pydantic import ValidationError
 
-from reposix.backend import (
+from reposix._backend import (
     BackendFeature,
     Capabilities,
     CommentSupport,
@@ -22,8 +22,8 @@ from reposix.backend import (
     Listing,
     VersioningModel,
 )
-from reposix.connector_base import HttpConnector
-from reposix.errors import (
+from reposix._connector_base import HttpConnector
+from reposix._errors import (
     AuthError,
     InvalidRecord,
     NotFound,
@@ -32,13 +32,13 @@ from reposix.errors import (
     ReposixError,
     VersionMismatch,
 )
-from reposix.formats.adf import from_markdown
-from reposix.http import BasicAuth, decode, protocol_error
-from reposix.pagination import Page, paginate_cursor_url
-from reposix.records import Record, RecordDraft, RecordId
-from reposix.runtime import Runtime
-from reposix.secret import Secret
-from reposix.taint import Untainted, require_untainted
+from reposix._formats.adf import from_markdown
+from reposix._http import BasicAuth, decode, protocol_error
+from reposix._pagination import Page, paginate_cursor_url
+from reposix._records import Record, RecordDraft, RecordId
+from reposix._runtime import Runtime
+from reposix._secret import Secret
+from reposix._taint import Untainted, require_untainted
 from reposix_confluence import mapping
 from reposix_confluence.cql import changed_since_cql, check_space_key, zone_for
 from reposix_confluence.wire import (

@@ -1,6 +1,6 @@
 """``ConfluenceFake``: an in-process emulation of Confluence Cloud's page APIs.
 
-Serves the kit's :class:`~reposix_contract.fakes.FakeStore` the way
+Serves the kit's :class:`~reposix_contract._fakes.FakeStore` the way
 ``https://{site}.atlassian.net`` would, traps included:
 
 * REST v2 paths and shapes: ``GET /wiki/api/v2/spaces?keys=``, ``GET
@@ -42,12 +42,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from reposix.errors import InvalidRecord, ProtocolError
-from reposix.formats.adf import RAW_LANGUAGE, from_markdown, to_markdown
-from reposix.records import Record, RecordDraft, RecordStatus
-from reposix_contract.fakes import DECOY_ORIGIN, FakeConflict, FakeProjects, FakeStore, Knobs
-from reposix_contract.fakes.auth import basic, check_auth
-from reposix_contract.fakes.pagination import BadCursor, cursor_page
+from reposix._errors import InvalidRecord, ProtocolError
+from reposix._formats.adf import RAW_LANGUAGE, from_markdown, to_markdown
+from reposix._records import Record, RecordDraft, RecordStatus
+from reposix_contract._fakes import DECOY_ORIGIN, FakeConflict, FakeProjects, FakeStore, Knobs
+from reposix_contract._fakes.auth import basic, check_auth
+from reposix_contract._fakes.pagination import BadCursor, cursor_page
 
 __all__ = ["ConfluenceFake"]
 

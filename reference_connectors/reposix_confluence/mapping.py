@@ -28,9 +28,9 @@ from typing import Any, Final
 
 from pydantic import JsonValue
 
-from reposix.errors import InvalidRecord, ProtocolError
-from reposix.formats.adf import to_markdown
-from reposix.records import Record, RecordStatus
+from reposix._errors import InvalidRecord, ProtocolError
+from reposix._formats.adf import to_markdown
+from reposix._records import Record, RecordStatus
 from reposix_confluence.wire import CfLabel, CfPage
 
 __all__ = [

@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Final, cast
 import httpx
 from pydantic import ValidationError
 
-from reposix.backend import (
+from reposix._backend import (
     BackendFeature,
     Capabilities,
     CommentSupport,
@@ -19,8 +19,8 @@ from reposix.backend import (
     Listing,
     VersioningModel,
 )
-from reposix.connector_base import HttpConnector
-from reposix.errors import (
+from reposix._connector_base import HttpConnector
+from reposix._errors import (
     AuthError,
     ConfigError,
     InvalidRecord,
@@ -28,12 +28,12 @@ from reposix.errors import (
     RateLimited,
     ReposixError,
 )
-from reposix.http import BearerAuth, decode, protocol_error
-from reposix.pagination import paginate_link
-from reposix.records import Record, RecordDraft, RecordId
-from reposix.runtime import Runtime
-from reposix.secret import Secret
-from reposix.taint import Untainted, require_untainted
+from reposix._http import BearerAuth, decode, protocol_error
+from reposix._pagination import paginate_link
+from reposix._records import Record, RecordDraft, RecordId
+from reposix._runtime import Runtime
+from reposix._secret import Secret
+from reposix._taint import Untainted, require_untainted
 from reposix_github import DEFAULT_BASE_URL, ENV_VARS, mapping
 from reposix_github.wire import ERROR, ISSUE, PAGE, GhIssue
 

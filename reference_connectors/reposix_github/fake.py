@@ -1,6 +1,6 @@
 """``GitHubFake``: an in-process emulation of GitHub's REST v3 issue endpoints.
 
-Serves the kit's :class:`~reposix_contract.fakes.FakeStore` the way api.github.com
+Serves the kit's :class:`~reposix_contract._fakes.FakeStore` the way api.github.com
 would, traps included:
 
 * real paths (``/repos/{o}/{r}/issues[/{n}]``, and ``/repositories/{id}/issues``,
@@ -37,11 +37,11 @@ from urllib.parse import quote
 
 import httpx
 
-from reposix.records import Record, RecordDraft, RecordStatus
-from reposix_contract.fakes import DECOY_ORIGIN, FakeProjects, FakeStore, Knobs
-from reposix_contract.fakes.auth import bearer, check_auth
-from reposix_contract.fakes.pagination import link_page, plan_pages
-from reposix_contract.fakes.wire import parse_iso
+from reposix._records import Record, RecordDraft, RecordStatus
+from reposix_contract._fakes import DECOY_ORIGIN, FakeProjects, FakeStore, Knobs
+from reposix_contract._fakes.auth import bearer, check_auth
+from reposix_contract._fakes.pagination import link_page, plan_pages
+from reposix_contract._fakes.wire import parse_iso
 
 __all__ = ["GitHubFake"]
 

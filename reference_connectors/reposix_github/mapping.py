@@ -17,9 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from reposix.backend import DeleteReason
-from reposix.errors import InvalidRecord
-from reposix.records import RecordStatus
+from reposix._backend import DeleteReason
+from reposix._errors import InvalidRecord
+from reposix._records import RecordStatus
 
 __all__ = [
     "IN_PROGRESS_LABEL",

@@ -2,7 +2,7 @@
 
 Tolerant of every field we do not read (GitHub adds fields often), strict about
 the ones we rely on: a missing ``number`` or an unknown ``state`` is a validation
-error, which :func:`reposix.http.decode` turns into a ``ProtocolError``.
+error, which :func:`reposix._http.decode` turns into a ``ProtocolError``.
 URL fields (``url``, ``html_url``, avatars …) are deliberately not modelled, so
 nothing downstream can follow them.
 """

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Final, TypeVar
 import httpx
 from pydantic import TypeAdapter
 
-from reposix.backend import (
+from reposix._backend import (
     BackendFeature,
     Capabilities,
     CommentSupport,
@@ -18,8 +18,8 @@ from reposix.backend import (
     Listing,
     VersioningModel,
 )
-from reposix.connector_base import HttpConnector
-from reposix.errors import (
+from reposix._connector_base import HttpConnector
+from reposix._errors import (
     AuthError,
     InvalidRecord,
     NotFound,
@@ -27,14 +27,14 @@ from reposix.errors import (
     ProtocolError,
     ReposixError,
 )
-from reposix.formats.adf import from_markdown
-from reposix.http import BasicAuth, decode, protocol_error
-from reposix.http.decode import excerpt, raise_for_status
-from reposix.pagination import Page, PageLimits, Paginator, paginate_token
-from reposix.records import Record, RecordDraft, RecordId, RecordStatus
-from reposix.runtime import Runtime
-from reposix.secret import Secret
-from reposix.taint import Untainted, require_untainted
+from reposix._formats.adf import from_markdown
+from reposix._http import BasicAuth, decode, protocol_error
+from reposix._http.decode import excerpt, raise_for_status
+from reposix._pagination import Page, PageLimits, Paginator, paginate_token
+from reposix._records import Record, RecordDraft, RecordId, RecordStatus
+from reposix._runtime import Runtime
+from reposix._secret import Secret
+from reposix._taint import Untainted, require_untainted
 from reposix_jira import jql, mapping
 from reposix_jira.wire import (
     CREATED,
@@ -87,7 +87,7 @@ class JiraConnector(HttpConnector):
       other reasons → a won't-do status or resolution); reposix never deletes Jira issues.
     * Status writes go through the workflow's transitions; a status the workflow cannot
       reach from the current one is ``NotSupported`` and names the available transitions.
-    * Bodies are Markdown ↔ ADF through :mod:`reposix.formats.adf`.
+    * Bodies are Markdown ↔ ADF through :mod:`reposix._formats.adf`.
     * ``assignee`` is the user's ``accountId`` (stable; display names are not unique).
     """
 

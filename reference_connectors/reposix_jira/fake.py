@@ -1,6 +1,6 @@
 """``JiraFake``: an in-process emulation of Jira Cloud's REST v3 issue endpoints.
 
-Serves the kit's :class:`~reposix_contract.fakes.FakeStore` the way
+Serves the kit's :class:`~reposix_contract._fakes.FakeStore` the way
 ``https://{site}.atlassian.net`` would, traps included:
 
 * real paths: ``POST /rest/api/3/search/jql``, ``GET|PUT /rest/api/3/issue/{idOrKey}``,
@@ -33,13 +33,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from reposix.errors import ProtocolError
-from reposix.formats.adf import from_markdown, to_markdown
-from reposix.records import Record, RecordDraft, RecordStatus
-from reposix_contract.fakes import DECOY_ORIGIN, FakeProjects, FakeStore, Knobs
-from reposix_contract.fakes.auth import basic, check_auth
-from reposix_contract.fakes.pagination import BadCursor, token_page
-from reposix_contract.fakes.wire import iso_ms
+from reposix._errors import ProtocolError
+from reposix._formats.adf import from_markdown, to_markdown
+from reposix._records import Record, RecordDraft, RecordStatus
+from reposix_contract._fakes import DECOY_ORIGIN, FakeProjects, FakeStore, Knobs
+from reposix_contract._fakes.auth import basic, check_auth
+from reposix_contract._fakes.pagination import BadCursor, token_page
+from reposix_contract._fakes.wire import iso_ms
 
 __all__ = ["JiraFake"]
 

@@ -16,7 +16,7 @@ import re
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from reposix.errors import ConfigError
+from reposix._errors import ConfigError
 
 __all__ = [
     "ORDER",

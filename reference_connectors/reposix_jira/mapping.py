@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from reposix.errors import ProtocolError
-from reposix.formats.adf import to_markdown
-from reposix.records import Record, RecordStatus
+from reposix._errors import ProtocolError
+from reposix._formats.adf import to_markdown
+from reposix._records import Record, RecordStatus
 from reposix_jira.wire import Issue, Named, Status, Transition
 
 __all__ = [

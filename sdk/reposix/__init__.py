@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from reposix._version import __version__
 
 if TYPE_CHECKING:
-    from reposix.audit import AuditEvent, AuditSink, MemoryAuditSink, SqliteAuditSink
-    from reposix.backend import (
+    from reposix._audit import AuditEvent, AuditSink, MemoryAuditSink, SqliteAuditSink
+    from reposix._backend import (
         BackendConnector,
         BackendFeature,
         Capabilities,
@@ -22,10 +22,10 @@ if TYPE_CHECKING:
         Listing,
         VersioningModel,
     )
-    from reposix.clock import Clock, SystemClock, VirtualClock
-    from reposix.connector_base import HttpConnector
-    from reposix.credentials import Credentials, from_env
-    from reposix.errors import (
+    from reposix._clock import Clock, SystemClock, VirtualClock
+    from reposix._connector_base import HttpConnector
+    from reposix._credentials import Credentials, from_env
+    from reposix._errors import (
         AuthError,
         ConfigError,
         EgressDenied,
@@ -39,62 +39,62 @@ if TYPE_CHECKING:
         TransportError,
         VersionMismatch,
     )
-    from reposix.frontmatter import parse, render
-    from reposix.http import ClientOpts, HttpClient, client
-    from reposix.plugin import ConnectorPlugin, load_plugins
-    from reposix.records import Record, RecordDraft, RecordId, RecordStatus
-    from reposix.runtime import Runtime
-    from reposix.secret import Secret
-    from reposix.taint import ServerMetadata, Tainted, Untainted, sanitize, sanitize_for_create
+    from reposix._frontmatter import parse, render
+    from reposix._http import ClientOpts, HttpClient, client
+    from reposix._plugin import ConnectorPlugin, load_plugins
+    from reposix._records import Record, RecordDraft, RecordId, RecordStatus
+    from reposix._runtime import Runtime
+    from reposix._secret import Secret
+    from reposix._taint import ServerMetadata, Tainted, Untainted, sanitize, sanitize_for_create
 
 _EXPORTS: dict[str, str] = {
-    "AuditEvent": "reposix.audit",
-    "AuditSink": "reposix.audit",
-    "MemoryAuditSink": "reposix.audit",
-    "SqliteAuditSink": "reposix.audit",
-    "BackendConnector": "reposix.backend",
-    "BackendFeature": "reposix.backend",
-    "Capabilities": "reposix.backend",
-    "CommentSupport": "reposix.backend",
-    "DeleteReason": "reposix.backend",
-    "Listing": "reposix.backend",
-    "VersioningModel": "reposix.backend",
-    "Clock": "reposix.clock",
-    "SystemClock": "reposix.clock",
-    "VirtualClock": "reposix.clock",
-    "HttpConnector": "reposix.connector_base",
-    "Credentials": "reposix.credentials",
-    "from_env": "reposix.credentials",
-    "AuthError": "reposix.errors",
-    "ConfigError": "reposix.errors",
-    "EgressDenied": "reposix.errors",
-    "InvalidRecord": "reposix.errors",
-    "MissingCredentials": "reposix.errors",
-    "NotFound": "reposix.errors",
-    "NotSupported": "reposix.errors",
-    "ProtocolError": "reposix.errors",
-    "RateLimited": "reposix.errors",
-    "ReposixError": "reposix.errors",
-    "TransportError": "reposix.errors",
-    "VersionMismatch": "reposix.errors",
-    "parse": "reposix.frontmatter",
-    "render": "reposix.frontmatter",
-    "ClientOpts": "reposix.http",
-    "HttpClient": "reposix.http",
-    "client": "reposix.http",
-    "ConnectorPlugin": "reposix.plugin",
-    "load_plugins": "reposix.plugin",
-    "Record": "reposix.records",
-    "RecordDraft": "reposix.records",
-    "RecordId": "reposix.records",
-    "RecordStatus": "reposix.records",
-    "Runtime": "reposix.runtime",
-    "Secret": "reposix.secret",
-    "ServerMetadata": "reposix.taint",
-    "Tainted": "reposix.taint",
-    "Untainted": "reposix.taint",
-    "sanitize": "reposix.taint",
-    "sanitize_for_create": "reposix.taint",
+    "AuditEvent": "reposix._audit",
+    "AuditSink": "reposix._audit",
+    "MemoryAuditSink": "reposix._audit",
+    "SqliteAuditSink": "reposix._audit",
+    "BackendConnector": "reposix._backend",
+    "BackendFeature": "reposix._backend",
+    "Capabilities": "reposix._backend",
+    "CommentSupport": "reposix._backend",
+    "DeleteReason": "reposix._backend",
+    "Listing": "reposix._backend",
+    "VersioningModel": "reposix._backend",
+    "Clock": "reposix._clock",
+    "SystemClock": "reposix._clock",
+    "VirtualClock": "reposix._clock",
+    "HttpConnector": "reposix._connector_base",
+    "Credentials": "reposix._credentials",
+    "from_env": "reposix._credentials",
+    "AuthError": "reposix._errors",
+    "ConfigError": "reposix._errors",
+    "EgressDenied": "reposix._errors",
+    "InvalidRecord": "reposix._errors",
+    "MissingCredentials": "reposix._errors",
+    "NotFound": "reposix._errors",
+    "NotSupported": "reposix._errors",
+    "ProtocolError": "reposix._errors",
+    "RateLimited": "reposix._errors",
+    "ReposixError": "reposix._errors",
+    "TransportError": "reposix._errors",
+    "VersionMismatch": "reposix._errors",
+    "parse": "reposix._frontmatter",
+    "render": "reposix._frontmatter",
+    "ClientOpts": "reposix._http",
+    "HttpClient": "reposix._http",
+    "client": "reposix._http",
+    "ConnectorPlugin": "reposix._plugin",
+    "load_plugins": "reposix._plugin",
+    "Record": "reposix._records",
+    "RecordDraft": "reposix._records",
+    "RecordId": "reposix._records",
+    "RecordStatus": "reposix._records",
+    "Runtime": "reposix._runtime",
+    "Secret": "reposix._secret",
+    "ServerMetadata": "reposix._taint",
+    "Tainted": "reposix._taint",
+    "Untainted": "reposix._taint",
+    "sanitize": "reposix._taint",
+    "sanitize_for_create": "reposix._taint",
 }
 
 __all__ = [

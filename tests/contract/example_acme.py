@@ -12,17 +12,17 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
-from reposix.backend import Listing
-from reposix.connector_base import HttpConnector
-from reposix.credentials import Credentials
-from reposix.http import BearerAuth, decode, raise_for_status
-from reposix.pagination import PageLimits, collect, paginate_link
-from reposix.records import Record, RecordId, RecordStatus, UtcDatetime
-from reposix.runtime import Runtime
-from reposix_contract.fakes import FakeProjects, FakeStore, Knobs
-from reposix_contract.fakes.auth import bearer, check_auth
-from reposix_contract.fakes.pagination import link_page
-from reposix_contract.fakes.wire import Routes, decoy, iso_z, json_response
+from reposix._backend import Listing
+from reposix._connector_base import HttpConnector
+from reposix._credentials import Credentials
+from reposix._http import BearerAuth, decode, raise_for_status
+from reposix._pagination import PageLimits, collect, paginate_link
+from reposix._records import Record, RecordId, RecordStatus, UtcDatetime
+from reposix._runtime import Runtime
+from reposix_contract._fakes import FakeProjects, FakeStore, Knobs
+from reposix_contract._fakes.auth import bearer, check_auth
+from reposix_contract._fakes.pagination import link_page
+from reposix_contract._fakes.wire import Routes, decoy, iso_z, json_response
 
 # -- the connector ------------------------------------------------------------------------
 

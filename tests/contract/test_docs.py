@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reposix_contract.docs import (
+from reposix_contract._docs import (
     GALLERY_PAGE,
     INVARIANTS_PAGE,
     README,
@@ -13,10 +13,10 @@ from reposix_contract.docs import (
     render_invariants_md,
     render_readme_kill_rate,
 )
-from reposix_contract.gallery import load_gallery, render_kill_table
+from reposix_contract._gallery import load_gallery, render_kill_table
 
 ROOT = Path(__file__).resolve().parents[2]
-FIX = "regenerate with: python -m reposix_contract.docs"
+FIX = "regenerate with: python -m reposix_contract._docs"
 
 
 def test_invariants_page_matches_the_registry() -> None:
@@ -31,7 +31,7 @@ def test_gallery_kill_table_matches_the_gallery() -> None:
 
 
 def test_every_invariant_documents_why_it_matters() -> None:
-    from reposix_contract.registry import invariants
+    from reposix_contract._registry import invariants
 
     missing = [i.id for i in invariants() if len(i.why) < 40]
     assert not missing, f"invariants without a why (docstring): {missing}"

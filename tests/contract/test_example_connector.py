@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from reposix.errors import NotFound
-from reposix.records import Record, RecordId
-from reposix_contract.registry import REGISTRY, invariants
-from reposix_contract.runner import run_invariant
-from reposix_contract.targets import Target
+from reposix._errors import NotFound
+from reposix._records import Record, RecordId
+from reposix_contract._registry import REGISTRY, invariants
+from reposix_contract._runner import run_invariant
+from reposix_contract._targets import Target
 
 
 def _load() -> object:

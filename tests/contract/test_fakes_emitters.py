@@ -11,11 +11,11 @@ import httpx
 import pytest
 from pydantic import TypeAdapter
 
-from reposix.audit import MemoryAuditSink
-from reposix.clock import VirtualClock
-from reposix.errors import EgressDenied, ProtocolError
-from reposix.http import Allowlist, ClientOpts, client
-from reposix.pagination import (
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import EgressDenied, ProtocolError
+from reposix._http import Allowlist, ClientOpts, client
+from reposix._pagination import (
     Page,
     PageInfo,
     collect,
@@ -25,10 +25,10 @@ from reposix.pagination import (
     paginate_offset,
     paginate_token,
 )
-from reposix.runtime import Runtime
-from reposix_contract.fakes import Knobs
-from reposix_contract.fakes.auth import basic, bearer, check_auth
-from reposix_contract.fakes.pagination import (
+from reposix._runtime import Runtime
+from reposix_contract._fakes import Knobs
+from reposix_contract._fakes.auth import basic, bearer, check_auth
+from reposix_contract._fakes.pagination import (
     BadCursor,
     cursor_page,
     decode_token,
@@ -39,7 +39,7 @@ from reposix_contract.fakes.pagination import (
     plan_pages,
     token_page,
 )
-from reposix_contract.fakes.wire import json_response
+from reposix_contract._fakes.wire import json_response
 
 BASE = "https://api.example.test"
 ANY: TypeAdapter[Any] = TypeAdapter(Any)

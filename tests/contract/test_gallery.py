@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from reposix_contract.gallery import Broken, load_gallery
-from reposix_contract.registry import REGISTRY, invariants
-from reposix_contract.runner import run_invariant
-from reposix_contract.targets import sim_control
+from reposix_contract._gallery import Broken, load_gallery
+from reposix_contract._registry import REGISTRY, invariants
+from reposix_contract._runner import run_invariant
+from reposix_contract._targets import sim_control
 
 GALLERY_DIR = Path(__file__).parent / "gallery"
 ENTRIES = load_gallery(GALLERY_DIR)

@@ -9,10 +9,10 @@ import pytest
 
 from reposix_confluence import plugin as confluence_plugin
 from reposix_confluence.connector import ConfluenceConnector
-from reposix_contract.gallery import GALLERY, Broken, load_gallery
-from reposix_contract.registry import REGISTRY, invariants
-from reposix_contract.runner import run_invariant
-from reposix_contract.targets import from_plugin
+from reposix_contract._gallery import GALLERY, Broken, load_gallery
+from reposix_contract._registry import REGISTRY, invariants
+from reposix_contract._runner import run_invariant
+from reposix_contract._targets import from_plugin
 
 GALLERY_DIR = Path(__file__).parent / "gallery"
 ENTRIES = load_gallery(GALLERY_DIR, prefix="write_broken_labels")

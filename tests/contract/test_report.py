@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from reposix_contract.registry import invariants
-from reposix_contract.report import Matrix
-from reposix_contract.runner import Outcome
+from reposix_contract._registry import invariants
+from reposix_contract._report import Matrix
+from reposix_contract._runner import Outcome
 
 
 def test_coverage_names_uncarried_fields_and_declared_invariants() -> None:

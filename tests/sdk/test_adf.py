@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reposix.errors import InvalidRecord, ProtocolError
-from reposix.formats import adf
-from reposix.formats.adf import (
+from reposix._errors import InvalidRecord, ProtocolError
+from reposix._formats import adf
+from reposix._formats.adf import (
     MAX_DEPTH,
     RAW_LANGUAGE,
     Placeholder,

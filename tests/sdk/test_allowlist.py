@@ -6,11 +6,11 @@ import httpx
 import pytest
 import respx
 
-from reposix.audit import MemoryAuditSink
-from reposix.clock import VirtualClock
-from reposix.errors import ConfigError, EgressDenied
-from reposix.http import ALLOWLIST_ENV, Allowlist, ClientOpts, Origin, client, origin_of
-from reposix.runtime import Runtime
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import ConfigError, EgressDenied
+from reposix._http import ALLOWLIST_ENV, Allowlist, ClientOpts, Origin, client, origin_of
+from reposix._runtime import Runtime
 
 ALLOW = Allowlist.parse(
     "http://127.0.0.1:*,http://localhost:*,http://[::1]:*,"

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import respx
 
-from reposix.audit import (
+from reposix._audit import (
     AUDIT_ENV,
     OUTCOMES,
     AuditEvent,
@@ -23,10 +23,10 @@ from reposix.audit import (
     default_audit_path,
     default_sink,
 )
-from reposix.clock import VirtualClock
-from reposix.errors import ConfigError, EgressDenied
-from reposix.http import Allowlist, ClientOpts, client
-from reposix.runtime import Runtime
+from reposix._clock import VirtualClock
+from reposix._errors import ConfigError, EgressDenied
+from reposix._http import Allowlist, ClientOpts, client
+from reposix._runtime import Runtime
 
 TRIGGERS = {"audit_events_no_update", "audit_events_no_delete", "audit_events_no_replace"}
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reposix.backend import BackendConnector, BackendFeature, DeleteReason, Listing
-from reposix.errors import NotSupported
-from reposix.records import Record, RecordDraft, RecordStatus
-from reposix.taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
+from reposix._backend import BackendConnector, BackendFeature, DeleteReason, Listing
+from reposix._errors import NotSupported
+from reposix._records import Record, RecordDraft, RecordStatus
+from reposix._taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
 REC = Record(id=1, title="a", status=RecordStatus.OPEN, created_at=T, updated_at=T, version=1)

@@ -12,11 +12,11 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from reposix._cli import LAZY_COMMANDS, LazyGroup, cli
 from reposix._version import __version__
-from reposix.cli import LAZY_COMMANDS, LazyGroup, cli
-from reposix.sim.app import create_app
-from reposix.sim.seed import DEMO_SEED
-from reposix.sim.server import running
+from reposix.sim._app import create_app
+from reposix.sim._seed import DEMO_SEED
+from reposix.sim._server import running
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_help_lists_commands() -> None:
 
 
 def test_contract_is_registered_lazily() -> None:
-    assert LAZY_COMMANDS["contract"][0] == "reposix_contract.cli:contract"
+    assert LAZY_COMMANDS["contract"][0] == "reposix_contract._cli:contract"
 
 
 def test_list_table(sim_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from reposix.cli import cli, template_dir
+from reposix._cli import cli, template_dir
 
 
 def test_template_is_found() -> None:

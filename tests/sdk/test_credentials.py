@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reposix.credentials import from_env
-from reposix.errors import MissingCredentials
+from reposix._credentials import from_env
+from reposix._errors import MissingCredentials
 
 CANARY = "CANARY-credential-7d1e"
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reposix import errors as E
+from reposix import _errors as E
 
 CASES: list[tuple[E.ReposixError, str]] = [
     (E.NotFound("record 7 in demo"), "not found: "),

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reposix.errors import InvalidRecord
-from reposix.frontmatter import parse, render
-from reposix.records import Record, RecordStatus
+from reposix._errors import InvalidRecord
+from reposix._frontmatter import parse, render
+from reposix._records import Record, RecordStatus
 
 # Text a YAML file can carry: no surrogates (unencodable) and no C0 controls other than
 # tab/newline, which YAML itself forbids; the body is verbatim and may hold anything else.

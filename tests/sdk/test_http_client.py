@@ -12,10 +12,9 @@ import pytest
 import respx
 from pydantic import BaseModel, TypeAdapter
 
-from reposix._version import __version__
-from reposix.audit import MemoryAuditSink
-from reposix.clock import VirtualClock
-from reposix.errors import (
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import (
     AuthError,
     ConfigError,
     NotFound,
@@ -24,7 +23,7 @@ from reposix.errors import (
     TransportError,
     VersionMismatch,
 )
-from reposix.http import (
+from reposix._http import (
     Allowlist,
     BasicAuth,
     BearerAuth,
@@ -36,9 +35,10 @@ from reposix.http import (
     protocol_error,
     raise_for_status,
 )
-from reposix.ratelimit.policy import RetryPolicy
-from reposix.runtime import Runtime
-from reposix.secret import Secret
+from reposix._ratelimit.policy import RetryPolicy
+from reposix._runtime import Runtime
+from reposix._secret import Secret
+from reposix._version import __version__
 
 BASE = "http://127.0.0.1:8080"
 ALLOW = Allowlist.parse("http://127.0.0.1:*,http://localhost:*,https://cdn.example")

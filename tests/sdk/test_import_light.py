@@ -19,17 +19,17 @@ def test_import_reposix_does_not_load_heavy_modules() -> None:
 
 
 ENTRY_MODULES = [
-    "reposix.runtime",
-    "reposix.http",
-    "reposix.backend",
-    "reposix.pagination",
-    "reposix.ratelimit",
+    "reposix._runtime",
+    "reposix._http",
+    "reposix._backend",
+    "reposix._pagination",
+    "reposix._ratelimit",
     "reposix.sim",
-    "reposix.sim.backend",
-    "reposix.connector_base",
-    "reposix.plugin",
-    "reposix.cli",
-    "reposix_contract.plugin",
+    "reposix.sim._backend",
+    "reposix._connector_base",
+    "reposix._plugin",
+    "reposix._cli",
+    "reposix_contract._plugin",
 ]
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TRANSPORT = "sdk/reposix/http/_transport.py"
+TRANSPORT = "sdk/reposix/_http/_transport.py"
 
 OFFENDER = """\
 import httpx
@@ -60,9 +60,9 @@ def _ruff(source: str, as_path: str) -> list[dict[str, object]]:
 @pytest.mark.parametrize(
     "as_path",
     [
-        "sdk/reposix/http/client.py",
-        "sdk/reposix/http/probe.py",
-        "sdk/reposix/pagination/probe.py",
+        "sdk/reposix/_http/client.py",
+        "sdk/reposix/_http/probe.py",
+        "sdk/reposix/_pagination/probe.py",
         "reference_connectors/reposix_github/probe.py",
         "contract/reposix_contract/probe.py",
         "tests/sdk/probe.py",
@@ -73,7 +73,7 @@ def test_banned_api_fires(as_path: str) -> None:
     assert {f["code"] for f in found} == {"TID251"}
     lines = sorted(int(f["location"]["row"]) for f in found)  # type: ignore[index]
     assert lines == [5, 7, 8, 9]
-    assert all("reposix.http.client()" in str(f["message"]) for f in found)
+    assert all("reposix.client()" in str(f["message"]) for f in found)
 
 
 def test_transport_module_is_exempt() -> None:

@@ -22,11 +22,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, TypeAdapter
 
-from reposix.audit import MemoryAuditSink
-from reposix.clock import VirtualClock
-from reposix.errors import ProtocolError
-from reposix.http import Allowlist, ClientOpts, HttpClient, client
-from reposix.pagination import (
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import ProtocolError
+from reposix._http import Allowlist, ClientOpts, HttpClient, client
+from reposix._pagination import (
     Page,
     PageInfo,
     PageLimits,
@@ -38,7 +38,7 @@ from reposix.pagination import (
     paginate_offset,
     paginate_token,
 )
-from reposix.runtime import Runtime
+from reposix._runtime import Runtime
 
 API = "https://api.example.test"
 URL_STYLES = ("link", "cursor")

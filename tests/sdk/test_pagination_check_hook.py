@@ -11,11 +11,11 @@ import pytest
 import respx
 from pydantic import BaseModel, TypeAdapter
 
-from reposix.audit import MemoryAuditSink
-from reposix.clock import VirtualClock
-from reposix.errors import AuthError, NotFound, ProtocolError, RateLimited, ReposixError
-from reposix.http import Allowlist, ClientOpts, HttpClient, client
-from reposix.pagination import (
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import AuthError, NotFound, ProtocolError, RateLimited, ReposixError
+from reposix._http import Allowlist, ClientOpts, HttpClient, client
+from reposix._pagination import (
     Page,
     PageInfo,
     Paginator,
@@ -27,7 +27,7 @@ from reposix.pagination import (
     paginate_offset,
     paginate_token,
 )
-from reposix.runtime import Runtime
+from reposix._runtime import Runtime
 
 API = "https://api.example.test"
 STYLES = ("link", "cursor", "token", "graphql", "offset", "page")

@@ -11,11 +11,11 @@ import pytest
 import respx
 from pydantic import BaseModel, TypeAdapter
 
-from reposix.audit import MemoryAuditSink
-from reposix.clock import VirtualClock
-from reposix.errors import EgressDenied, ProtocolError, RateLimited
-from reposix.http import Allowlist, BearerAuth, ClientOpts, HttpClient, client
-from reposix.pagination import (
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import EgressDenied, ProtocolError, RateLimited
+from reposix._http import Allowlist, BearerAuth, ClientOpts, HttpClient, client
+from reposix._pagination import (
     Page,
     PageInfo,
     Paginator,
@@ -26,8 +26,8 @@ from reposix.pagination import (
     paginate_offset,
     paginate_token,
 )
-from reposix.runtime import Runtime
-from reposix.secret import Secret
+from reposix._runtime import Runtime
+from reposix._secret import Secret
 
 API = "https://api.example.test"
 EVIL = "https://evil.example.test"

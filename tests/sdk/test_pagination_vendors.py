@@ -16,10 +16,10 @@ import pytest
 import respx
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from reposix.audit import MemoryAuditSink
-from reposix.clock import VirtualClock
-from reposix.http import Allowlist, ClientOpts, HttpClient, client
-from reposix.pagination import (
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._http import Allowlist, ClientOpts, HttpClient, client
+from reposix._pagination import (
     Page,
     PageInfo,
     PageLimits,
@@ -30,7 +30,7 @@ from reposix.pagination import (
     paginate_offset,
     paginate_token,
 )
-from reposix.runtime import Runtime
+from reposix._runtime import Runtime
 
 ORIGINS = (
     "https://api.github.com,https://gitlab.example.com,https://your-domain.atlassian.net,"

@@ -13,12 +13,12 @@ import httpx
 import pytest
 import respx
 
-from reposix.audit import MemoryAuditSink
-from reposix.clock import VirtualClock
-from reposix.errors import ConfigError, RateLimited, TransportError
-from reposix.http import Allowlist, ClientOpts, HttpClient, client
-from reposix.ratelimit import RateGate, RateLimitPolicy, RateSignal, RetryPolicy
-from reposix.runtime import Runtime
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import ConfigError, RateLimited, TransportError
+from reposix._http import Allowlist, ClientOpts, HttpClient, client
+from reposix._ratelimit import RateGate, RateLimitPolicy, RateSignal, RetryPolicy
+from reposix._runtime import Runtime
 
 BASE = "http://127.0.0.1:8080"
 URL = f"{BASE}/items"

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reposix.ratelimit import RateSignal, parse_signal, seconds_until
-from reposix.ratelimit._sfv import parse_members
+from reposix._ratelimit import RateSignal, parse_signal, seconds_until
+from reposix._ratelimit._sfv import parse_members
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 EPOCH = int(NOW.timestamp())

@@ -9,13 +9,13 @@ import pytest
 import respx
 from pydantic import BaseModel, TypeAdapter
 
-from reposix.audit import MemoryAuditSink
-from reposix.clock import VirtualClock
-from reposix.errors import EgressDenied
-from reposix.http import Allowlist, ClientOpts, HttpClient, client
-from reposix.pagination import Page, collect, paginate_link, paginate_token
-from reposix.ratelimit import RetryPolicy
-from reposix.runtime import Runtime
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import EgressDenied
+from reposix._http import Allowlist, ClientOpts, HttpClient, client
+from reposix._pagination import Page, collect, paginate_link, paginate_token
+from reposix._ratelimit import RetryPolicy
+from reposix._runtime import Runtime
 
 BASE = "https://api.example.test"
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
-from reposix.records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
+from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
 
 NOW = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
 

@@ -11,11 +11,11 @@ import httpx
 import pytest
 import respx
 
-from reposix.audit import MemoryAuditSink, SqliteAuditSink
-from reposix.clock import VirtualClock
-from reposix.credentials import from_env
-from reposix.errors import ReposixError
-from reposix.http import (
+from reposix._audit import MemoryAuditSink, SqliteAuditSink
+from reposix._clock import VirtualClock
+from reposix._credentials import from_env
+from reposix._errors import ReposixError
+from reposix._http import (
     Allowlist,
     BasicAuth,
     BearerAuth,
@@ -27,10 +27,10 @@ from reposix.http import (
     redact_headers,
     redact_url,
 )
-from reposix.http.redact import REDACTED, RedactingFilter, redact_text, register_secret
-from reposix.ratelimit.policy import RetryPolicy
-from reposix.runtime import Runtime
-from reposix.secret import Secret
+from reposix._http.redact import REDACTED, RedactingFilter, redact_text, register_secret
+from reposix._ratelimit.policy import RetryPolicy
+from reposix._runtime import Runtime
+from reposix._secret import Secret
 
 CANARY = "CANARY-9f2c7e1d5b3a"
 BASE = "http://127.0.0.1:8080"

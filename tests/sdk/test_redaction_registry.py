@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reposix.http.redact import MIN_REGISTERED_LENGTH, known_secrets, redact_text, register_secret
+from reposix._http.redact import MIN_REGISTERED_LENGTH, known_secrets, redact_text, register_secret
 
 
 def test_short_values_are_not_registered_process_wide() -> None:

@@ -15,12 +15,12 @@ import respx
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from reposix.audit import MemoryAuditSink
-from reposix.clock import VirtualClock
-from reposix.errors import RateLimited, TransportError
-from reposix.http import Allowlist, ClientOpts, client
-from reposix.ratelimit import RateLimitPolicy, RetryPolicy
-from reposix.runtime import Runtime
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import RateLimited, TransportError
+from reposix._http import Allowlist, ClientOpts, client
+from reposix._ratelimit import RateLimitPolicy, RetryPolicy
+from reposix._runtime import Runtime
 
 BASE = "http://127.0.0.1:8080"
 EPS = 1e-6

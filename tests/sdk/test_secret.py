@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from reposix.secret import Secret
+from reposix._secret import Secret
 
 VALUE = "CANARY-secret-value-1"
 

@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from reposix.clock import VirtualClock
-from reposix.sim.app import SimApp, create_app
-from reposix.sim.faults import DECOY_ORIGIN, Faults
-from reposix.sim.store import SimStore
+from reposix._clock import VirtualClock
+from reposix.sim._app import SimApp, create_app
+from reposix.sim._faults import DECOY_ORIGIN, Faults
+from reposix.sim._store import SimStore
 
 BASE = "http://sim.test"
 

@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
-from reposix.audit import MemoryAuditSink
-from reposix.backend import BackendFeature, DeleteReason, VersioningModel
-from reposix.clock import VirtualClock
-from reposix.credentials import Credentials
-from reposix.errors import (
+from reposix._audit import MemoryAuditSink
+from reposix._backend import BackendFeature, DeleteReason, VersioningModel
+from reposix._clock import VirtualClock
+from reposix._credentials import Credentials
+from reposix._errors import (
     AuthError,
     ConfigError,
     InvalidRecord,
@@ -20,13 +20,13 @@ from reposix.errors import (
     ProtocolError,
     VersionMismatch,
 )
-from reposix.records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
-from reposix.runtime import Runtime
-from reposix.secret import Secret
-from reposix.sim.app import SimApp, create_app
-from reposix.sim.backend import SimBackend
-from reposix.sim.plugin import plugin
-from reposix.taint import ServerMetadata, Tainted, Untainted, sanitize, sanitize_for_create
+from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
+from reposix._runtime import Runtime
+from reposix._secret import Secret
+from reposix._taint import ServerMetadata, Tainted, Untainted, sanitize, sanitize_for_create
+from reposix.sim._app import SimApp, create_app
+from reposix.sim._backend import SimBackend
+from reposix.sim._plugin import plugin
 
 BASE = "http://127.0.0.1:7878"
 

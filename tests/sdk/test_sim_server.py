@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from reposix.audit import MemoryAuditSink
-from reposix.backend import DeleteReason
-from reposix.errors import NotFound, VersionMismatch
-from reposix.records import RecordDraft
-from reposix.runtime import Runtime
-from reposix.secret import Secret
-from reposix.sim.app import create_app
-from reposix.sim.backend import SimBackend
-from reposix.sim.server import running
-from reposix.sim.store import SimStore
-from reposix.taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
+from reposix._audit import MemoryAuditSink
+from reposix._backend import DeleteReason
+from reposix._errors import NotFound, VersionMismatch
+from reposix._records import RecordDraft
+from reposix._runtime import Runtime
+from reposix._secret import Secret
+from reposix._taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
+from reposix.sim._app import create_app
+from reposix.sim._backend import SimBackend
+from reposix.sim._server import running
+from reposix.sim._store import SimStore
 
 
 def start_sim(*args: str) -> tuple[subprocess.Popen[str], str]:
@@ -30,7 +30,7 @@ def start_sim(*args: str) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "REPOSIX_AUDIT_DB": ":memory:"}
     env.pop("REPOSIX_SIM_TOKEN", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reposix.cli", "sim", "--port", "0", *args],
+        [sys.executable, "-m", "reposix._cli", "sim", "--port", "0", *args],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,

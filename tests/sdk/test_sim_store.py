@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from reposix.backend import DeleteReason
-from reposix.clock import VirtualClock
-from reposix.errors import ConfigError
-from reposix.records import RecordDraft, RecordStatus
-from reposix.sim.seed import DEMO_SEED, apply_seed, load_seed_file, parse_seed
-from reposix.sim.store import (
+from reposix._backend import DeleteReason
+from reposix._clock import VirtualClock
+from reposix._errors import ConfigError
+from reposix._records import RecordDraft, RecordStatus
+from reposix.sim._seed import DEMO_SEED, apply_seed, load_seed_file, parse_seed
+from reposix.sim._store import (
     Conflict,
     IdempotencyReuse,
     InvalidChange,

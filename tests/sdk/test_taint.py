@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from reposix.records import Record, RecordDraft, RecordStatus
-from reposix.taint import (
+from reposix._records import Record, RecordDraft, RecordStatus
+from reposix._taint import (
     ServerMetadata,
     Tainted,
     Untainted,
@@ -69,9 +69,9 @@ def test_untainted_cannot_be_forged_at_run_time() -> None:
 
 SNIPPET_HEADER = """
 from datetime import UTC, datetime
-from reposix.backend import BackendConnector
-from reposix.records import Record, RecordDraft, RecordStatus
-from reposix.taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
+from reposix._backend import BackendConnector
+from reposix._records import Record, RecordDraft, RecordStatus
+from reposix._taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
 
 async def use(c: BackendConnector, r: Record, d: RecordDraft) -> None:
 """

@@ -19,11 +19,11 @@ import pytest
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
-from reposix.plugin import ENTRY_POINT_GROUP, ConnectorPlugin, load_object
-from reposix_contract.registry import invariants
-from reposix_contract.report import Matrix
-from reposix_contract.runner import run_invariant
-from reposix_contract.targets import from_plugin
+from reposix._plugin import ENTRY_POINT_GROUP, ConnectorPlugin, load_object
+from reposix_contract._registry import invariants
+from reposix_contract._report import Matrix
+from reposix_contract._runner import run_invariant
+from reposix_contract._targets import from_plugin
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "templates" / "connector"

@@ -2,10 +2,10 @@
 
 It is the control every connector is compared against. Pieces:
 
-- :class:`~reposix.sim.store.SimStore`: projects and records in SQLite (in memory or a file);
-- :class:`~reposix.sim.faults.Faults`: switchable fault injection;
-- :func:`~reposix.sim.app.create_app`: the ASGI app (mount it in-process or serve it);
-- :class:`~reposix.sim.backend.SimBackend`: the connector, built on the gated client.
+- :class:`~reposix.sim._store.SimStore`: projects and records in SQLite (in memory or a file);
+- :class:`~reposix.sim._faults.Faults`: switchable fault injection;
+- :func:`~reposix.sim._app.create_app`: the ASGI app (mount it in-process or serve it);
+- :class:`~reposix.sim._backend.SimBackend`: the connector, built on the gated client.
 
 Nothing here is imported by ``import reposix``; names load on first use.
 """
@@ -16,23 +16,23 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from reposix.sim.app import SimApp, create_app
-    from reposix.sim.backend import SimBackend
-    from reposix.sim.faults import Faults
-    from reposix.sim.seed import DEMO_SEED, load_seed_file
-    from reposix.sim.store import Conflict, SimStore, UnknownProject, UnknownRecord
+    from reposix.sim._app import SimApp, create_app
+    from reposix.sim._backend import SimBackend
+    from reposix.sim._faults import Faults
+    from reposix.sim._seed import DEMO_SEED, load_seed_file
+    from reposix.sim._store import Conflict, SimStore, UnknownProject, UnknownRecord
 
 _EXPORTS: dict[str, str] = {
-    "SimApp": "reposix.sim.app",
-    "create_app": "reposix.sim.app",
-    "SimBackend": "reposix.sim.backend",
-    "Faults": "reposix.sim.faults",
-    "DEMO_SEED": "reposix.sim.seed",
-    "load_seed_file": "reposix.sim.seed",
-    "Conflict": "reposix.sim.store",
-    "SimStore": "reposix.sim.store",
-    "UnknownProject": "reposix.sim.store",
-    "UnknownRecord": "reposix.sim.store",
+    "SimApp": "reposix.sim._app",
+    "create_app": "reposix.sim._app",
+    "SimBackend": "reposix.sim._backend",
+    "Faults": "reposix.sim._faults",
+    "DEMO_SEED": "reposix.sim._seed",
+    "load_seed_file": "reposix.sim._seed",
+    "Conflict": "reposix.sim._store",
+    "SimStore": "reposix.sim._store",
+    "UnknownProject": "reposix.sim._store",
+    "UnknownRecord": "reposix.sim._store",
 }
 
 __all__ = [

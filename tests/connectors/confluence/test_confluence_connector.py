@@ -12,9 +12,9 @@ import httpx
 import pytest
 import respx
 
-from reposix.backend import DeleteReason
-from reposix.credentials import Credentials
-from reposix.errors import (
+from reposix._backend import DeleteReason
+from reposix._credentials import Credentials
+from reposix._errors import (
     AuthError,
     InvalidRecord,
     MissingCredentials,
@@ -22,9 +22,9 @@ from reposix.errors import (
     NotSupported,
     VersionMismatch,
 )
-from reposix.records import Record, RecordDraft, RecordStatus
-from reposix.secret import Secret
-from reposix.taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
+from reposix._records import Record, RecordDraft, RecordStatus
+from reposix._secret import Secret
+from reposix._taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
 from reposix_confluence import build as plugin_build
 from reposix_confluence import from_env, plugin
 from reposix_confluence.connector import ConfluenceConnector

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reposix.errors import ConfigError, InvalidRecord, ProtocolError
-from reposix.records import RecordStatus
+from reposix._errors import ConfigError, InvalidRecord, ProtocolError
+from reposix._records import RecordStatus
 from reposix_confluence import base_url_for, mapping
 from reposix_confluence.cql import changed_since_cql, check_space_key, cql_minute
 from reposix_confluence.wire import PAGE, CfLabel

@@ -11,9 +11,9 @@ import httpx
 import pytest
 import respx
 
-from reposix.audit import MemoryAuditSink
-from reposix.credentials import Credentials
-from reposix.errors import (
+from reposix._audit import MemoryAuditSink
+from reposix._credentials import Credentials
+from reposix._errors import (
     AuthError,
     ConfigError,
     InvalidRecord,
@@ -23,10 +23,10 @@ from reposix.errors import (
     RateLimited,
     ReposixError,
 )
-from reposix.records import RecordDraft, RecordStatus
-from reposix.runtime import Runtime
-from reposix.secret import Secret
-from reposix.taint import Tainted, sanitize_for_create
+from reposix._records import RecordDraft, RecordStatus
+from reposix._runtime import Runtime
+from reposix._secret import Secret
+from reposix._taint import Tainted, sanitize_for_create
 from reposix_github import from_env, plugin
 from reposix_github.connector import GitHubConnector
 
@@ -115,7 +115,7 @@ async def test_bad_project_is_a_config_error_before_any_request(
 
 
 async def test_enterprise_base_url_keeps_its_path(mock: respx.MockRouter, build: Build) -> None:
-    from reposix.http import Allowlist
+    from reposix._http import Allowlist
 
     conn = build(
         base_url="https://ghe.example.com/api/v3",

@@ -9,11 +9,11 @@ import httpx
 import pytest
 import respx
 
-from reposix.backend import DeleteReason
-from reposix.errors import AuthError, EgressDenied, NotFound, ProtocolError
-from reposix.records import Record, RecordDraft, RecordStatus
-from reposix.taint import ServerMetadata, Tainted, Untainted, sanitize, sanitize_for_create
-from reposix_contract.fakes import DECOY_ORIGIN
+from reposix._backend import DeleteReason
+from reposix._errors import AuthError, EgressDenied, NotFound, ProtocolError
+from reposix._records import Record, RecordDraft, RecordStatus
+from reposix._taint import ServerMetadata, Tainted, Untainted, sanitize, sanitize_for_create
+from reposix_contract._fakes import DECOY_ORIGIN
 from reposix_github.connector import GitHubConnector
 from reposix_github.fake import GitHubFake
 

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from reposix.backend import DeleteReason
-from reposix.errors import InvalidRecord, ProtocolError
-from reposix.http import decode
-from reposix.records import RecordStatus
+from reposix._backend import DeleteReason
+from reposix._errors import InvalidRecord, ProtocolError
+from reposix._http import decode
+from reposix._records import RecordStatus
 from reposix_github import mapping
 from reposix_github.connector import record_from_issue, version_of
 from reposix_github.wire import ERROR, ISSUE, PAGE

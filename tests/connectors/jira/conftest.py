@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 import respx
 
-from reposix.audit import MemoryAuditSink
-from reposix.clock import VirtualClock
-from reposix.http import Allowlist
-from reposix.runtime import Runtime
-from reposix.secret import Secret
-from reposix_contract.fakes import FakeStore, Knobs
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._http import Allowlist
+from reposix._runtime import Runtime
+from reposix._secret import Secret
+from reposix_contract._fakes import FakeStore, Knobs
 from reposix_jira.connector import JiraConnector
 from reposix_jira.fake import JiraFake
 

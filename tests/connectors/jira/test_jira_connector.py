@@ -11,9 +11,9 @@ import httpx
 import pytest
 import respx
 
-from reposix.backend import DeleteReason
-from reposix.credentials import Credentials
-from reposix.errors import (
+from reposix._backend import DeleteReason
+from reposix._credentials import Credentials
+from reposix._errors import (
     AuthError,
     InvalidRecord,
     MissingCredentials,
@@ -21,11 +21,11 @@ from reposix.errors import (
     NotSupported,
     ProtocolError,
 )
-from reposix.formats.adf import to_markdown
-from reposix.records import RecordDraft, RecordStatus
-from reposix.runtime import Runtime
-from reposix.secret import Secret
-from reposix.taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
+from reposix._formats.adf import to_markdown
+from reposix._records import RecordDraft, RecordStatus
+from reposix._runtime import Runtime
+from reposix._secret import Secret
+from reposix._taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
 from reposix_jira import build, from_env, plugin
 from reposix_jira.connector import JiraConnector
 from reposix_jira.fake import JiraFake

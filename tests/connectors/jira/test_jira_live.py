@@ -13,12 +13,12 @@ from datetime import timedelta
 
 import pytest
 
-from reposix.audit import MemoryAuditSink
-from reposix.backend import DeleteReason
-from reposix.http import Allowlist, origin_of
-from reposix.records import RecordDraft
-from reposix.runtime import Runtime
-from reposix.taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
+from reposix._audit import MemoryAuditSink
+from reposix._backend import DeleteReason
+from reposix._http import Allowlist, origin_of
+from reposix._records import RecordDraft
+from reposix._runtime import Runtime
+from reposix._taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
 from reposix_jira import base_url_for, from_env
 
 pytestmark = pytest.mark.live

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reposix.errors import ConfigError, ProtocolError
-from reposix.records import RecordStatus
+from reposix._errors import ConfigError, ProtocolError
+from reposix._records import RecordStatus
 from reposix_jira import base_url_for, jql
 from reposix_jira.mapping import (
     choose_transition,

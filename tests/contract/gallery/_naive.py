@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from reposix.records import Record
-from reposix.sim.backend import SimBackend, _WireRecord
+from reposix._records import Record
+from reposix.sim._backend import SimBackend, _WireRecord
 
 
 class NaiveLister(SimBackend):

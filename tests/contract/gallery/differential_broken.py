@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from reposix.records import Record, RecordId, RecordStatus
-from reposix.sim.backend import SimBackend
-from reposix.taint import ServerMetadata, Tainted, Untainted, require_untainted, sanitize
-from reposix_contract.gallery import broken
+from reposix._records import Record, RecordId, RecordStatus
+from reposix._taint import ServerMetadata, Tainted, Untainted, require_untainted, sanitize
+from reposix.sim._backend import SimBackend
+from reposix_contract._gallery import broken
 
 
 @broken("change-feed-uses-created-at", kills={"D01"})

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from reposix.backend import Listing
-from reposix.errors import AuthError, RateLimited
-from reposix.http import HttpClient, client
-from reposix.ratelimit.policy import RateLimitPolicy
-from reposix.records import Record, RecordId
-from reposix.sim.backend import TOKEN_ENV, SimBackend
-from reposix_contract.gallery import broken
+from reposix._backend import Listing
+from reposix._errors import AuthError, RateLimited
+from reposix._http import HttpClient, client
+from reposix._ratelimit.policy import RateLimitPolicy
+from reposix._records import Record, RecordId
+from reposix.sim._backend import TOKEN_ENV, SimBackend
+from reposix_contract._gallery import broken
 
 
 def _no_rate_retries(base: HttpClient) -> HttpClient:

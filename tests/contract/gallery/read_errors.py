@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from reposix.backend import Listing
-from reposix.errors import ProtocolError
-from reposix.records import Record, RecordId
-from reposix_contract.gallery import broken
+from reposix._backend import Listing
+from reposix._errors import ProtocolError
+from reposix._records import Record, RecordId
+from reposix_contract._gallery import broken
 
 from ._naive import NaiveLister
 
@@ -52,7 +52,7 @@ class SkipsUnparsableRecords(NaiveLister):
     """Drops records it cannot parse and carries on, reporting the listing complete."""
 
     async def list_records_complete(self, project: str) -> Listing:
-        from reposix.sim.backend import _WireRecord
+        from reposix.sim._backend import _WireRecord
 
         out: list[Record] = []
         url = self._http.url(self._records(project)).copy_merge_params({"per_page": 100})

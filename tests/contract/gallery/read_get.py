@@ -6,10 +6,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from reposix.backend import Listing
-from reposix.errors import NotFound, ProtocolError
-from reposix.records import Record, RecordId, RecordStatus
-from reposix_contract.gallery import broken
+from reposix._backend import Listing
+from reposix._errors import NotFound, ProtocolError
+from reposix._records import Record, RecordId, RecordStatus
+from reposix_contract._gallery import broken
 
 from ._naive import NaiveLister
 

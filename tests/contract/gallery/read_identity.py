@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 from typing import ClassVar
 
-from reposix.backend import BackendConnector, BackendFeature, Capabilities, VersioningModel
-from reposix.sim.backend import SimBackend
-from reposix_contract.gallery import broken
+from reposix._backend import BackendConnector, BackendFeature, Capabilities, VersioningModel
+from reposix.sim._backend import SimBackend
+from reposix_contract._gallery import broken
 
 _counter = itertools.count()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from reposix.records import RecordId
-from reposix_contract.gallery import broken
+from reposix._records import RecordId
+from reposix_contract._gallery import broken
 
 from ._naive import NaiveLister
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from reposix.backend import Listing
-from reposix.errors import EgressDenied, NotFound, ProtocolError, TransportError
-from reposix.records import Record
-from reposix_contract.gallery import broken
+from reposix._backend import Listing
+from reposix._errors import EgressDenied, NotFound, ProtocolError, TransportError
+from reposix._records import Record
+from reposix_contract._gallery import broken
 
 from ._naive import NaiveLister
 

@@ -16,12 +16,12 @@ from typing import Any
 
 import httpx
 
-from reposix.audit import AuditEvent, AuditSink
-from reposix.errors import AuthError, NotFound, ReposixError
-from reposix.http import HttpClient, client, decode
-from reposix.records import Record, RecordId
-from reposix.sim.backend import _ONE, _PAGE, SimBackend
-from reposix_contract.gallery import broken
+from reposix._audit import AuditEvent, AuditSink
+from reposix._errors import AuthError, NotFound, ReposixError
+from reposix._http import HttpClient, client, decode
+from reposix._records import Record, RecordId
+from reposix.sim._backend import _ONE, _PAGE, SimBackend
+from reposix_contract._gallery import broken
 
 log = logging.getLogger("reposix_gallery.security")
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import unicodedata
 
-from reposix.backend import BackendConnector, BackendFeature, Capabilities, DeleteReason
-from reposix.errors import NotFound, NotSupported, ProtocolError, TransportError
-from reposix.http import decode
-from reposix.records import Record, RecordDraft, RecordId
-from reposix.sim.backend import _ONE, SimBackend
-from reposix.taint import (
+from reposix._backend import BackendConnector, BackendFeature, Capabilities, DeleteReason
+from reposix._errors import NotFound, NotSupported, ProtocolError, TransportError
+from reposix._http import decode
+from reposix._records import Record, RecordDraft, RecordId
+from reposix._taint import (
     ServerMetadata,
     Tainted,
     Untainted,
@@ -22,7 +21,8 @@ from reposix.taint import (
     sanitize,
     sanitize_for_create,
 )
-from reposix_contract.gallery import broken
+from reposix.sim._backend import _ONE, SimBackend
+from reposix_contract._gallery import broken
 
 _NO_SERVER = {"id", "created_at", "updated_at", "version"}
 

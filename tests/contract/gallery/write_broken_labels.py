@@ -6,13 +6,13 @@ The Confluence entries run against the ``confluence`` connector on its own wire 
 
 from __future__ import annotations
 
-from reposix.records import Record, RecordDraft
-from reposix.sim.backend import SimBackend
-from reposix.taint import Tainted, Untainted, require_untainted, sanitize_for_create
+from reposix._records import Record, RecordDraft
+from reposix._taint import Tainted, Untainted, require_untainted, sanitize_for_create
+from reposix.sim._backend import SimBackend
 from reposix_confluence import plugin as confluence_plugin
 from reposix_confluence.connector import ConfluenceConnector
-from reposix_contract.gallery import broken
-from reposix_contract.targets import Target, from_plugin
+from reposix_contract._gallery import broken
+from reposix_contract._targets import Target, from_plugin
 
 
 def _confluence() -> Target:

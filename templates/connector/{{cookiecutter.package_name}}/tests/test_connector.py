@@ -12,20 +12,20 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from reposix.audit import MemoryAuditSink
-from reposix.errors import (
+from reposix._audit import MemoryAuditSink
+from reposix._errors import (
     AuthError,
     ConfigError,
     MissingCredentials,
     NotFound,
     VersionMismatch,
 )
-from reposix.http import Allowlist, origin_of
-from reposix.records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
-from reposix.runtime import Runtime
-from reposix.secret import Secret
-from reposix.taint import ServerMetadata, Tainted, sanitize
-from reposix_contract.fakes import FakeStore
+from reposix._http import Allowlist, origin_of
+from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
+from reposix._runtime import Runtime
+from reposix._secret import Secret
+from reposix._taint import ServerMetadata, Tainted, sanitize
+from reposix_contract._fakes import FakeStore
 
 from {{ cookiecutter.package_name }} import ENV_VAR, NAME, from_env, plugin
 from {{ cookiecutter.package_name }}.connector import (

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reposix.errors import MissingCredentials
-from reposix.plugin import ConnectorPlugin
+from reposix._errors import MissingCredentials
+from reposix._plugin import ConnectorPlugin
 
 if TYPE_CHECKING:
-    from reposix.credentials import Credentials
-    from reposix.runtime import Runtime
+    from reposix._credentials import Credentials
+    from reposix._runtime import Runtime
 
     from {{ cookiecutter.package_name }}.connector import (
         {{ cookiecutter.__class_prefix }}Connector,

@@ -29,7 +29,7 @@ from typing import ClassVar, Final
 
 import httpx
 from pydantic import ValidationError
-from reposix.backend import (
+from reposix._backend import (
     BackendFeature,
     Capabilities,
     CommentSupport,
@@ -37,14 +37,14 @@ from reposix.backend import (
     Listing,
     VersioningModel,
 )
-from reposix.connector_base import HttpConnector
-from reposix.errors import ConfigError, InvalidRecord, VersionMismatch
-from reposix.http import BearerAuth, decode, raise_for_status
-from reposix.pagination import PageLimits, collect, paginate_link
-from reposix.records import Record, RecordDraft, RecordId, RecordStatus
-from reposix.runtime import Runtime
-from reposix.secret import Secret
-from reposix.taint import Untainted, require_untainted
+from reposix._connector_base import HttpConnector
+from reposix._errors import ConfigError, InvalidRecord, VersionMismatch
+from reposix._http import BearerAuth, decode, raise_for_status
+from reposix._pagination import PageLimits, collect, paginate_link
+from reposix._records import Record, RecordDraft, RecordId, RecordStatus
+from reposix._runtime import Runtime
+from reposix._secret import Secret
+from reposix._taint import Untainted, require_untainted
 
 from {{ cookiecutter.package_name }} import DEFAULT_BASE_URL, ENV_VARS, NAME
 from {{ cookiecutter.package_name }}.wire import (

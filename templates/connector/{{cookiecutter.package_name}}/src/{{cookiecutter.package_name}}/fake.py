@@ -2,14 +2,14 @@
 
 It stands in for the {{ cookiecutter.connector_title }} server: the conformance kit
 mounts it at the connector's base URL (with respx) and checks the connector against
-it. It serves the kit's canonical :class:`~reposix_contract.fakes.FakeStore` the way
+it. It serves the kit's canonical :class:`~reposix_contract._fakes.FakeStore` the way
 the real server would:
 
 * the real paths and JSON (see ``connector.py`` for the API, ``wire.py`` for the
   shapes), every URL field pointing at the kit's decoy host when ``knobs.decoys``
   is on (a connector that follows one fails S03);
 * pagination only through the ``Link`` header, served by the kit's
-  :func:`~reposix_contract.fakes.pagination.link_page`, which honours every
+  :func:`~reposix_contract._fakes.pagination.link_page`, which honours every
   pagination knob (page size, truncation, cycles, foreign next links, empty and
   short pages) and records each page it serves;
 * ``updated_after`` filters strictly after the given time, at full precision;
@@ -24,7 +24,7 @@ applied by the kit around :meth:`handle`; the fake does nothing for them.
 
 TODO(connector author): change this file together with ``connector.py``: make it
 serve your API's real paths, JSON, errors and pagination style (use the emitter
-for your style from ``reposix_contract.fakes.pagination``). Keep it faithful to
+for your style from ``reposix_contract._fakes.pagination``). Keep it faithful to
 the real server, quirks included: passing the kit means what the fake means.
 """
 
@@ -34,11 +34,11 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import httpx
-from reposix.records import Record, RecordDraft, RecordStatus
-from reposix_contract.fakes import DECOY_ORIGIN, FakeConflict, FakeProjects, FakeStore, Knobs
-from reposix_contract.fakes.auth import bearer, check_auth
-from reposix_contract.fakes.pagination import link_page
-from reposix_contract.fakes.wire import (
+from reposix._records import Record, RecordDraft, RecordStatus
+from reposix_contract._fakes import DECOY_ORIGIN, FakeConflict, FakeProjects, FakeStore, Knobs
+from reposix_contract._fakes.auth import bearer, check_auth
+from reposix_contract._fakes.pagination import link_page
+from reposix_contract._fakes.wire import (
     BadRequest,
     Routes,
     iso_z,

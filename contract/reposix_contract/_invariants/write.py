@@ -1,0 +1,1032 @@
+"""Write invariants W01–W11: creates, updates and deletes never lose, duplicate or forge data.
+
+The helpers at the top are shared with the security, limits and differential families.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+from hypothesis import strategies as st
+
+from reposix._backend import BackendConnector, BackendFeature, DeleteReason, VersioningModel
+from reposix._errors import NotFound, NotSupported, ReposixError, VersionMismatch
+from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
+from reposix._taint import ServerMetadata, Tainted, Untainted, sanitize, sanitize_for_create
+from reposix_contract._harness import Harness, demo_drafts
+from reposix_contract._props import for_all
+from reposix_contract._registry import Requirement, declared, invariant
+
+T = TypeVar("T")
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+MISSING_ID = 987_654_321
+"""An id no fake or simulator hands out during a check."""
+
+# -- shared helpers ------------------------------------------------------------------------
+
+
+def supported(connector: BackendConnector, requirement: Requirement) -> bool:
+    """Whether ``connector`` declares ``requirement`` (a write method or a feature)."""
+    if isinstance(requirement, BackendFeature):
+        return connector.supports(requirement)
+    caps = connector.capabilities
+    return {"create": caps.create, "update": caps.update, "delete_or_close": caps.delete}[
+        requirement
+    ]
+
+
+def new_draft(title: str, **fields: Any) -> Untainted[RecordDraft]:
+    """A vetted draft for ``create_record``."""
+    return sanitize_for_create(Tainted(RecordDraft(title=title, **fields)))
+
+
+def patch_of(record: Record, **changes: Any) -> Untainted[Record]:
+    """A vetted update patch: ``record`` with ``changes``, server fields from ``record``."""
+    meta = ServerMetadata(record.id, record.created_at, record.updated_at, record.version)
+    return sanitize(Tainted(record.replace(**changes)), meta)
+
+
+def user_view(record: Record | RecordDraft) -> dict[str, Any]:
+    """The user-controlled fields every write must carry (labels compared as a multiset)."""
+    return {
+        "title": record.title,
+        "body": record.body,
+        "labels": sorted(record.labels),
+        "assignee": record.assignee,
+        "status": record.status.value,
+    }
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _where_strings_differ(a: str, b: str) -> str:
+    """Where two strings first differ, by code point (for differences you cannot see)."""
+    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    left = f"U+{ord(a[i]):04X}" if i < len(a) else "end"
+    right = f"U+{ord(b[i]):04X}" if i < len(b) else "end"
+    return f" (first difference at index {i}: expected {left}, got {right})"
+
+
+def field_diff(expected: dict[str, Any], actual: dict[str, Any]) -> str:
+    """``field: expected -> actual`` for every field that differs."""
+    lines = []
+    for k in sorted(set(expected) | set(actual)):
+        a, b = expected.get(k), actual.get(k)
+        if a == b:
+            continue
+        line = f"{k}: expected {_show(a)}, got {_show(b)}"
+        if isinstance(a, str) and isinstance(b, str):
+            line += _where_strings_differ(a, b)
+        lines.append(line)
+    return "; ".join(lines)
+
+
+def record_diff(expected: Record, actual: Record) -> str:
+    """Field-by-field differences between two records (empty when equal)."""
+    return field_diff(expected.model_dump(mode="json"), actual.model_dump(mode="json"))
+
+
+def requests_since(h: Harness, start: int) -> list[httpx.Request]:
+    """Requests that reached the mocked network after the first ``start``."""
+    return list(h.requests)[start:]
+
+
+def describe(requests: Sequence[httpx.Request]) -> str:
+    """``GET /path, POST /path`` for messages."""
+    return ", ".join(f"{r.method} {r.url}" for r in requests) or "(none)"
+
+
+def json_body(request: httpx.Request) -> Any:
+    """The request's JSON body, or None when it has none / is not JSON."""
+    try:
+        content = request.content
+    except httpx.RequestNotRead:
+        content = request.read()
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
+
+
+def walk(value: Any, path: str = "$") -> Iterator[tuple[str, Any, Any]]:
+    """Every ``(path, key, value)`` in a JSON document (key None for list items and leaves)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield f"{path}.{k}", k, v
+            yield from walk(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield f"{path}[{i}]", None, v
+            yield from walk(v, f"{path}[{i}]")
+
+
+async def outcome_of(call: Awaitable[T]) -> T | BaseException:
+    """Await ``call``; return its exception instead of raising it."""
+    try:
+        return await call
+    except Exception as exc:
+        return exc
+
+
+async def expect_error(
+    kind: type[BaseException], call: Awaitable[Any], what: str, fix: str
+) -> BaseException:
+    """Await ``call`` and insist it raises ``kind`` (not any error)."""
+    result = await outcome_of(call)
+    if isinstance(result, kind):
+        return result
+    if isinstance(result, BaseException):
+        raise AssertionError(
+            f"{what} raised {type(result).__name__} ({_first_line(result)}) instead of "
+            f"{kind.__name__}; {fix}"
+        )
+    shown = repr(result)
+    shown = shown if len(shown) < 160 else shown[:157] + "..."
+    raise AssertionError(f"{what} returned {shown} instead of raising {kind.__name__}; {fix}")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else repr(exc)
+
+
+def seeded_project(h: Harness, count: int) -> tuple[str, list[Record]]:
+    """The seeded project with ``count`` open records the check may change (in the
+    target's ``stored_form``, as its server would hold them)."""
+    project = h.projects.seeded
+    drafts = [
+        h.connector.stored_form(
+            RecordDraft(
+                title=f"kit record {i}",
+                body=f"body {i}\n\nsecond paragraph",
+                labels=list(filter(h.connector.accepts_label, ["kit", f"n{i}"])),
+                assignee="agent-alpha" if i % 2 else None,
+            )
+        )
+        for i in range(count)
+    ]
+    h.state.add_project(project)
+    return project, h.state.seed(project, drafts)
+
+
+async def call_write(
+    connector: BackendConnector, method: str, project: str, record: Record
+) -> None:
+    """Call write method ``method`` with plausible arguments for ``record``."""
+    if method == "create_record":
+        await connector.create_record(project, new_draft("kit: must not be created"))
+    elif method == "update_record":
+        await connector.update_record(
+            project, record.id, patch_of(record, title="kit: must not be updated"), record.version
+        )
+    else:
+        await connector.delete_or_close(project, record.id, DeleteReason.COMPLETED)
+
+
+_METHOD_OF: dict[str, str] = {
+    "create": "create_record",
+    "update": "update_record",
+    "delete_or_close": "delete_or_close",
+}
+
+
+async def check_not_supported(h: Harness, method: str) -> None:
+    """``method`` raises NotSupported, sends nothing and changes nothing."""
+    project, (record,) = seeded_project(h, 1)
+    start, mutations = len(h.requests), h.state.mutations
+    await expect_error(
+        NotSupported,
+        call_write(h.connector, method, project, record),
+        f"{method} (declared unsupported)",
+        f"a connector that declares it cannot {method.split('_')[0]} must raise "
+        "NotSupported before any I/O (leave the base class method alone, or declare "
+        "the capability in Capabilities)",
+    )
+    sent = requests_since(h, start)
+    assert not sent, (
+        f"{method} is declared unsupported but sent {describe(sent)} before raising; "
+        "raise NotSupported before building any request"
+    )
+    assert h.state.mutations == mutations, (
+        f"{method} is declared unsupported but the server recorded a change"
+    )
+
+
+async def check_declaration(h: Harness, requires: Sequence[Requirement]) -> None:
+    """Declared-away requirements hold: methods raise NotSupported, features say False."""
+    for requirement in requires:
+        if supported(h.connector, requirement):
+            continue
+        if isinstance(requirement, BackendFeature):
+            assert requirement not in h.connector.features, (
+                f"supports({requirement.value!r}) is False but the feature is in `features`"
+            )
+        else:
+            await check_not_supported(h, _METHOD_OF[requirement])
+
+
+def _declared_for(*requires: Requirement) -> Callable[[Harness], Awaitable[None]]:
+    async def check(h: Harness) -> None:
+        await check_declaration(h, requires)
+
+    return check
+
+
+# -- W01 -----------------------------------------------------------------------------------
+
+
+@invariant(
+    "W01",
+    "create_record returns the server's view (new id, server timestamps, version); "
+    "get_record and list_records then show it",
+    requires=["create"],
+)
+async def w01_create_returns_server_view(h: Harness) -> None:
+    """A create that returns the caller's draft, a made-up id or local timestamps hands the
+    caller a record the server does not have: the next sync duplicates or loses it."""
+    project, existing = seeded_project(h, 2)
+    before = {r.id for r in h.state.list(project)}
+    mutations = h.state.mutations
+    draft = RecordDraft(
+        title="W01 created by the kit",
+        body="first line\n\n- item\n",
+        labels=["kit", "w01"],
+        assignee="agent-alpha",
+        status=RecordStatus.OPEN,
+    )
+    created = await h.connector.create_record(project, sanitize_for_create(Tainted(draft)))
+    assert created.id not in before, (
+        f"create_record returned id {created.id}, which already belonged to another record; "
+        "return the id the server assigned, parsed from the create response"
+    )
+    assert h.state.mutations == mutations + 1, (
+        f"one create_record call changed the server {h.state.mutations - mutations} times "
+        "(expected exactly one create)"
+    )
+    server = h.state.get(project, created.id)
+    assert server is not None, (
+        f"create_record returned id {created.id} but the server has no such record in "
+        f"{project!r}; parse the id from the server's response"
+    )
+    diff = field_diff(expected_view(h, draft), carried_view(h, created))
+    assert not diff, f"create_record's result lost or changed what was sent: {diff}"
+    diff = field_diff(expected_view(h, draft), carried_view(h, server))
+    assert not diff, f"the server stored something other than the draft: {diff}"
+    assert (created.created_at, created.updated_at) == (server.created_at, server.updated_at), (
+        f"create_record returned timestamps {created.created_at} / {created.updated_at}, the "
+        f"server has {server.created_at} / {server.updated_at}; return the server's timestamps "
+        "from the create response, never the local clock"
+    )
+    if h.connector.capabilities.versioning is VersioningModel.STRONG:
+        assert created.version == server.version, (
+            f"create_record returned version {created.version}, the server has "
+            f"{server.version}; return the server's version"
+        )
+    fetched = await h.connector.get_record(project, created.id)
+    diff = record_diff(created, fetched)
+    assert not diff, f"get_record after create_record differs from what create returned: {diff}"
+    listed = [r for r in await h.connector.list_records(project) if r.id == created.id]
+    assert len(listed) == 1, (
+        f"list_records after create_record shows record {created.id} {len(listed)} times "
+        "(expected exactly once)"
+    )
+    diff = record_diff(created, listed[0])
+    assert not diff, f"list_records after create_record differs from create's result: {diff}"
+    assert existing, "seeding failed"
+
+
+declared("W01")(_declared_for("create"))
+
+
+# -- W02 -----------------------------------------------------------------------------------
+
+_SENTINEL_META = ServerMetadata(
+    id=MISSING_ID - 1,
+    created_at=datetime(1999, 12, 31, 23, 59, 58, tzinfo=UTC),
+    updated_at=datetime(2000, 1, 2, 3, 4, 5, tzinfo=UTC),
+    version=424_242,
+)
+_SENTINEL_TEXT = (
+    "987654320",
+    "424242",
+    "424243",
+    "1999-12-31",
+    "2000-01-02",
+    "946782245",
+    "946684798",
+)
+"""The sentinel server values as they could appear on the wire (424243: a derived n+1)."""
+
+
+def _server_field_leaks(request: httpx.Request, *, update: bool) -> list[str]:
+    """Where ``request`` carries server-controlled data it got from the caller."""
+    found: list[str] = []
+    body = json_body(request) if request.method in ("POST", "PUT", "PATCH") else None
+    if body is not None:
+        if isinstance(body, dict) and not update:
+            found += [f"$.{k}" for k in body if k in SERVER_FIELDS]
+        for path, key, value in walk(body):
+            if key in ("created_at", "updated_at") and path.count(".") == 1:
+                found.append(path)
+            if isinstance(value, bool):
+                continue
+            if isinstance(value, int) and str(value) in _SENTINEL_TEXT:
+                found.append(f"{path} = {value}")
+            if isinstance(value, str) and any(s in value for s in _SENTINEL_TEXT):
+                found.append(f"{path} = {value!r}")
+    elif request.content:
+        raw = request.content.decode("utf-8", "replace")
+        found += [f"body contains {s!r}" for s in _SENTINEL_TEXT if s in raw]
+    found += [f"url contains {s!r}" for s in _SENTINEL_TEXT if s in str(request.url)]
+    for name, value in request.headers.items():
+        found += [f"header {name}: {value}" for s in _SENTINEL_TEXT if s in value]
+    return sorted(set(found))
+
+
+@invariant(
+    "W02",
+    "no id, created_at, updated_at or version taken from the caller goes over the wire "
+    "in a create or update",
+    requires=["update"],
+)
+async def w02_no_server_fields_on_wire(h: Harness) -> None:
+    """Servers trust what they are sent: a connector that echoes the caller's version or
+    timestamps lets a stale or forged value overwrite the server's own."""
+    project, (record,) = seeded_project(h, 1)
+    leaks: list[str] = []
+    if supported(h.connector, "create"):
+        start = len(h.requests)
+        bogus = Record(
+            id=_SENTINEL_META.id,
+            title="W02 create",
+            status=RecordStatus.OPEN,
+            created_at=_SENTINEL_META.created_at,
+            updated_at=_SENTINEL_META.updated_at,
+            version=_SENTINEL_META.version,
+            body="body",
+        )
+        result = await outcome_of(
+            h.connector.create_record(project, sanitize_for_create(Tainted(bogus)))
+        )
+        for request in requests_since(h, start):
+            leaks += [
+                f"create {request.method} {request.url.path}: {leak}"
+                for leak in _server_field_leaks(request, update=False)
+            ]
+        if isinstance(result, BaseException):
+            raise AssertionError(f"create_record failed: {_first_line(result)}") from result
+    current = await h.connector.get_record(project, record.id)
+    forged = current.replace(
+        title="W02 update",
+        id=_SENTINEL_META.id,
+        created_at=_SENTINEL_META.created_at,
+        updated_at=_SENTINEL_META.updated_at,
+        version=_SENTINEL_META.version,
+    )
+    patch = sanitize(Tainted(forged), _SENTINEL_META)
+    start = len(h.requests)
+    result = await outcome_of(h.connector.update_record(project, record.id, patch))
+    for request in requests_since(h, start):
+        leaks += [
+            f"update {request.method} {request.url.path}: {leak}"
+            for leak in _server_field_leaks(request, update=True)
+        ]
+    assert not leaks, (
+        "server-controlled values from the caller went over the wire: "
+        + "; ".join(leaks)
+        + ". Build request bodies from the user fields only (title, body, labels, assignee, "
+        "status, parent); take the id from the record_id argument and the version from "
+        "expected_version, never from patch.id/patch.version/patch timestamps"
+    )
+    if isinstance(result, BaseException):
+        raise AssertionError(
+            f"update_record of a sanitized patch failed: {_first_line(result)}"
+        ) from result
+    stored = h.state.get(project, record.id)
+    assert stored is not None and stored.title == "W02 update", (
+        "update_record did not apply the title change to the server"
+    )
+
+
+declared("W02")(_declared_for("update"))
+
+
+# -- W03 -----------------------------------------------------------------------------------
+
+_LINE_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp"))
+_LINE = st.text(_LINE_CHARS, max_size=40)
+_BODY_LINE = st.one_of(
+    _LINE,
+    st.sampled_from(
+        [
+            "---",
+            "title: not frontmatter",
+            "version: 999",
+            "# Heading",
+            "- [ ] task item",
+            "```python\nprint('x')\n```",
+            "> quoted **bold** _em_ `code`",
+            "| a | b |\n|---|---|",
+            "emoji 🚀✨👩🏽‍💻 and 日本語 and العربية",
+            "<script>alert(1)</script>",
+            "",
+            "\ttab-indented",
+        ]
+    ),
+)
+_BODY = st.one_of(
+    st.just(""),
+    st.lists(_BODY_LINE, max_size=8).map("\n".join),
+    st.builds(
+        lambda n, s: (s + "\n") * n,
+        st.integers(200, 600),
+        st.sampled_from(["long ✓ body line", "---"]),
+    ),
+)
+_TITLE = st.text(_LINE_CHARS, min_size=1, max_size=60).map(str.strip).filter(bool)
+_LABEL = st.text(
+    st.characters(codec="utf-8", categories=("L", "N"), include_characters="-_.:"),
+    min_size=1,
+    max_size=16,
+)
+
+
+def user_fields(connector: BackendConnector) -> st.SearchStrategy[dict[str, Any]]:
+    """Generated user fields; labels only of names ``connector`` accepts (``label_pattern``)."""
+    label = _LABEL if connector.label_pattern is None else _LABEL.filter(connector.accepts_label)
+    return st.fixed_dictionaries(
+        {
+            "title": _TITLE,
+            "body": _BODY,
+            "labels": st.lists(label, unique=True, max_size=4),
+            "assignee": st.one_of(
+                st.none(), st.sampled_from(["agent-alpha", "agent-beta", "bob-2"])
+            ),
+            "status": st.sampled_from(list(RecordStatus)),
+        }
+    )
+
+
+def fit_labels(connector: BackendConnector, fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` without the labels ``connector`` declares it cannot accept."""
+    if "labels" not in fields:
+        return fields
+    return {**fields, "labels": [n for n in fields["labels"] if connector.accepts_label(n)]}
+
+
+def uncarried(h: Harness) -> frozenset[str]:
+    """User fields the target declares it cannot carry (compared loosely)."""
+    declared_away: Any = getattr(h, "uncarried_fields", None) or getattr(
+        h.connector, "uncarried_fields", ()
+    )
+    return frozenset(str(name) for name in declared_away)
+
+
+def carried_view(h: Harness, record: Record | RecordDraft) -> dict[str, Any]:
+    """``user_view`` without the fields the target declares it cannot carry."""
+    skip = uncarried(h)
+    return {k: v for k, v in user_view(record).items() if k not in skip}
+
+
+def stored(h: Harness, record: Record | RecordDraft) -> RecordDraft:
+    """``record``'s user fields as the target's server keeps them (its ``stored_form``)."""
+    draft = record.draft() if isinstance(record, Record) else record
+    return h.connector.stored_form(draft)
+
+
+def expected_view(h: Harness, record: Record | RecordDraft) -> dict[str, Any]:
+    """``carried_view`` of what the server should hold once ``record`` is written: the
+    EXPECTED side of a comparison (the actual side stays un-normalized, so a connector
+    that returns anything but the stored form is still caught)."""
+    return carried_view(h, stored(h, record))
+
+
+@invariant(
+    "W03",
+    "create -> get -> update -> get preserves title, body, labels, assignee and status "
+    "exactly, for generated values (unicode, emoji, newlines, markdown, empty and long "
+    "bodies, --- lines)",
+    requires=["create", "update"],
+)
+async def w03_round_trip(h: Harness) -> None:
+    """Every byte a user writes must come back: a connector that trims, re-encodes or drops
+    a field corrupts records silently, and the next sync writes the corruption back."""
+    fields = user_fields(h.connector)
+    examples = [(fit_labels(h.connector, a), fit_labels(h.connector, b)) for a, b in _W03_EXAMPLES]
+    await for_all(h, st.tuples(fields, fields), _round_trip, examples=examples, max_examples=12)
+
+
+_W03_EXAMPLES: list[tuple[dict[str, Any], dict[str, Any]]] = [
+    (
+        {
+            "title": "Ünïcödé títle 🚀 — 日本語",
+            "body": "",
+            "labels": [],
+            "assignee": None,
+            "status": RecordStatus.OPEN,
+        },
+        {
+            "title": "renamed",
+            "body": "---\ntitle: not frontmatter\n---\n\n# Heading\n\n- [ ] item\n\n",
+            "labels": ["bug", "área"],
+            "assignee": "agent-alpha",
+            "status": RecordStatus.WONT_FIX,
+        },
+    ),
+    (
+        {
+            "title": "long body",
+            "body": "line ✓ with trailing spaces   \n" * 400,
+            "labels": ["kit", "Needs-Triage"],
+            "assignee": "agent-beta",
+            "status": RecordStatus.IN_REVIEW,
+        },
+        {
+            "title": "second title",
+            "body": "\n\tindented\n  two-space line\n",
+            "labels": [],
+            "assignee": None,
+            "status": RecordStatus.IN_PROGRESS,
+        },
+    ),
+]
+
+
+async def _round_trip(h: Harness, values: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    first, second = (RecordDraft(**v) for v in values)
+    shown = f"\n  create: {first!r}\n  update: {second!r}"
+    project, _ = seeded_project(h, 0)
+    try:
+        created = await h.connector.create_record(project, sanitize_for_create(Tainted(first)))
+        got = await h.connector.get_record(project, created.id)
+        diff = field_diff(expected_view(h, first), carried_view(h, got))
+        assert not diff, (
+            f"create -> get changed the record: {diff}{shown}\n  send every user field "
+            "exactly as given (no trimming, normalizing, re-encoding or dropping)"
+        )
+        updated = await h.connector.update_record(
+            project, created.id, patch_of(got, **second.model_dump(exclude={"extensions"}))
+        )
+        again = await h.connector.get_record(project, created.id)
+    except ReposixError as exc:
+        raise AssertionError(
+            f"round trip raised {type(exc).__name__}: {_first_line(exc)}{shown}"
+        ) from exc
+    diff = field_diff(expected_view(h, second), carried_view(h, again))
+    assert not diff, (
+        f"update -> get changed the record: {diff}{shown}\n  send every user field exactly "
+        "as given (no trimming, normalizing, re-encoding or dropping)"
+    )
+    diff = record_diff(again, updated)
+    assert not diff, (
+        f"update_record's result differs from the following get_record: {diff}; "
+        "return the server's view from the update response"
+    )
+
+
+declared("W03")(_declared_for("create", "update"))
+
+
+# -- W04 -----------------------------------------------------------------------------------
+
+
+@invariant(
+    "W04",
+    "update_record with the current expected_version succeeds and bumps the version; a "
+    "stale one raises VersionMismatch and leaves the record unchanged (STRONG_VERSIONING)",
+    requires=["update", BackendFeature.STRONG_VERSIONING],
+)
+async def w04_optimistic_concurrency(h: Harness) -> None:
+    """Two editors of one record must not overwrite each other blindly: a stale write has to
+    be refused so the second editor re-reads and merges instead of destroying the first edit."""
+    project, (record,) = seeded_project(h, 1)
+    current = await h.connector.get_record(project, record.id)
+    updated = await h.connector.update_record(
+        project, record.id, patch_of(current, title=current.title + " (W04)"), current.version
+    )
+    assert updated.version > current.version, (
+        f"update_record with the current version {current.version} returned version "
+        f"{updated.version}; return the server's new (bumped) version"
+    )
+    fetched = await h.connector.get_record(project, record.id)
+    assert fetched.version == updated.version and fetched.title == current.title + " (W04)", (
+        f"after the update get_record shows version {fetched.version} / title "
+        f"{fetched.title!r}; expected version {updated.version} and the new title"
+    )
+    mutations, start = h.state.mutations, len(h.requests)
+    await expect_error(
+        VersionMismatch,
+        h.connector.update_record(
+            project, record.id, patch_of(fetched, title="W04 stale write"), current.version
+        ),
+        f"update_record with stale expected_version {current.version} (record is at "
+        f"{fetched.version})",
+        "send the expected version to the server (If-Match or the backend's version field) "
+        "and map its conflict answer (409/412) to VersionMismatch",
+    )
+    after = await h.connector.get_record(project, record.id)
+    diff = record_diff(fetched, after)
+    assert not diff and h.state.mutations == mutations, (
+        f"a refused stale update changed the record ({diff or 'server mutation counted'}); "
+        f"requests: {describe(requests_since(h, start))}"
+    )
+
+
+@declared("W04")
+async def w04_declared(h: Harness) -> None:
+    """Without STRONG_VERSIONING, expected_version is accepted and ignored."""
+    if not supported(h.connector, "update"):
+        await check_not_supported(h, "update_record")
+        return
+    assert h.connector.capabilities.versioning is not VersioningModel.STRONG, (
+        "Capabilities.versioning is STRONG but the STRONG_VERSIONING feature is not declared"
+    )
+    project, (record,) = seeded_project(h, 1)
+    current = await h.connector.get_record(project, record.id)
+    stale = current.version - 1 if current.version > 0 else current.version + 1
+    result = await outcome_of(
+        h.connector.update_record(
+            project, record.id, patch_of(current, title="W04 unversioned"), stale
+        )
+    )
+    if isinstance(result, VersionMismatch):
+        raise AssertionError(
+            "update_record refused a stale expected_version but the connector does not "
+            "declare STRONG_VERSIONING; declare the feature (and Capabilities.versioning="
+            "STRONG) or ignore the argument"
+        )
+    if isinstance(result, BaseException):
+        raise AssertionError(
+            f"update_record with an expected_version failed: {_first_line(result)}"
+        ) from result
+    stored = h.state.get(project, record.id)
+    assert stored is not None and stored.title == "W04 unversioned", (
+        "update_record with an (ignored) expected_version did not apply the change"
+    )
+
+
+# -- W05 -----------------------------------------------------------------------------------
+
+
+@invariant(
+    "W05",
+    "update or delete of a missing id raises NotFound",
+    requires=["update"],
+)
+async def w05_missing_id(h: Harness) -> None:
+    """A write to a record that is gone must say so precisely: NotFound lets the caller drop
+    the local copy; a 500-style error or a silent success leaves it retrying forever."""
+    project, (record,) = seeded_project(h, 1)
+    ghost = record.replace(id=MISSING_ID)
+    mutations = h.state.mutations
+    await expect_error(
+        NotFound,
+        h.connector.update_record(project, MISSING_ID, patch_of(ghost, title="W05 ghost")),
+        f"update_record of missing id {MISSING_ID}",
+        "map the server's 404 (or equivalent) for a write to NotFound",
+    )
+    if supported(h.connector, "delete_or_close"):
+        await expect_error(
+            NotFound,
+            h.connector.delete_or_close(project, MISSING_ID, DeleteReason.COMPLETED),
+            f"delete_or_close of missing id {MISSING_ID}",
+            "map the server's 404 (or equivalent) for a delete or close to NotFound",
+        )
+    assert h.state.mutations == mutations, "a write to a missing id changed the server"
+
+
+declared("W05")(_declared_for("update"))
+
+
+# -- W06 -----------------------------------------------------------------------------------
+
+
+@invariant(
+    "W06",
+    "delete_or_close: with DELETE the record is gone (NotFound after); without it the record "
+    "is closed with reason.closed_status (COMPLETED -> done, others -> wont_fix)",
+    requires=["delete_or_close"],
+)
+async def w06_delete_or_close(h: Harness) -> None:
+    """Callers pick a DeleteReason and rely on one meaning across every backend: a
+    not-planned close reported as done, or a 'delete' that only closes, misleads them."""
+    reasons = list(DeleteReason)
+    project, records = seeded_project(h, len(reasons))
+    if supported(h.connector, BackendFeature.DELETE):
+        victim, survivor = records[0], records[1]
+        await h.connector.delete_or_close(project, victim.id, DeleteReason.NOT_PLANNED)
+        await expect_error(
+            NotFound,
+            h.connector.get_record(project, victim.id),
+            "get_record after delete_or_close (DELETE declared)",
+            "a connector declaring DELETE must delete the record, not close it; or drop the "
+            "DELETE feature and close with reason.closed_status",
+        )
+        assert h.state.get(project, victim.id) is None, (
+            "delete_or_close (DELETE declared) left the record on the server"
+        )
+        ids = [r.id for r in await h.connector.list_records(project)]
+        assert victim.id not in ids, "list_records still shows a deleted record"
+        assert survivor.id in ids, "delete_or_close removed another record too"
+    else:
+        for reason, record in zip(reasons, records, strict=True):
+            await h.connector.delete_or_close(project, record.id, reason)
+            got = await h.connector.get_record(project, record.id)
+            assert got.status is reason.closed_status, (
+                f"delete_or_close(reason={reason.name}) left status {got.status.value!r}; "
+                f"the kit's mapping is {reason.name} -> {reason.closed_status.value!r} "
+                "(use reason.closed_status, the same for every connector)"
+            )
+            expected = {**expected_view(h, record), "status": reason.closed_status.value}
+            diff = field_diff(expected, carried_view(h, got))
+            assert not diff, f"closing a record changed other fields: {diff}"
+            stored = h.state.get(project, record.id)
+            assert stored is not None, (
+                "delete_or_close deleted the record but DELETE is not declared; declare "
+                "BackendFeature.DELETE or close it instead"
+            )
+        listed = {r.id for r in await h.connector.list_records(project)}
+        missing = [r.id for r in records if r.id not in listed]
+        assert not missing, f"closed records {missing} no longer appear in list_records"
+    await expect_error(
+        NotFound,
+        h.connector.delete_or_close(project, MISSING_ID, DeleteReason.COMPLETED),
+        f"delete_or_close of missing id {MISSING_ID}",
+        "map the server's 404 for the delete/close to NotFound",
+    )
+
+
+declared("W06")(_declared_for("delete_or_close"))
+
+
+# -- W07 -----------------------------------------------------------------------------------
+
+
+@invariant(
+    "W07",
+    "write methods declared unsupported raise NotSupported and send nothing",
+)
+async def w07_read_only_declarations(h: Harness) -> None:
+    """A read-only declaration is a promise: a write that reaches the server anyway (or
+    fails with a transport error instead of NotSupported) breaks callers that trust it."""
+    for requirement in ("create", "update", "delete_or_close"):
+        if not supported(h.connector, requirement):
+            await check_not_supported(h, _METHOD_OF[requirement])
+
+
+# -- W08 -----------------------------------------------------------------------------------
+
+_WRITE_FAULTS = ("500", "503", "transport", "500-after", "503-after", "transport-after")
+"""Faults on the write request; ``-after`` ones let the write commit, then lose the answer."""
+
+
+async def _no_duplicate_write(
+    h: Harness, what: str, call: Callable[[], Awaitable[Any]], project: str
+) -> None:
+    for fault in _WRITE_FAULTS:
+        h.knobs.schedule = [fault]
+        h.knobs.schedule_methods = ["POST", "PATCH"]
+        start, mutations = len(h.requests), h.state.mutations
+        try:
+            result = await outcome_of(call())
+        finally:
+            h.knobs.schedule = []
+            h.knobs.schedule_methods = None
+        sent = requests_since(h, start)
+        writes = [r for r in sent if r.method in ("POST", "PATCH")]
+        keys = {r.headers.get("idempotency-key") for r in writes}
+        keyed = len(keys) == 1 and None not in keys and "" not in keys
+        assert len(writes) <= 1 or keyed, (
+            f"{what} under a {fault} on its write sent {len(writes)} non-idempotent requests "
+            f"({describe(writes)}) without one shared Idempotency-Key; never retry POST/PATCH "
+            "yourself (the SDK client retries only idempotent requests), or pass "
+            "idempotency_key= to the client so the server can de-duplicate"
+        )
+        assert h.state.mutations - mutations <= 1, (
+            f"{what} under a {fault} on its write changed the server "
+            f"{h.state.mutations - mutations} times ({describe(sent)}); a retried write must "
+            "carry one Idempotency-Key the server honours, or not be retried"
+        )
+        if isinstance(result, BaseException):
+            assert isinstance(result, ReposixError), (
+                f"{what} under a {fault} raised {type(result).__name__}: {_first_line(result)}; "
+                "raise the SDK's typed errors (ProtocolError, TransportError …)"
+            )
+        elif isinstance(result, Record):
+            assert h.state.get(project, result.id) is not None, (
+                f"{what} under a {fault} returned record {result.id}, which the server "
+                "does not have; raise the error instead of fabricating a result"
+            )
+
+
+@invariant(
+    "W08",
+    "a write is never sent twice: under injected 5xx / transport errors on POST and PATCH "
+    "the server sees at most one mutation per call (unless an idempotency key is honoured)",
+    requires=["create"],
+)
+async def w08_no_duplicate_writes(h: Harness) -> None:
+    """Retrying a create after a 500 or a dropped connection can create the record twice
+    (the first attempt may have committed): duplicates a user then has to find and delete."""
+    project, (record,) = seeded_project(h, 1)
+    counter = iter(range(1_000_000))
+
+    async def create() -> Any:
+        return await h.connector.create_record(project, new_draft(f"W08 create {next(counter)}"))
+
+    await _no_duplicate_write(h, "create_record", create, project)
+    if supported(h.connector, "update"):
+
+        async def update() -> Any:
+            current = h.state.get(project, record.id) or record
+            return await h.connector.update_record(
+                project, record.id, patch_of(current, title=f"W08 update {next(counter)}")
+            )
+
+        await _no_duplicate_write(h, "update_record", update, project)
+
+
+declared("W08")(_declared_for("create"))
+
+
+# -- W09 -----------------------------------------------------------------------------------
+
+
+@invariant(
+    "W09",
+    "declarations agree: Capabilities.versioning is STRONG iff STRONG_VERSIONING is declared, "
+    "DELETE implies the delete_or_close capability, and stored_form only normalizes (it is "
+    "idempotent, keeps status and parent, never empties a field and merges labels only by case)",
+)
+async def w09_consistent_declarations(h: Harness) -> None:
+    """Callers read either the capability flags or the feature set; when the two disagree
+    one of them lies and the caller takes the wrong branch (blind overwrite, wrong delete).
+    A stored_form that drops values would excuse the very loss the write checks catch."""
+    c = h.connector
+    strong = c.capabilities.versioning is VersioningModel.STRONG
+    assert strong == c.supports(BackendFeature.STRONG_VERSIONING), (
+        f"Capabilities.versioning is {c.capabilities.versioning.value!r} but "
+        f"supports(STRONG_VERSIONING) is {c.supports(BackendFeature.STRONG_VERSIONING)}; "
+        "declare both or neither"
+    )
+    if c.supports(BackendFeature.DELETE):
+        assert c.capabilities.delete, (
+            "BackendFeature.DELETE is declared but Capabilities.delete is False"
+        )
+    if c.supports(BackendFeature.STRONG_VERSIONING):
+        assert c.capabilities.update, (
+            "STRONG_VERSIONING is declared but the connector cannot update"
+        )
+    drafts = [*demo_drafts(7), RecordDraft(title="W09", body="b", labels=["Bug", "bug", "UI"])]
+    problems: list[str] = []
+    for raw in drafts:
+        draft = raw.model_copy(update=fit_labels(c, {"labels": raw.labels}))
+        problems += [f"{p} (draft {draft.title!r})" for p in _stored_form_problems(h, draft)]
+    assert not problems, (
+        "stored_form does more than normalize: "
+        + "; ".join(problems[:3])
+        + ". stored_form describes how the server normalizes values it keeps; a value the "
+        "backend drops is a bug to fix, or a field to declare in uncarried_fields"
+    )
+
+
+def _stored_form_problems(h: Harness, draft: RecordDraft) -> list[str]:
+    """How ``stored_form(draft)`` goes beyond normalizing (empty: it does not)."""
+    result: object = h.connector.stored_form(draft)
+    if not isinstance(result, RecordDraft):
+        return [f"stored_form returned {type(result).__name__}, not a RecordDraft"]
+    out = result
+    found = []
+    if h.connector.stored_form(out) != out:
+        found.append("it is not idempotent (applied twice it changes the result again)")
+    if (out.status, out.parent_id) != (draft.status, draft.parent_id):
+        found.append("it changes status or parent_id")
+    skip = uncarried(h)
+    for name in ("title", "body", "assignee", "labels"):
+        if name not in skip and getattr(draft, name) and not getattr(out, name):
+            found.append(f"it empties {name}")
+    wanted = {n.casefold() for n in draft.labels}
+    kept = {n.casefold() for n in out.labels}
+    if (
+        "labels" not in skip
+        and out.labels
+        and (len(set(out.labels)) < len(wanted) or not kept <= wanted)
+    ):
+        found.append(f"labels {draft.labels!r} become {out.labels!r} (only case may merge)")
+    return found
+
+
+# -- W10 -----------------------------------------------------------------------------------
+
+
+@invariant(
+    "W10",
+    "a create in an unknown project raises NotFound and creates nothing",
+    requires=["create"],
+)
+async def w10_unknown_project_write(h: Harness) -> None:
+    """A typo in a project name must not silently create records somewhere unexpected (or
+    a new project): the caller has to learn the project does not exist."""
+    mutations = h.state.mutations
+    await expect_error(
+        NotFound,
+        h.connector.create_record(h.projects.unknown, new_draft("W10 must not exist")),
+        f"create_record in unknown project {h.projects.unknown!r}",
+        "map the server's 404 for the project to NotFound",
+    )
+    assert h.state.mutations == mutations, "a create in an unknown project changed the server"
+
+
+declared("W10")(_declared_for("create"))
+
+
+# -- W11 -----------------------------------------------------------------------------------
+
+
+@invariant(
+    "W11",
+    "an update that changes one field leaves every other field as it was",
+    requires=["update"],
+)
+async def w11_partial_update(h: Harness) -> None:
+    """Editing only the title must not reset labels, assignee, body or status: a connector
+    that sends defaults for fields it was not asked to change erases them."""
+    project, records = seeded_project(h, 2)
+    record = records[1]
+    for change in (
+        {"title": record.title + " (W11)"},
+        {"status": RecordStatus.IN_PROGRESS},
+        {"labels": [*record.labels, "w11"]},
+        {"assignee": None},
+    ):
+        current = await h.connector.get_record(project, record.id)
+        updated = await h.connector.update_record(project, record.id, patch_of(current, **change))
+        fetched = await h.connector.get_record(project, record.id)
+        expected = expected_view(h, current.replace(**change))
+        diff = field_diff(expected, carried_view(h, fetched))
+        assert not diff, f"update_record of {sorted(change)} changed other fields: {diff}"
+        diff = record_diff(updated, fetched)
+        assert not diff, f"update_record's result differs from the next get_record: {diff}"
+
+
+declared("W11")(_declared_for("update"))
+
+
+# -- W12 -----------------------------------------------------------------------------------
+
+
+@invariant(
+    "W12",
+    "with HIERARCHY, parent_id round-trips: set on create, changed and cleared by update; a "
+    "missing parent is refused with a typed error and creates nothing",
+    requires=["create", "update", BackendFeature.HIERARCHY],
+)
+async def w12_hierarchy(h: Harness) -> None:
+    """Page trees and epics are structure users rely on: a connector that drops or ignores
+    parent_id flattens the tree, and one that accepts a dangling parent corrupts it."""
+    project, (first, second) = seeded_project(h, 2)
+    child = await h.connector.create_record(project, new_draft("W12 child", parent_id=first.id))
+    steps: list[tuple[str, int | None, Record]] = [("create", first.id, child)]
+    current = await h.connector.get_record(project, child.id)
+    steps.append(("get after create", first.id, current))
+    for parent in (second.id, None):
+        updated = await h.connector.update_record(
+            project, child.id, patch_of(current, parent_id=parent)
+        )
+        current = await h.connector.get_record(project, child.id)
+        steps += [
+            (f"update to {parent}", parent, updated),
+            (f"get after {parent}", parent, current),
+        ]
+    wrong = [
+        f"{what}: parent_id {got.parent_id}, expected {want}"
+        for what, want, got in steps
+        if got.parent_id != want
+    ]
+    assert not wrong, (
+        "parent_id did not round-trip: " + "; ".join(wrong) + ". Send parent_id on create and "
+        "update (null clears it) and read it back from the server's response"
+    )
+    mutations = h.state.mutations
+    result = await outcome_of(
+        h.connector.create_record(project, new_draft("W12 orphan", parent_id=MISSING_ID))
+    )
+    assert isinstance(result, ReposixError), (
+        f"create_record with a missing parent {MISSING_ID} gave "
+        + (type(result).__name__ if isinstance(result, BaseException) else "a record")
+        + "; raise a typed error (InvalidRecord or NotFound)"
+    )
+    assert h.state.mutations == mutations, "a create with a missing parent changed the server"
+
+
+declared("W12")(_declared_for("create", "update"))

@@ -1,0 +1,240 @@
+"""``BackendConnector``: the abstract base every connector implements."""
+
+from __future__ import annotations
+
+import logging
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from types import TracebackType
+from typing import ClassVar, Self
+
+from reposix._errors import NotSupported
+from reposix._records import Record, RecordDraft, RecordId, RecordStatus
+from reposix._taint import Untainted
+
+__all__ = [
+    "BackendConnector",
+    "BackendFeature",
+    "Capabilities",
+    "CommentSupport",
+    "DeleteReason",
+    "Listing",
+    "ProgressHook",
+    "VersioningModel",
+]
+
+log = logging.getLogger("reposix.backend")
+_PATH_COMPONENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+_MAY_BE_UNCARRIED = frozenset({"assignee", "labels", "parent_id", "extensions"})
+
+ProgressHook = Callable[[int], None]
+"""Called with the number of records just received, as a listing progresses."""
+
+
+class BackendFeature(StrEnum):
+    """Optional behaviours a connector may declare."""
+
+    DELETE = "delete"
+    TRANSITIONS = "transitions"
+    STRONG_VERSIONING = "strong_versioning"
+    BULK_EDIT = "bulk_edit"
+    WORKFLOWS = "workflows"
+    HIERARCHY = "hierarchy"
+    NATIVE_INCREMENTAL = "native_incremental"
+
+
+class DeleteReason(StrEnum):
+    """Why a record is being removed; close-only backends map it to a status."""
+
+    COMPLETED = "completed"
+    NOT_PLANNED = "not_planned"
+    DUPLICATE = "duplicate"
+    ABANDONED = "abandoned"
+
+    @property
+    def closed_status(self) -> RecordStatus:
+        """The status a close-only backend must leave the record in (same for every connector)."""
+        return RecordStatus.DONE if self is DeleteReason.COMPLETED else RecordStatus.WONT_FIX
+
+
+class VersioningModel(StrEnum):
+    """How ``Record.version`` behaves on this backend."""
+
+    STRONG = "strong"
+    """The server refuses a write whose expected version is stale."""
+    TIMESTAMP = "timestamp"
+    """The version is derived from ``updated_at``; the server does not check it."""
+    NONE = "none"
+    """No meaningful version."""
+
+
+class CommentSupport(StrEnum):
+    """Where comments live on this backend."""
+
+    NONE = "none"
+    INLINE = "inline"
+    SEPARATE_API = "separate_api"
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a connector can do, declared up front so callers and the kit need not probe."""
+
+    read: bool = True
+    create: bool = False
+    update: bool = False
+    delete: bool = False
+    comments: CommentSupport = CommentSupport.NONE
+    versioning: VersioningModel = VersioningModel.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A listing and whether it is the whole collection (False: a prefix, truncated)."""
+
+    records: list[Record]
+    is_complete: bool
+
+
+class BackendConnector(ABC):
+    """One tracker, seen through the normalized record vocabulary.
+
+    Subclasses set ``name``, ``capabilities`` and ``features`` and implement the
+    abstract methods. Write methods of a read-only connector raise ``NotSupported``
+    without sending a request (the base class does this for you).
+    """
+
+    name: ClassVar[str]
+    """Stable tag used in audit rows, logs and test ids."""
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    features: ClassVar[frozenset[BackendFeature]] = frozenset()
+    root_collection_name: ClassVar[str] = "issues"
+    """The collection's name as a single path component (``pages`` for Confluence)."""
+    uncarried_fields: ClassVar[frozenset[str]] = frozenset()
+    """Record fields this backend cannot store (e.g. Confluence has no assignee). The
+    conformance kit compares them loosely and prints them beside the target's coverage."""
+    url_extensions: ClassVar[frozenset[str]] = frozenset()
+    """``extensions`` keys allowed to hold server URLs (none by default: URLs are not data)."""
+    label_pattern: ClassVar[re.Pattern[str] | None] = None
+    """The label names this backend accepts, as a pattern each whole name must match (None:
+    any name). The conformance kit generates only matching labels; a connector should refuse
+    others with ``InvalidRecord`` before any I/O."""
+
+    def __init__(self) -> None:
+        self._progress_hooks: list[ProgressHook] = []
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        loose = set(cls.__dict__.get("uncarried_fields", ())) - _MAY_BE_UNCARRIED
+        if loose:
+            raise TypeError(
+                f"{cls.__name__}.uncarried_fields may only name {sorted(_MAY_BE_UNCARRIED)}; "
+                f"a connector must carry {sorted(loose)}"
+            )
+        root = cls.__dict__.get("root_collection_name")
+        if root is not None and not _PATH_COMPONENT.match(root):
+            raise TypeError(f"{cls.__name__}.root_collection_name {root!r} is not a path component")
+
+    def supports(self, feature: BackendFeature) -> bool:
+        """Whether the connector declares ``feature``. Pure: no I/O."""
+        return feature in self.features
+
+    def accepts_label(self, name: str) -> bool:
+        """Whether ``label_pattern`` admits ``name`` (always True without one). Pure: no I/O."""
+        return self.label_pattern is None or self.label_pattern.fullmatch(name) is not None
+
+    def stored_form(self, draft: RecordDraft) -> RecordDraft:
+        """``draft`` as this backend will store it. Pure: no I/O.
+
+        The default is the draft itself. A backend whose server normalizes values it does
+        carry overrides this (Confluence lowercases label names and drops duplicates), so
+        callers and the conformance kit compare what was written with what the server keeps
+        instead of reporting the normalization as loss. It describes normalization only:
+        a field the backend cannot store at all belongs in ``uncarried_fields``, and a
+        stored form must not empty a field the draft filled (the kit checks this).
+        """
+        return draft
+
+    def add_progress_hook(self, hook: ProgressHook) -> None:
+        """Be told how many records arrive as listings progress (for progress bars)."""
+        self._progress_hooks.append(hook)
+
+    def report_progress(self, count: int) -> None:
+        """Tell progress hooks that ``count`` more records arrived."""
+        for hook in self._progress_hooks:
+            hook(count)
+
+    # -- read -------------------------------------------------------------------------------
+
+    @abstractmethod
+    async def list_records_complete(self, project: str) -> Listing:
+        """Every record of ``project`` and whether the listing is complete.
+
+        A truncated listing must say ``is_complete=False`` and hold a prefix.
+        Unknown project: ``NotFound``. Existing empty project: empty listing.
+        """
+
+    async def list_records(self, project: str) -> list[Record]:
+        """Every record of ``project`` (see ``list_records_complete`` to detect truncation)."""
+        listing = await self.list_records_complete(project)
+        if not listing.is_complete:
+            log.warning(
+                "%s: listing of %s is truncated at %d records",
+                self.name,
+                project,
+                len(listing.records),
+            )
+        return listing.records
+
+    async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
+        """Ids of records with ``updated_at`` strictly after ``since``.
+
+        The default filters a full listing; connectors with a native incremental
+        query override it (and declare ``NATIVE_INCREMENTAL``).
+        """
+        records = await self.list_records(project)
+        return [r.id for r in records if r.updated_at > since]
+
+    @abstractmethod
+    async def get_record(self, project: str, record_id: RecordId) -> Record:
+        """One record; ``NotFound`` if it does not exist."""
+
+    # -- write (default: not supported, no request sent) -------------------------------------
+
+    async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
+        """Create a record and return the server's view of it (new id, timestamps, version)."""
+        raise NotSupported(f"{self.name} cannot create records")
+
+    async def update_record(
+        self,
+        project: str,
+        record_id: RecordId,
+        patch: Untainted[Record],
+        expected_version: int | None = None,
+    ) -> Record:
+        """Update user-controlled fields; ``VersionMismatch`` if ``expected_version`` is stale."""
+        raise NotSupported(f"{self.name} cannot update records")
+
+    async def delete_or_close(
+        self, project: str, record_id: RecordId, reason: DeleteReason
+    ) -> None:
+        """Delete the record (``DELETE`` feature) or close it with ``reason.closed_status``."""
+        raise NotSupported(f"{self.name} cannot delete or close records")
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, empty by default
+        """Release connections."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,406 @@
+"""The ``reposix`` command line: ``version``, ``sim``, ``list`` (and ``contract`` when installed).
+
+Startup stays fast: each command imports what it needs when it runs, and commands
+that live in other packages are registered by ``module:attr`` and imported only when
+invoked (``reposix --help`` reads their one-line help from :data:`LAZY_COMMANDS`).
+Typed SDK errors print as their message, without a traceback, and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from reposix._errors import ConfigError, ReposixError
+from reposix._version import __version__
+
+if TYPE_CHECKING:
+    from reposix._backend import BackendConnector, Listing
+    from reposix._plugin import ConnectorPlugin
+
+__all__ = ["LAZY_COMMANDS", "LazyGroup", "cli", "main"]
+
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    # name: ("module:attr", one-line help shown by `reposix --help`)
+    "contract": (
+        "reposix_contract._cli:contract",
+        "Run the conformance kit and print the matrix.",
+    ),
+}
+"""Commands defined in other packages; a missing module hides its command."""
+
+
+class LazyGroup(click.Group):
+    """A click group that imports :data:`LAZY_COMMANDS` only when one is invoked."""
+
+    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def _available(self, name: str) -> bool:
+        module = self.lazy[name][0].partition(":")[0]
+        try:
+            return importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            return False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(super().list_commands(ctx))
+        names.update(name for name in self.lazy if self._available(name))
+        return sorted(names)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None or cmd_name not in self.lazy:
+            return command
+        if not self._available(cmd_name):
+            return None
+        ref = self.lazy[cmd_name][0]
+        module_name, _, attr = ref.partition(":")
+        try:
+            loaded = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            return _unavailable(cmd_name, ref, exc)
+        if not isinstance(loaded, click.Command):
+            return _unavailable(cmd_name, ref, TypeError(f"{ref} is not a click command"))
+        return loaded
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows: list[tuple[str, str]] = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy and name not in self.commands:
+                rows.append((name, self.lazy[name][1]))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ReposixError as exc:
+            click.secho(str(exc), fg="red", err=True)
+            ctx.exit(1)
+
+
+def _unavailable(name: str, ref: str, exc: BaseException) -> click.Command:
+    def run() -> None:
+        raise click.ClickException(
+            f"`reposix {name}` is unavailable: importing {ref} failed ({exc}); "
+            "install the missing extra, e.g. pip install 'reposix-sdk[contract]'"
+        )
+
+    return click.Command(name, callback=run, help=f"(unavailable: {exc})")
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=LAZY_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, "-V", "--version", prog_name="reposix")
+def cli() -> None:
+    """reposix: write issue-tracker connectors once, prove them with a conformance kit."""
+
+
+@cli.command()
+def version() -> None:
+    """Print the reposix version."""
+    click.echo(f"reposix {__version__}")
+
+
+# -- reposix new-connector -----------------------------------------------------------------
+
+
+def template_dir() -> Path:
+    """The connector template: inside an installed wheel, or in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (
+        here / "templates" / "connector",
+        here.parents[1] / "templates" / "connector",
+    ):
+        if (candidate / "cookiecutter.json").is_file():
+            return candidate
+    raise ConfigError(
+        "the connector template is not installed",
+        hint="reinstall reposix-sdk, or run cookiecutter on templates/connector from a checkout",
+    )
+
+
+@cli.command(name="new-connector")
+@click.argument("name")
+@click.option("--output-dir", default=".", show_default=True, type=click.Path(file_okay=False))
+@click.option(
+    "--set",
+    "extra",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Another template answer, e.g. --set credential_env_var=ACME_KEY (repeatable).",
+)
+def new_connector(name: str, output_dir: str, extra: tuple[str, ...]) -> None:
+    """Scaffold a connector project that passes the conformance kit out of the box."""
+    try:
+        from cookiecutter.exceptions import CookiecutterException
+        from cookiecutter.main import cookiecutter
+    except ImportError:
+        raise ConfigError(
+            "reposix new-connector needs cookiecutter",
+            hint="pip install cookiecutter (or the reposix-sdk[dev] extra)",
+        ) from None
+    context = {"connector_name": name}
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
+        context[key] = value
+    # The template's hook prints what is wrong; cookiecutter's own log adds only a traceback.
+    logging.getLogger("cookiecutter").setLevel(logging.CRITICAL)
+    try:
+        made = cookiecutter(
+            str(template_dir()), no_input=True, extra_context=context, output_dir=output_dir
+        )
+    except (CookiecutterException, OSError) as exc:
+        raise click.ClickException(f"could not scaffold the connector: {exc}") from None
+    click.echo(f"created {made}")
+    click.echo(
+        f"next: cd {made} && pip install -e '.[dev]' && pytest --reposix-contract "
+        f"--reposix-connector {name}"
+    )
+
+
+# -- reposix sim ---------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=7878, show_default=True, type=int, help="0 picks a free port.")
+@click.option(
+    "--seed",
+    "seed_file",
+    type=click.Path(dir_okay=False),
+    help="JSON seed file (default: the built-in demo seed).",
+)
+@click.option("--no-seed", is_flag=True, help="Start without any projects.")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help="SQLite file to keep state in across restarts (default: memory only).",
+)
+@click.option(
+    "--token",
+    envvar="REPOSIX_SIM_TOKEN",
+    help="Require this bearer token on every request but /healthz [env: REPOSIX_SIM_TOKEN].",
+)
+@click.option("--page-size", default=30, show_default=True, type=click.IntRange(1))
+@click.option("--max-page-size", default=100, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--rate-limit", type=click.IntRange(1), help="Allow N requests per --rate-window, then 429."
+)
+@click.option("--rate-window", default=60.0, show_default=True, type=click.FloatRange(0.001))
+@click.option(
+    "--latency", default=0.0, type=click.FloatRange(0), help="Seconds added to each response."
+)
+@click.option(
+    "--fail",
+    "schedule",
+    default="",
+    help="Comma-separated fault schedule, one entry per request (e.g. 429,500,ok).",
+)
+@click.option("--decoys", is_flag=True, help="Add decoy url/html_url fields to every record.")
+@click.option("--print-seed", is_flag=True, help="Print the built-in demo seed as JSON and exit.")
+@click.option(
+    "--log-level",
+    default="warning",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def sim(
+    host: str,
+    port: int,
+    seed_file: str | None,
+    no_seed: bool,
+    db: str | None,
+    token: str | None,
+    page_size: int,
+    max_page_size: int,
+    rate_limit: int | None,
+    rate_window: float,
+    latency: float,
+    schedule: str,
+    decoys: bool,
+    print_seed: bool,
+    log_level: str,
+) -> None:
+    """Serve the simulator over HTTP (demo seed, faults, optional SQLite)."""
+    import json
+
+    from reposix._errors import ConfigError
+    from reposix.sim._app import SimApp
+    from reposix.sim._faults import Faults
+    from reposix.sim._seed import DEMO_SEED, apply_seed, load_seed_file
+    from reposix.sim._server import bind, serve, url_for
+    from reposix.sim._store import SimStore
+
+    if print_seed:
+        click.echo(json.dumps(DEMO_SEED, indent=2, ensure_ascii=False))
+        return
+    if page_size > max_page_size:
+        raise ConfigError(f"--page-size {page_size} exceeds --max-page-size {max_page_size}")
+    if seed_file and no_seed:
+        raise ConfigError("--seed and --no-seed contradict each other; pick one")
+    try:
+        faults = Faults(
+            schedule=[e.strip() for e in schedule.split(",") if e.strip()],
+            latency=latency,
+            rate_limit=rate_limit,
+            rate_window=rate_window,
+            decoys=decoys,
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    seed = load_seed_file(seed_file) if seed_file else None
+    store = SimStore(db or ":memory:")
+    if no_seed:
+        seeded = "disabled"
+    elif store.projects():
+        seeded = "skipped: the database already has projects"
+    else:
+        count = apply_seed(store, seed)
+        seeded = f"{seed_file or 'built-in demo'}, {count} records"
+    app = SimApp(
+        store,
+        faults=faults,
+        token=token or None,
+        default_page_size=page_size,
+        max_page_size=max_page_size,
+    )
+    sock = bind(host, port)
+    click.echo(
+        f"reposix sim: listening on {url_for(sock)} (seed: {seeded}; "
+        f"storage: {db or 'memory'}; auth: {'bearer token' if token else 'none'}) "
+        "— Ctrl-C to stop",
+        err=True,
+    )
+    if not token and host not in ("127.0.0.1", "localhost", "::1"):
+        click.secho(
+            f"warning: {host} is not loopback and no --token is set: anyone who can reach "
+            "this port can read and write the simulator",
+            fg="yellow",
+            err=True,
+        )
+    try:
+        serve(app, sock, log_level=log_level)
+    finally:
+        store.close()
+
+
+# -- reposix list --------------------------------------------------------------------------
+
+
+def load_connector_plugin(name: str) -> ConnectorPlugin[BackendConnector]:
+    """The plugin called ``name``, importing only that entry point."""
+    from importlib.metadata import entry_points
+
+    from reposix._errors import ConfigError
+    from reposix._plugin import ENTRY_POINT_GROUP, ConnectorPlugin
+
+    if name == "sim":
+        from reposix.sim._plugin import plugin
+
+        return plugin
+    found = entry_points(group=ENTRY_POINT_GROUP)
+    for ep in found:
+        if ep.name == name:
+            loaded = ep.load()
+            if not isinstance(loaded, ConnectorPlugin):
+                raise ConfigError(f"entry point {name!r} is not a reposix.ConnectorPlugin")
+            return loaded
+    names = ", ".join(sorted({ep.name for ep in found} | {"sim"}))
+    raise ConfigError(f"no connector named {name!r}", hint=f"installed connectors: {names}")
+
+
+def build_connector(name: str, url: str | None, page_size: int | None) -> BackendConnector:
+    """Build a connector from its plugin, reading its env vars (it decides which it needs)."""
+    from reposix._runtime import Runtime
+
+    return load_connector_plugin(name).from_env(url, Runtime(page_size=page_size))
+
+
+async def _fetch(connector: BackendConnector, project: str, *, show_progress: bool) -> Listing:
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    console = Console(stderr=True)
+    async with connector:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("listing {task.description}"),
+            TextColumn("{task.completed:.0f} records"),
+            console=console,
+            transient=True,
+            disable=not (show_progress and console.is_terminal),
+        ) as progress:
+            task = progress.add_task(project, total=None)
+            connector.add_progress_hook(lambda n: progress.advance(task, n))
+            return await connector.list_records_complete(project)
+
+
+@cli.command(name="list")
+@click.option("--url", help="Base URL of the tracker (default: the connector's default).")
+@click.option("--project", default="demo", show_default=True)
+@click.option("--connector", "connector_name", default="sim", show_default=True)
+@click.option("--page-size", type=click.IntRange(1), help="Records per request.")
+@click.option("--json", "as_json", is_flag=True, help="Print records as JSON lines.")
+def list_(
+    url: str | None, project: str, connector_name: str, page_size: int | None, as_json: bool
+) -> None:
+    """List a project's records as a table."""
+    import asyncio
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    connector = build_connector(connector_name, url, page_size)
+    listing = asyncio.run(_fetch(connector, project, show_progress=not as_json))
+    if as_json:
+        for record in listing.records:
+            click.echo(record.model_dump_json())
+    else:
+        table = Table(title=f"{connector_name}: {project}")
+        table.add_column("id", no_wrap=True, justify="right")
+        table.add_column("status", no_wrap=True)
+        table.add_column("title", overflow="fold", ratio=3)
+        table.add_column("assignee", overflow="fold", ratio=1)
+        table.add_column("labels", overflow="fold", ratio=1)
+        table.add_column("updated", no_wrap=True)
+        for r in listing.records:
+            cells = (
+                str(r.id),
+                r.status.value,
+                r.title,
+                r.assignee or "",
+                ", ".join(r.labels),
+                r.updated_at.strftime("%Y-%m-%d %H:%M"),
+            )
+            table.add_row(*(Text(cell) for cell in cells))  # Text: titles are not markup
+        Console().print(table)
+    note = "" if listing.is_complete else " (truncated: more records exist)"
+    click.echo(f"{len(listing.records)} records{note}", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="reposix")
+
+
+if __name__ == "__main__":  # python -m reposix._cli
+    main()

@@ -1,0 +1,26 @@
+"""The one HTTP client: allowlisted, audited, rate-gated, redacting."""
+
+from reposix._http.allowlist import ALLOWLIST_ENV, Allowlist, Origin, origin_of
+from reposix._http.auth import BasicAuth, BearerAuth, HeaderAuth
+from reposix._http.client import IDEMPOTENT_METHODS, ClientOpts, HttpClient, client
+from reposix._http.decode import decode, protocol_error, raise_for_status
+from reposix._http.redact import redact_headers, redact_url
+
+__all__ = [
+    "ALLOWLIST_ENV",
+    "IDEMPOTENT_METHODS",
+    "Allowlist",
+    "BasicAuth",
+    "BearerAuth",
+    "ClientOpts",
+    "HeaderAuth",
+    "HttpClient",
+    "Origin",
+    "client",
+    "decode",
+    "origin_of",
+    "protocol_error",
+    "raise_for_status",
+    "redact_headers",
+    "redact_url",
+]

@@ -1,0 +1,232 @@
+"""The loop every style shares: caps, de-duplication, cycle and stall checks, completeness.
+
+A style supplies ``fetch(cursor) -> Step``: one request and its validated page,
+already translated into "the items, the next cursor (or None), the server's
+claim of more, the stated total". The loop decides everything else the same way
+for every style, so a misbehaving server gets the same verdict whatever its
+pagination flavour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import httpx
+from pydantic import TypeAdapter
+
+from reposix._errors import EgressDenied, ProtocolError
+from reposix._http.allowlist import Origin, origin_of
+from reposix._http.decode import decode, protocol_error, raise_for_status
+from reposix._http.redact import redact_url
+from reposix._pagination.base import KeyFn, Page, PageLimits, Paginator, StatusCheck
+
+T = TypeVar("T")
+P = TypeVar("P")
+C = TypeVar("C", bound=Hashable)
+
+_HINT = "the server's pagination is broken for this query; narrow the query or report it upstream"
+
+
+@dataclass(frozen=True, slots=True)
+class Step(Generic[T, C]):
+    """One fetched page, in the loop's terms."""
+
+    items: Sequence[T]
+    next: C | None
+    more: bool | None = None
+    total: int | None = None
+
+
+async def drive(
+    state: Paginator[T],
+    *,
+    first: C,
+    fetch: Callable[[C], Awaitable[Step[T, C]]],
+    name: Callable[[C], str],
+    ident: Callable[[C], Hashable] = lambda c: c,
+    limits: PageLimits,
+    key: KeyFn[T] | None,
+    what: str,
+    on_items: Callable[[int], None] | None,
+) -> AsyncIterator[T]:
+    """Yield every new record across pages, then set ``state.complete`` (or truncation)."""
+    seen_cursors: set[Hashable] = set()
+    seen_keys: set[Hashable] = set()
+    previous: list[T] | None = None
+    empty_run = 0
+    cursor = first
+    while True:
+        seen_cursors.add(ident(cursor))
+        step = await fetch(cursor)
+        state.pages += 1
+        items = list(step.items)
+        if items and items == previous:
+            raise _stalled(what, name(cursor))
+        if step.total is not None:
+            state.total = step.total
+        fresh = 0
+        cut = False
+        for item in items:
+            if key is not None:
+                k = _key(key, item, what)
+                if k in seen_keys:
+                    continue
+                seen_keys.add(k)
+            if limits.max_items is not None and state.items >= limits.max_items:
+                cut = True
+                break
+            state.items += 1
+            fresh += 1
+            yield item
+        if on_items is not None and fresh:
+            on_items(fresh)
+        if cut:
+            state._truncate("max_items", f"stopped at max_items={limits.max_items}")
+            return
+        if step.next is None or step.more is False:
+            _finish(state, step, name)
+            return
+        if ident(step.next) in seen_cursors:
+            raise ProtocolError(
+                f"{what}: pagination cycle: {name(step.next)} was already requested "
+                f"(after {state.pages} pages)",
+                hint=_HINT,
+            )
+        if items and fresh == 0 and key is not None:
+            raise _stalled(what, name(cursor))
+        empty_run = 0 if items else empty_run + 1
+        if empty_run > limits.max_empty_pages:
+            raise ProtocolError(
+                f"{what}: pagination stalled: {empty_run} empty pages in a row, "
+                f"next would be {name(step.next)}",
+                hint=_HINT,
+            )
+        if limits.max_items is not None and state.items >= limits.max_items:
+            state._truncate("max_items", f"stopped at max_items={limits.max_items}")
+            return
+        if limits.max_pages is not None and state.pages >= limits.max_pages:
+            state._truncate("max_pages", f"stopped at max_pages={limits.max_pages}")
+            return
+        previous = items
+        cursor = step.next
+
+
+def _finish(state: Paginator[T], step: Step[T, C], name: Callable[[C], str]) -> None:
+    """The server gave no way on: decide whether what we have is the whole collection."""
+    if step.next is not None:
+        state._truncate(
+            "server",
+            f"the server says this is the last page yet sent {name(step.next)}",
+        )
+    elif state.total is not None and state.items < state.total:
+        state._truncate(
+            "server", f"the server reported {state.total} records but served {state.items}"
+        )
+    elif step.more is True:
+        state._truncate("server", "the server claims more records but gave no way to fetch them")
+    else:
+        state.complete = True
+
+
+def _stalled(what: str, cursor: str) -> ProtocolError:
+    return ProtocolError(
+        f"{what}: pagination stalled at {cursor}: the page brought no new records "
+        "while the server claims more (is it ignoring the page parameter?)",
+        hint=_HINT,
+    )
+
+
+def _key(key: KeyFn[T], item: T, what: str) -> Hashable:
+    try:
+        k = key(item)
+        hash(k)
+        return k
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise ProtocolError(f"{what}: record has no usable key ({type(exc).__name__})") from None
+
+
+def check_status(
+    response: httpx.Response,
+    check: StatusCheck | None,
+    *,
+    what: str,
+    env_vars: tuple[str, ...],
+) -> None:
+    """Map a page's error status: the connector's ``check`` if given, else ``raise_for_status``.
+
+    A ``check`` that lets an error status through does not get its body read as
+    a page: the generic mapping still applies. A ``check`` that fails with a
+    bare ``KeyError``/``TypeError``/… on the response becomes ``ProtocolError``,
+    as ``extract`` and ``key`` failures do.
+    """
+    if check is not None:
+        try:
+            check(response)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise protocol_error(
+                response,
+                f"{what}: the error check failed on HTTP {response.status_code}: "
+                f"{type(exc).__name__}: {exc}",
+            ) from None
+    raise_for_status(response, what=what, env_vars=env_vars)
+
+
+def read_page(
+    response: httpx.Response,
+    adapter: TypeAdapter[P],
+    extract: Callable[[P], Page[T]],
+    what: str,
+) -> Page[T]:
+    """Validate the whole body in one pass, then let the connector pick items and cursor."""
+    body = decode(response, adapter, what)
+    try:
+        page = extract(body)
+        if not isinstance(page, Page):
+            raise TypeError("extract must return a Page")
+        return page
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise protocol_error(
+            response, f"unexpected {what} shape: {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def pin(candidate: httpx.URL, pinned: Origin) -> None:
+    """Refuse a next URL that leaves the listing's origin, before any byte is sent."""
+    try:
+        origin = origin_of(candidate)
+    except ValueError as exc:
+        raise EgressDenied(
+            redact_url(candidate), [str(pinned)], detail=f"next link is unusable: {exc}"
+        ) from None
+    if origin != pinned:
+        raise EgressDenied(
+            str(origin),
+            [str(pinned)],
+            detail="a next link leaves the listing's origin; credentials are never sent there",
+        )
+
+
+def name_url(url: str) -> str:
+    """A URL cursor, redacted for messages."""
+    return f"next URL {redact_url(url)}"
+
+
+def name_token(param: str) -> Callable[[str | None], str]:
+    """Names a token cursor in messages (long tokens shortened)."""
+
+    def name(token: str | None) -> str:
+        if token is None:
+            return "the first page"
+        shown = token if len(token) <= 48 else token[:45] + "..."
+        return f"{param}={shown!r}"
+
+    return name
+
+
+def canonical(url: str) -> Hashable:
+    """A URL's identity for cycle detection: query parameter order does not matter."""
+    parsed = httpx.URL(url)
+    base = str(parsed.copy_with(query=None, fragment=None))
+    return (base, tuple(sorted(parsed.params.multi_items())))

@@ -1,0 +1,95 @@
+"""Following next URLs (Link header or body cursor URL), pinned to the first request's origin."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, TypeVar
+
+import httpx
+
+from reposix._errors import EgressDenied
+from reposix._http.allowlist import origin_of
+from reposix._http.client import HttpClient
+from reposix._http.decode import protocol_error
+from reposix._pagination._engine import Step, canonical, check_status, drive, name_url, pin
+from reposix._pagination.base import KeyFn, Page, PageLimits, Paginator, StatusCheck
+
+T = TypeVar("T")
+
+Resolve = Callable[[httpx.URL, str], httpx.URL]
+"""Turns a next link (as the server wrote it) into an absolute URL, given the current URL."""
+
+
+def first_url(
+    http: HttpClient, url: str | httpx.URL, params: Mapping[str, Any] | None
+) -> httpx.URL:
+    """The first request's URL: resolved against the client's base URL, params merged in."""
+    first = http.url(str(url))
+    if params:
+        first = first.copy_merge_params(params)
+    return first
+
+
+def follow(
+    http: HttpClient,
+    url: str | httpx.URL,
+    *,
+    op: str,
+    page_of: Callable[[httpx.Response], Page[T]],
+    resolve: Resolve,
+    params: Mapping[str, Any] | None,
+    headers: Mapping[str, str] | None,
+    limits: PageLimits | None,
+    key: KeyFn[T] | None,
+    what: str,
+    on_items: Callable[[int], None] | None,
+    env_vars: tuple[str, ...],
+    check: StatusCheck | None = None,
+) -> Paginator[T]:
+    """GET ``url``, then every next URL ``page_of`` finds, each checked before it is sent.
+
+    Each response goes through ``check`` (else ``raise_for_status``) before ``page_of``.
+    """
+    caps = limits or PageLimits()
+
+    async def run(state: Paginator[T]) -> AsyncIterator[T]:
+        first = first_url(http, url, params)
+        try:
+            pinned = origin_of(first)
+        except ValueError as exc:
+            raise EgressDenied(str(first), http.allowlist.describe(), detail=str(exc)) from None
+
+        async def fetch(target: str) -> Step[T, str]:
+            current = http.url(target)  # the client's URL hygiene: userinfo dropped, etc.
+            try:
+                pin(current, pinned)
+            except EgressDenied:
+                http.audit_refusal(op, "GET", current)
+                raise
+            response = await http.get(current, op=op, headers=headers)
+            check_status(response, check, what=what, env_vars=env_vars)
+            page = page_of(response)
+            nxt: str | None = None
+            if page.next:
+                try:
+                    nxt = str(resolve(current, page.next))
+                except (httpx.InvalidURL, ValueError, TypeError) as exc:
+                    raise protocol_error(
+                        response, f"{what}: unusable next link {page.next[:100]!r}: {exc}"
+                    ) from None
+            return Step(page.items, nxt, page.more, page.total)
+
+        async for item in drive(
+            state,
+            first=str(first),
+            fetch=fetch,
+            name=name_url,
+            ident=canonical,
+            limits=caps,
+            key=key,
+            what=what,
+            on_items=on_items,
+        ):
+            yield item
+
+    return Paginator(run)

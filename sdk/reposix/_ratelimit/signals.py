@@ -1,0 +1,242 @@
+"""One parser for every rate-limit signal in the wild.
+
+:func:`parse_signal` turns a response's status and headers, in whichever vendor's
+dialect, into one :class:`RateSignal`. The header families it reads:
+
+* ``Retry-After`` (RFC 9110: delta seconds or an HTTP date) -- everyone;
+* ``X-RateLimit-Limit/-Remaining/-Reset`` -- GitHub (epoch s), Atlassian (ISO date), Bitbucket;
+* ``RateLimit-Limit/-Remaining/-Reset`` and ``RateLimit-ResetTime`` -- GitLab (epoch s,
+  HTTP date) and the IETF drafts up to -05 (delta seconds);
+* ``RateLimit`` / ``RateLimit-Policy`` structured fields -- the IETF draft's current
+  ``"policy";r=0;t=30`` form and the -06 ``limit=…, remaining=…, reset=…`` form
+  (also Jira's ``Beta-RateLimit*`` spellings);
+* ``X-RateLimit-Requests-*`` / ``X-RateLimit-Complexity-*`` -- Linear (epoch ms);
+* ``RateLimit-Reason`` -- Jira.
+
+Times are read by :func:`seconds_until` (see ``reposix._ratelimit._parse`` for the rule).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from reposix._ratelimit._parse import http_date, parse_count, seconds_until
+from reposix._ratelimit._sfv import parse_members
+
+__all__ = ["RateSignal", "parse_signal", "seconds_until"]
+
+
+@dataclass(frozen=True, slots=True)
+class RateSignal:
+    """What one response says about rate limits, whatever the vendor's header dialect.
+
+    ``refused``: the server refused this request for rate limiting; retry later.
+    ``wait``: seconds from now before the next request may go (None: unknown).
+    ``remaining``: requests left in the tightest window the server reported.
+    ``limit``: the size of a reported window, when the server says.
+    ``reset_after``: seconds until the earliest reported window resets.
+    ``reason``: the server's explanation (Jira's ``RateLimit-Reason``).
+    ``source``: which header the ``wait`` came from (for messages and logs).
+    """
+
+    refused: bool
+    wait: float | None
+    remaining: int | None = None
+    limit: int | None = None
+    reset_after: float | None = None
+    reason: str | None = None
+    source: str | None = None
+
+    @property
+    def exhausted(self) -> bool:
+        """The server says no request is left in some window (``remaining == 0``)."""
+        return self.remaining == 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    remaining: int | None
+    reset: float | None
+    limit: int | None
+    source: str
+
+
+# (header prefix, alternative reset header holding an HTTP date)
+_FAMILIES: tuple[tuple[str, str | None], ...] = (
+    ("x-ratelimit-", None),  # GitHub, Atlassian, Bitbucket
+    ("x-rate-limit-", None),  # GitHub's OpenAPI component names; Twitter-style APIs
+    ("ratelimit-", "ratelimit-resettime"),  # GitLab, IETF drafts -00 … -05
+    ("x-ratelimit-requests-", None),  # Linear, request budget
+    ("x-ratelimit-complexity-", None),  # Linear, complexity budget
+    ("x-beta-ratelimit-", None),  # Jira points-based quotas (beta)
+)
+_STRUCTURED = ("ratelimit", "beta-ratelimit")
+_POLICIES = ("ratelimit-policy", "beta-ratelimit-policy")
+_SECONDARY = re.compile(r"rate limit|abuse detection", re.IGNORECASE)
+_BODY_PREFIX = 4096
+
+
+def _lower(headers: Mapping[str, object]) -> dict[str, str]:
+    """Header names lower-cased; values as text (fixtures sometimes hold ints)."""
+    lowered: dict[str, str] = {}
+    for name, value in headers.items():
+        text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+        lowered[str(name).strip().lower()] = text
+    return lowered
+
+
+def _number(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        return None
+    return int(value)
+
+
+def _family_windows(headers: Mapping[str, str], ref: datetime) -> list[_Window]:
+    windows = []
+    for prefix, date_header in _FAMILIES:
+        remaining = parse_count(headers.get(prefix + "remaining"))
+        source = prefix + "reset"
+        reset = seconds_until(headers.get(source), ref)
+        if reset is None and date_header is not None:
+            source = date_header
+            reset = seconds_until(headers.get(date_header), ref)
+        limit = parse_count(headers.get(prefix + "limit"))
+        if remaining is not None or reset is not None or limit is not None:
+            windows.append(_Window(remaining, reset, limit, source))
+    return windows
+
+
+def _structured_windows(headers: Mapping[str, str], ref: datetime) -> list[_Window]:
+    windows = []
+    for name in _STRUCTURED:
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        members = parse_members(raw)
+        # draft -06: a dictionary ``limit=100, remaining=50, reset=5`` describes one window
+        keyed = {m.key: m.value for m in members if m.key is not None}
+        if keyed:
+            remaining = _number(keyed.get("remaining"))
+            reset = seconds_until(keyed.get("reset"), ref) if "reset" in keyed else None
+            limit = _number(keyed.get("limit"))
+            if remaining is not None or reset is not None:
+                windows.append(_Window(remaining, reset, limit, name))
+        # current draft: a list of ``"policy";r=<remaining>;t=<seconds to reset>``
+        for member in members:
+            if member.key is not None:
+                continue
+            remaining = _number(member.params.get("r"))
+            reset = seconds_until(member.params["t"], ref) if "t" in member.params else None
+            if remaining is not None or reset is not None:
+                windows.append(_Window(remaining, reset, None, name))
+    return windows
+
+
+def _policy_limit(headers: Mapping[str, str]) -> int | None:
+    """The smallest quota a ``RateLimit-Policy`` field announces (``q=``, older ``l=``)."""
+    quotas: list[int] = []
+    for name in _POLICIES:
+        for member in parse_members(headers.get(name, "")):
+            quota = member.params.get("q", member.params.get("l", member.value))
+            count = _number(quota)
+            if count is not None:
+                quotas.append(count)
+    return min(quotas) if quotas else None
+
+
+def _reason(headers: Mapping[str, str]) -> str | None:
+    raw = headers.get("ratelimit-reason")
+    if raw is None:
+        return None
+    text = "".join(c for c in raw.strip()[:200] if c.isprintable())
+    return text or None
+
+
+def _mentions_rate_limit(body: bytes | str | None) -> bool:
+    if not body:
+        return False
+    text = body[:_BODY_PREFIX]
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    return _SECONDARY.search(text) is not None
+
+
+def _parse(
+    status: int, headers: Mapping[str, str], now: datetime, body: bytes | str | None
+) -> RateSignal | None:
+    lower = _lower(headers)
+    # Absolute times are compared with the server's own clock when it tells us.
+    ref = http_date(lower["date"]) if "date" in lower else None
+    ref = ref or now
+    retry_after = seconds_until(lower.get("retry-after"), ref)
+    windows = _family_windows(lower, ref) + _structured_windows(lower, ref)
+    reason = _reason(lower)
+
+    remainings = [w.remaining for w in windows if w.remaining is not None]
+    remaining = min(remainings) if remainings else None
+    limits = [w.limit for w in windows if w.limit is not None]
+    limit = min(limits) if limits else _policy_limit(lower)
+    resets = [w for w in windows if w.reset is not None]
+    reset_after = min(w.reset for w in resets if w.reset is not None) if resets else None
+    exhausted = [w for w in resets if w.remaining == 0]
+
+    if status == 429:
+        refused = True
+    elif status == 403:
+        # GitHub: primary limit = remaining 0; secondary = Retry-After, or its message
+        # next to the rate-limit headers. A bare 403 is a permission problem.
+        refused = (
+            retry_after is not None
+            or remaining == 0
+            or (bool(windows) and _mentions_rate_limit(body))
+        )
+    else:
+        refused = False
+
+    wait: float | None = None
+    source: str | None = None
+    if retry_after is not None:
+        wait, source = retry_after, "retry-after"
+    elif exhausted:
+        # every exhausted window must reset before a request can succeed
+        last = max(exhausted, key=lambda w: w.reset or 0.0)
+        wait, source = last.reset, last.source
+    # Refused while no window is at 0 (GitHub's secondary limits, GitLab's buggy
+    # export limit): the resets describe other windows, so the wait is unknown and
+    # the gate uses the policy's default (GitHub: "wait at least one minute").
+
+    if not refused and wait is None and not windows and reason is None:
+        return None
+    return RateSignal(
+        refused=refused,
+        wait=wait,
+        remaining=remaining,
+        limit=limit,
+        reset_after=reset_after,
+        reason=reason,
+        source=source,
+    )
+
+
+def parse_signal(
+    status: int,
+    headers: Mapping[str, str],
+    now: datetime,
+    *,
+    body: bytes | str | None = None,
+) -> RateSignal | None:
+    """Read a response's rate-limit signal, or None when it carries none.
+
+    ``now`` is the client's UTC time; absolute reset times are measured against the
+    response's ``Date`` header when it has one (immune to client clock skew).
+    ``body`` (optional, a prefix is enough) lets a 403 that carries rate-limit
+    headers be recognised as GitHub's secondary limit by its message.
+    Malformed values are ignored: this function never raises on its input.
+    """
+    try:
+        return _parse(status, headers, now, body)
+    except Exception:  # pragma: no cover - belt and braces: a header must not break a request
+        return RateSignal(refused=True, wait=None) if status == 429 else None

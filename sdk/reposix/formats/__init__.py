@@ -1,4 +1,0 @@
-"""Body formats shared by connectors: converters between vendor rich text and Markdown.
-
-* :mod:`reposix.formats.adf` — Atlassian Document Format (Jira, Confluence) ↔ Markdown.
-"""

@@ -1,0 +1,273 @@
+"""``SimBackend``: the connector for the simulator, and the control of the conformance kit.
+
+Built only on :class:`~reposix._connector_base.HttpConnector` (the SDK's gated client) and
+the ``Link`` paginator, like any third-party connector would be.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
+
+from reposix._backend import (
+    BackendFeature,
+    Capabilities,
+    CommentSupport,
+    DeleteReason,
+    Listing,
+    VersioningModel,
+)
+from reposix._connector_base import HttpConnector
+from reposix._errors import (
+    AuthError,
+    ConfigError,
+    InvalidRecord,
+    NotFound,
+    VersionMismatch,
+)
+from reposix._http import BearerAuth, decode, raise_for_status
+from reposix._http.decode import protocol_error
+from reposix._pagination import PageLimits, collect, paginate_link
+from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordId, RecordStatus, UtcDatetime
+from reposix._runtime import Runtime
+from reposix._secret import Secret
+from reposix._taint import Untainted, require_untainted
+
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_PAGE_SIZE", "TOKEN_ENV", "SimBackend"]
+
+DEFAULT_BASE_URL = "http://127.0.0.1:7878"
+DEFAULT_PAGE_SIZE = 100
+"""Page size asked for when ``Runtime.page_size`` is None (the simulator's maximum)."""
+TOKEN_ENV = "REPOSIX_SIM_TOKEN"
+"""Optional bearer token, for a simulator started with ``--token``."""
+
+
+class _WireRecord(BaseModel):
+    """A record as the simulator sends it; unknown fields (``url``, ``html_url``) are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: RecordId
+    title: str
+    status: RecordStatus
+    assignee: str | None = None
+    labels: list[str] = Field(default_factory=list)
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    version: int = Field(ge=0)
+    body: str = ""
+    parent_id: RecordId | None = None
+    extensions: dict[str, JsonValue] = Field(default_factory=dict)
+
+    def to_record(self) -> Record:
+        """The normalized record."""
+        return Record.model_validate(self.model_dump())
+
+
+_ONE: TypeAdapter[_WireRecord] = TypeAdapter(_WireRecord)
+_PAGE: TypeAdapter[list[_WireRecord]] = TypeAdapter(list[_WireRecord])
+
+
+class SimBackend(HttpConnector):
+    """The simulator's connector: every capability the simulator can honestly back.
+
+    ``token``: the bearer token of a simulator started with one (``REPOSIX_SIM_TOKEN``).
+    ``runtime``: clock, audit sink, allowlist, transport (``httpx.ASGITransport`` mounts
+    the app in-process), ``max_records`` and ``page_size``.
+    """
+
+    name: ClassVar[str] = "sim"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        read=True,
+        create=True,
+        update=True,
+        delete=True,
+        comments=CommentSupport.NONE,
+        versioning=VersioningModel.STRONG,
+    )
+    features: ClassVar[frozenset[BackendFeature]] = frozenset(
+        {
+            BackendFeature.DELETE,
+            BackendFeature.STRONG_VERSIONING,
+            BackendFeature.HIERARCHY,
+            BackendFeature.NATIVE_INCREMENTAL,
+        }
+    )
+    root_collection_name: ClassVar[str] = "issues"
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        token: Secret | None = None,
+        runtime: Runtime | None = None,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"simulator URL {base_url!r} must start with http:// or https://",
+                hint=f"e.g. {DEFAULT_BASE_URL}",
+            )
+        super().__init__(base_url, auth=BearerAuth(token) if token else None, runtime=runtime)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _records(project: str) -> str:
+        return f"projects/{quote(project, safe='')}/records"
+
+    def _one(self, project: str, record_id: RecordId) -> str:
+        if isinstance(record_id, bool) or not isinstance(record_id, int) or record_id < 1:
+            raise NotFound(f"record {record_id!r} in project {project!r} (ids are positive ints)")
+        return f"{self._records(project)}/{record_id}"
+
+    def _raise(
+        self, response: httpx.Response, what: str, *, expected_version: int | None = None
+    ) -> None:
+        """Map the simulator's JSON error envelope to typed errors; quiet on 2xx."""
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        error = _error_body(response)
+        message = str(error.get("message") or f"HTTP {status}")
+        if status == 404:
+            raise NotFound(str(error["message"]) if error.get("message") else f"{what} (HTTP 404)")
+        if status == 401:
+            raise AuthError(f"{what}: {message}", env_vars=(TOKEN_ENV,))
+        if status == 409 and error.get("code") == "version_mismatch":
+            actual = error.get("current_version")
+            raise VersionMismatch(
+                f"{what}: expected version {expected_version}, the server has {actual}",
+                expected=expected_version,
+                actual=actual if isinstance(actual, int) else None,
+            )
+        if status in (400, 422):
+            raise InvalidRecord(f"{what}: the simulator refused it: {message}")
+        raise_for_status(response, what=what, env_vars=(TOKEN_ENV,))
+
+    # -- read --------------------------------------------------------------------------------
+
+    async def _list(
+        self, project: str, params: dict[str, Any], *, op: str, cap: int | None
+    ) -> tuple[list[Record], bool]:
+        pages = paginate_link(
+            self._http,
+            self._records(project),
+            op=op,
+            adapter=_PAGE,
+            params=params,
+            limits=PageLimits(max_items=cap),
+            key=lambda r: r.id,
+            what=f"listing of project {project!r}",
+            on_items=self.report_progress,
+            env_vars=(TOKEN_ENV,),
+            total_header="X-Total-Count",
+        )
+        items, complete = await collect(pages)
+        return [item.to_record() for item in items], complete
+
+    async def list_records_complete(self, project: str) -> Listing:
+        """Every record of ``project`` in id order; truncated at ``runtime.max_records``."""
+        page_size = self.runtime.page_size or DEFAULT_PAGE_SIZE
+        records, complete = await self._list(
+            project,
+            {"per_page": page_size},
+            op="list_records",
+            cap=self.runtime.max_records,
+        )
+        return Listing(records, complete)
+
+    async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
+        """Ids with ``updated_at`` strictly after ``since``, filtered by the server (``?since=``).
+
+        Not capped by ``max_records``: a truncated change feed would lose changes silently.
+        """
+        if since.tzinfo is None:
+            raise ConfigError(
+                "list_changed_since needs a timezone-aware datetime",
+                hint="pass e.g. datetime(2026, 1, 1, tzinfo=UTC)",
+            )
+        page_size = self.runtime.page_size or DEFAULT_PAGE_SIZE
+        records, _ = await self._list(
+            project,
+            {"per_page": page_size, "since": since.isoformat(timespec="microseconds")},
+            op="list_changed_since",
+            cap=None,
+        )
+        return [r.id for r in records]
+
+    async def get_record(self, project: str, record_id: RecordId) -> Record:
+        """One record; ``NotFound`` if the project or the record does not exist."""
+        response = await self._http.get(self._one(project, record_id), op="get_record")
+        self._raise(response, f"record {record_id} in project {project!r}")
+        return decode(response, _ONE, "record").to_record()
+
+    # -- write -------------------------------------------------------------------------------
+
+    async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
+        """Create a record; an ``Idempotency-Key`` makes the POST safe to retry."""
+        value = require_untainted(draft, RecordDraft)
+        body = value.model_dump(mode="json")
+        response = await self._http.post(
+            self._records(project),
+            op="create_record",
+            json=body,
+            idempotency_key=str(uuid.uuid4()),
+        )
+        self._raise(response, f"create in project {project!r}")
+        if response.status_code != 201:
+            raise protocol_error(response, "create: expected HTTP 201")
+        return decode(response, _ONE, "created record").to_record()
+
+    async def update_record(
+        self,
+        project: str,
+        record_id: RecordId,
+        patch: Untainted[Record],
+        expected_version: int | None = None,
+    ) -> Record:
+        """Send the user-controlled fields; ``If-Match`` when ``expected_version`` is given."""
+        value = require_untainted(patch, Record)
+        body = value.model_dump(mode="json", exclude=set(SERVER_FIELDS))
+        headers = {"If-Match": f'"{expected_version}"'} if expected_version is not None else {}
+        response = await self._http.patch(
+            self._one(project, record_id), op="update_record", json=body, headers=headers
+        )
+        self._raise(
+            response,
+            f"update of record {record_id} in project {project!r}",
+            expected_version=expected_version,
+        )
+        return decode(response, _ONE, "updated record").to_record()
+
+    async def delete_or_close(
+        self, project: str, record_id: RecordId, reason: DeleteReason
+    ) -> None:
+        """A real ``DELETE`` (the simulator declares ``DELETE``); ``reason`` is not needed."""
+        response = await self._http.delete(self._one(project, record_id), op="delete_or_close")
+        self._raise(response, f"delete of record {record_id} in project {project!r}")
+
+    async def close_record(self, project: str, record_id: RecordId, reason: DeleteReason) -> Record:
+        """Close without deleting: status becomes ``reason.closed_status`` (sim extension)."""
+        response = await self._http.post(
+            f"{self._one(project, record_id)}/close",
+            op="close_record",
+            json={"reason": reason.value},
+        )
+        self._raise(response, f"close of record {record_id} in project {project!r}")
+        return decode(response, _ONE, "closed record").to_record()
+
+
+def _error_body(response: httpx.Response) -> dict[str, Any]:
+    """The ``error`` object of a simulator error body, or ``{}`` if it has none."""
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        return {}
+    error = data.get("error") if isinstance(data, dict) else None
+    return error if isinstance(error, dict) else {}
