@@ -7,13 +7,13 @@ import logging
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, ClassVar, Final, cast
-from zoneinfo import ZoneInfo
 
 import httpx
 from pydantic import ValidationError
 
+from reposix import parse_zone
 from reposix._backend import (
     BackendFeature,
     Capabilities,
@@ -40,7 +40,7 @@ from reposix._runtime import Runtime
 from reposix._secret import Secret
 from reposix._taint import Untainted, require_untainted
 from reposix_confluence import mapping
-from reposix_confluence.cql import changed_since_cql, check_space_key, zone_for
+from reposix_confluence.cql import changed_since_cql, check_space_key
 from reposix_confluence.wire import (
     ERRORS,
     LABEL_PAGE,
@@ -141,7 +141,7 @@ class ConfluenceConnector(HttpConnector):
         # The site root without its slash: record URLs are built as site + "/wiki/...".
         self.base_url = self.base_url.rstrip("/")
         self._spaces: dict[str, SpaceInfo] = {}
-        self._zone: tuple[ZoneInfo | None] | None = None
+        self._zone: tuple[tzinfo | None] | None = None
 
     def stored_form(self, draft: RecordDraft) -> RecordDraft:
         """``draft`` as Confluence keeps it: label names lowercased, each once (first wins)."""
@@ -229,13 +229,13 @@ class ConfluenceConnector(HttpConnector):
         self._spaces[key] = info
         return info
 
-    async def _user_zone(self) -> ZoneInfo | None:
+    async def _user_zone(self) -> tzinfo | None:
         """The calling user's time zone (CQL reads dates in it); cached."""
         if self._zone is None:
             response = await self._http.get(f"{V1}/user/current", op="user_zone")
             self._raise_for(response, what="current user", missing="confluence current user")
             user = decode(response, USER, "confluence current user")
-            zone = zone_for(user.timeZone)
+            zone = parse_zone(user.timeZone, what="the confluence user's time zone")
             if zone is None:
                 log.warning("confluence: unknown user time zone; widening CQL dates by 14 hours")
             self._zone = (zone,)
@@ -391,14 +391,14 @@ class ConfluenceConnector(HttpConnector):
             what=f"confluence changes in space {key}",
             env_vars=CREDENTIAL_VARS,
         )
-        # Newest first: the first hit not newer than ``since`` ends the useful part (the
-        # minute-wide window before it can hold any number of older pages).
+        # The CQL bounds the search to the minute of ``since``; every hit is read and
+        # filtered, so a hit out of the requested order cannot end the listing early.
         changed: list[RecordId] = []
         iterator: AsyncIterator[CfSearchContent] = pages.__aiter__()
         try:
             async for hit in iterator:
                 if hit.version.when <= since:
-                    break
+                    continue
                 if len(changed) >= self.runtime.max_records:
                     log.warning("confluence: changes of %s truncated at %d", key, len(changed))
                     break

@@ -10,13 +10,12 @@ the caller filters the candidates to ``updated_at > since`` on their exact times
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reposix._errors import ConfigError
 
-__all__ = ["CQL_FORMAT", "changed_since_cql", "check_space_key", "cql_minute", "zone_for"]
+__all__ = ["CQL_FORMAT", "changed_since_cql", "check_space_key", "cql_minute"]
 
 CQL_FORMAT: Final = "%Y-%m-%d %H:%M"
 """The CQL date form reposix sends (``"yyyy-MM-dd HH:mm"``)."""
@@ -36,17 +35,7 @@ def check_space_key(key: str) -> str:
     return key
 
 
-def zone_for(name: str | None) -> ZoneInfo | None:
-    """The IANA zone named by the user's ``timeZone``; None when absent or unknown."""
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def cql_minute(since: datetime, zone: ZoneInfo | None) -> str:
+def cql_minute(since: datetime, zone: tzinfo | None) -> str:
     """The ``yyyy-MM-dd HH:mm`` CQL date at or before ``since``, as read in ``zone``.
 
     Around a daylight-saving change a local minute can be ambiguous or missing, so the
@@ -69,7 +58,7 @@ def cql_minute(since: datetime, zone: ZoneInfo | None) -> str:
     return local.strftime(CQL_FORMAT)
 
 
-def changed_since_cql(space_key: str, since: datetime, zone: ZoneInfo | None) -> str:
+def changed_since_cql(space_key: str, since: datetime, zone: tzinfo | None) -> str:
     """``space = "KEY" and type = page and lastmodified >= "yyyy-MM-dd HH:mm"`` (newest first)."""
     key = check_space_key(space_key)
     return (

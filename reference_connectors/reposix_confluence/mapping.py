@@ -28,6 +28,7 @@ from typing import Any, Final
 
 from pydantic import JsonValue
 
+from reposix import parse_id
 from reposix._errors import InvalidRecord, ProtocolError
 from reposix._formats.adf import to_markdown
 from reposix._records import Record, RecordStatus
@@ -187,9 +188,7 @@ def parent_for(page: CfPage, homepage_id: str | None) -> int | None:
         return None
     if page.parentType not in (None, "page"):
         return None
-    if not (parent.isascii() and parent.isdigit()) or int(parent) <= 0:
-        raise ProtocolError(f"confluence page {page.id}: parentId {parent[:40]!r} is not an id")
-    return int(parent)
+    return parse_id(parent, what=f"confluence page {page.id}: parentId")
 
 
 def extensions_for(page: CfPage, homepage_id: str | None) -> dict[str, JsonValue]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any, ClassVar, Final, TypeVar
 
 import httpx
 from pydantic import TypeAdapter
 
+from reposix import parse_zone
 from reposix._backend import (
     BackendFeature,
     Capabilities,
@@ -197,7 +198,7 @@ class JiraConnector(HttpConnector):
         owner = issue.fields.project
         if owner is None or (owner.key is not None and owner.key != key):
             raise NotFound(f"{missing}: it belongs to project {owner.key if owner else '?'}")
-        if int(issue.id) != record_id:
+        if issue.id != record_id:
             raise NotFound(f"{missing}: jira answered with issue {issue.id} instead")
         return issue
 
@@ -231,14 +232,10 @@ class JiraConnector(HttpConnector):
             check=check,
         )
 
-    async def _drain(
-        self, project: str, pages: Paginator[Issue], stop: Callable[[Issue], bool] | None = None
-    ) -> tuple[list[Issue], bool]:
-        """Read ``pages`` (until ``stop`` says so); ``(issues, complete)``."""
+    async def _drain(self, project: str, pages: Paginator[Issue]) -> tuple[list[Issue], bool]:
+        """Read every page; ``(issues, complete)``."""
         issues: list[Issue] = []
         async for issue in pages:
-            if stop is not None and stop(issue):
-                return issues, True
             issues.append(issue)
         if not pages.complete:
             log.warning("jira: listing of %s is incomplete: %s", project, pages.reason)
@@ -255,7 +252,8 @@ class JiraConnector(HttpConnector):
         if not self._zone_known:
             response = await self._http.get("rest/api/3/myself", op="myself")
             self._check(response, what="read the jira user's time zone")
-            self._zone = jql.parse_zone(self._decode(response, MYSELF, "jira user").timeZone)
+            user = self._decode(response, MYSELF, "jira user")
+            self._zone = parse_zone(user.timeZone, what="the jira user's profile time zone")
             self._zone_known = True
         return self._zone
 
@@ -267,13 +265,14 @@ class JiraConnector(HttpConnector):
 
         def updated(issue: Issue) -> datetime:
             value = issue.fields.updated
-            if value is None or value.tzinfo is None:
+            if value is None:
                 raise ProtocolError(f"jira issue {issue.key} has no usable 'updated' field")
             return value
 
-        # Newest first: the first issue not newer than ``since`` ends the useful part.
-        issues, _ = await self._drain(project, pages, stop=lambda i: updated(i) <= since)
-        return [int(issue.id) for issue in issues]
+        # The JQL already bounds the search to the minute of ``since``; every hit is read
+        # and filtered, so an issue out of the requested order cannot end the listing early.
+        issues, _ = await self._drain(project, pages)
+        return [issue.id for issue in issues if updated(issue) > since]
 
     async def get_record(self, project: str, record_id: RecordId) -> Record:
         """One issue by numeric id; ``NotFound`` if missing or in another project."""
@@ -324,7 +323,7 @@ class JiraConnector(HttpConnector):
         )
         self._check(response, what=f"create a jira issue in {key}", missing=f"jira project {key}")
         created = self._decode(response, CREATED, "jira created issue")
-        record_id = int(created.id)
+        record_id = created.id
         record = await self.get_record(key, record_id)
         if record.status is not d.status:
             await self._move(key, record, d.status)

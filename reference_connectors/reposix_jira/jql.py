@@ -4,8 +4,8 @@ Jira reads a JQL date literal (``"yyyy-MM-dd HH:mm"``) in the *calling user's* t
 (their profile setting), with minute precision, and ``>=`` is inclusive. The connector
 asks ``/rest/api/3/myself`` for that zone once, floors ``since`` to the minute in it,
 and filters the results to ``updated > since`` on the exact (millisecond) timestamps. The
-incremental query sorts newest first, so the connector stops paging at the first issue
-that is not newer than ``since`` (a minute-wide window can hold many older issues).
+JQL bound already limits the search to that minute and after, so every hit is read: a
+server that returns issues out of order cannot end the listing early.
 If the zone is unknown to this machine, it widens the window by the largest UTC offset
 (14 h) instead: more records fetched, none missed.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reposix._errors import ConfigError
 
@@ -24,7 +23,6 @@ __all__ = [
     "RECENT_FIRST",
     "changed_since_jql",
     "jql_string",
-    "parse_zone",
     "project_jql",
     "validate_key",
 ]
@@ -36,8 +34,7 @@ ORDER = " ORDER BY key ASC"
 """Full listings ask for key order: stable across calls and pages."""
 
 RECENT_FIRST = " ORDER BY updated DESC, key DESC"
-"""Incremental queries ask for the newest first, so paging can stop at the first issue not
-newer than ``since``."""
+"""Incremental queries ask for the newest first (a stable order across pages)."""
 
 _WIDEST = timedelta(hours=14)
 
@@ -61,16 +58,6 @@ def jql_string(value: str) -> str:
 def project_jql(project: str) -> str:
     """Every issue of ``project``, in key order."""
     return f"project = {jql_string(validate_key(project))}{ORDER}"
-
-
-def parse_zone(name: str | None) -> tzinfo | None:
-    """The user's profile time zone, or None if absent or unknown here."""
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
 
 
 def jql_minute(since: datetime, zone: tzinfo | None) -> str:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from reposix._runtime import Runtime
     from reposix._secret import Secret
     from reposix._taint import ServerMetadata, Tainted, Untainted, sanitize, sanitize_for_create
+    from reposix._wire import MAX_ID, WireId, WireTime, parse_id, parse_timestamp, parse_zone
 
 _EXPORTS: dict[str, str] = {
     "AuditEvent": "reposix._audit",
@@ -95,9 +96,16 @@ _EXPORTS: dict[str, str] = {
     "Untainted": "reposix._taint",
     "sanitize": "reposix._taint",
     "sanitize_for_create": "reposix._taint",
+    "MAX_ID": "reposix._wire",
+    "WireId": "reposix._wire",
+    "WireTime": "reposix._wire",
+    "parse_id": "reposix._wire",
+    "parse_timestamp": "reposix._wire",
+    "parse_zone": "reposix._wire",
 }
 
 __all__ = [
+    "MAX_ID",
     "AuditEvent",
     "AuditSink",
     "AuthError",
@@ -138,11 +146,16 @@ __all__ = [
     "VersionMismatch",
     "VersioningModel",
     "VirtualClock",
+    "WireId",
+    "WireTime",
     "__version__",
     "client",
     "from_env",
     "load_plugins",
     "parse",
+    "parse_id",
+    "parse_timestamp",
+    "parse_zone",
     "render",
     "sanitize",
     "sanitize_for_create",

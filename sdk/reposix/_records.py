@@ -19,7 +19,10 @@ __all__ = [
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00: pydantic only reports ValueError
+        raise ValueError("the timestamp is out of range once converted to UTC") from None
 
 
 RecordId = Annotated[int, Field(gt=0, strict=True)]

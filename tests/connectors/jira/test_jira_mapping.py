@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 
+from reposix import parse_zone
 from reposix._errors import ConfigError, ProtocolError
 from reposix._records import RecordStatus
 from reposix_jira import base_url_for, jql
@@ -105,8 +107,14 @@ def test_vendor_transition_example_parses() -> None:
 
 
 def test_vendor_issue_example_lacks_mapped_fields() -> None:
-    # Atlassian's GET example omits status and created: a ProtocolError, not a guess.
-    issue = Issue.model_validate(load("get-issue-200.json"))
+    # Atlassian's GET example has ``"updated": 1`` (a placeholder, not a timestamp): a
+    # validation error, not a guess at epoch seconds.
+    example = load("get-issue-200.json")
+    with pytest.raises(ValidationError, match=r"fields\.updated"):
+        Issue.model_validate(example)
+    # Without it, it still omits status and created: a ProtocolError, not a guess.
+    del example["fields"]["updated"]
+    issue = Issue.model_validate(example)
     with pytest.raises(ProtocolError, match="status"):
         record_from_issue(issue)
 
@@ -170,7 +178,7 @@ def test_minute_literal_is_in_the_users_zone() -> None:
     assert jql.changed_since_jql("DEMO", since, sydney) == (
         'project = "DEMO" AND updated >= "2026-01-01 11:00" ORDER BY updated DESC, key DESC'
     )
-    assert jql.parse_zone("Not/AZone") is None
+    assert parse_zone("Not/AZone", what="zone") is None
 
 
 def test_site_validation() -> None:
