@@ -11,7 +11,6 @@ from datetime import datetime, tzinfo
 from typing import Any, ClassVar, Final, cast
 
 import httpx
-from pydantic import ValidationError
 
 from reposix import parse_zone
 from reposix._backend import (
@@ -33,7 +32,7 @@ from reposix._errors import (
     VersionMismatch,
 )
 from reposix._formats.adf import from_markdown
-from reposix._http import BasicAuth, decode, protocol_error
+from reposix._http import BasicAuth, decode, protocol_error, server_message
 from reposix._pagination import Page, paginate_cursor_url
 from reposix._records import Record, RecordDraft, RecordId
 from reposix._runtime import Runtime
@@ -49,6 +48,7 @@ from reposix_confluence.wire import (
     SEARCH_PAGE,
     SPACE_LIST,
     USER,
+    CfErrors,
     CfLabel,
     CfLabelPage,
     CfPage,
@@ -154,11 +154,9 @@ class ConfluenceConnector(HttpConnector):
         """``limit`` to ask for: the runtime's page size, clamped to Confluence's 1..250."""
         return max(1, min(MAX_PAGE_SIZE, self.runtime.page_size or MAX_PAGE_SIZE))
 
-    def _server_message(self, response: httpx.Response) -> str:
-        try:
-            return self._http.redact(ERRORS.validate_json(response.content).summary())
-        except (ValidationError, ValueError):
-            return ""
+    @staticmethod
+    def _server_message(response: httpx.Response) -> str:
+        return server_message(response, ERRORS, CfErrors.summary)
 
     def _raise_for(
         self, response: httpx.Response, *, what: str, missing: str, write: bool = False

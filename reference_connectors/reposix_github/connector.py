@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Final, cast
 
 import httpx
-from pydantic import ValidationError
 
 from reposix._backend import (
     BackendFeature,
@@ -28,14 +27,14 @@ from reposix._errors import (
     RateLimited,
     ReposixError,
 )
-from reposix._http import BearerAuth, decode, protocol_error
+from reposix._http import BearerAuth, decode, protocol_error, server_message
 from reposix._pagination import paginate_link
 from reposix._records import Record, RecordDraft, RecordId
 from reposix._runtime import Runtime
 from reposix._secret import Secret
 from reposix._taint import Untainted, require_untainted
 from reposix_github import DEFAULT_BASE_URL, ENV_VARS, mapping
-from reposix_github.wire import ERROR, ISSUE, PAGE, GhIssue
+from reposix_github.wire import ERROR, ISSUE, PAGE, GhError, GhIssue
 
 __all__ = [
     "API_VERSION",
@@ -207,11 +206,9 @@ class GitHubConnector(HttpConnector):
             err = protocol_error(response, f"{what}: unexpected HTTP {status}")
         raise err
 
-    def _error_message(self, response: httpx.Response) -> str:
-        try:
-            return self._http.redact(ERROR.validate_json(response.content).summary())
-        except (ValidationError, ValueError):
-            return ""
+    @staticmethod
+    def _error_message(response: httpx.Response) -> str:
+        return server_message(response, ERROR, GhError.summary)
 
     async def _fetch(self, project: str, number: RecordId, *, what: str) -> GhIssue:
         owner, repo = parse_project(project)

@@ -30,7 +30,7 @@ from reposix._errors import (
 )
 from reposix._formats.adf import from_markdown
 from reposix._http import BasicAuth, decode, protocol_error
-from reposix._http.decode import excerpt, raise_for_status
+from reposix._http.decode import excerpt, raise_for_status, server_message
 from reposix._pagination import Page, PageLimits, Paginator, paginate_token
 from reposix._records import Record, RecordDraft, RecordId, RecordStatus
 from reposix._runtime import Runtime
@@ -45,6 +45,7 @@ from reposix_jira.wire import (
     PROJECT,
     SEARCH,
     TRANSITIONS,
+    ErrorCollection,
     Issue,
     SearchPage,
     Transition,
@@ -172,7 +173,7 @@ class JiraConnector(HttpConnector):
         detail = text or excerpt(response)
         if "does not exist" in detail:
             raise NotFound(
-                f"jira project {project} (the search says: {_clip(detail)})",
+                f"jira project {project} (the search says: {detail})",
                 hint="check the project key (it is case-sensitive) and that JIRA_EMAIL "
                 "can browse the project",
             )
@@ -440,14 +441,6 @@ def _describe(available: list[Transition]) -> str:
     return ", ".join(f"'{t.name}' → '{t.to.name}'" for t in available)
 
 
-def _clip(text: str | None, limit: int = 160) -> str:
-    text = text or ""
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
 def _error_text(response: httpx.Response) -> str:
-    """Jira's ErrorCollection as one line (empty if the body is not one)."""
-    try:
-        return _clip(ERRORS.validate_json(response.content).text())
-    except ValueError:
-        return ""
+    """Jira's ErrorCollection as one line, redacted by the SDK (empty if not one)."""
+    return server_message(response, ERRORS, ErrorCollection.text, limit=160)

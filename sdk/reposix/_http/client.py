@@ -19,12 +19,14 @@ from reposix._http.redact import (
     SENSITIVE_HEADERS,
     install_log_redaction,
     redact_headers,
+    redact_owned,
     redact_text,
     redact_url,
     register_secret,
 )
 from reposix._ratelimit.gate import RateGate
 from reposix._ratelimit.retry import RetryState
+from reposix._redact import OwnedSecrets
 from reposix._runtime import Runtime
 from reposix._secret import Secret
 
@@ -98,6 +100,7 @@ class HttpClient:
         if callable(hook_secrets):
             secrets.extend(hook_secrets())
         self._secret_values = tuple(s.reveal() for s in secrets if s)
+        self._owned = OwnedSecrets(self._secret_values)
         for value in self._secret_values:
             register_secret(value)
         install_log_redaction()
@@ -108,7 +111,7 @@ class HttpClient:
         )
 
     def __repr__(self) -> str:
-        base = self.redact(redact_url(self.base_url)) if self.base_url else None
+        base = redact_url(self.base_url) if self.base_url else None
         return f"HttpClient(connector={self.opts.connector!r}, base_url={base!r})"
 
     async def __aenter__(self) -> Self:
@@ -124,8 +127,10 @@ class HttpClient:
         await self._client.aclose()
 
     def redact(self, text: str) -> str:
-        """``text`` with every known secret and credential-shaped substring masked."""
-        return redact_text(text, self._secret_values)
+        """Client-owned text (server text quoted in an error, a failure detail) with this
+        client's secrets masked at any length and wherever they occur, then the
+        process-wide rule (registered secrets, credential shapes)."""
+        return self._owned.redact(text)
 
     def url(self, path: str) -> httpx.URL:
         """Resolve ``path`` against the base URL (userinfo is dropped, never sent).
@@ -163,7 +168,7 @@ class HttpClient:
                 connector=self.opts.connector,
                 op=op,
                 method=method,
-                url=redact_url(url, self._secret_values),
+                url=redact_owned(redact_url(url), self._secret_values),
                 status=status,
                 duration_ms=round((self.clock.monotonic() - started) * 1000, 3),
                 outcome=outcome,
@@ -221,7 +226,7 @@ class HttpClient:
                 merged = self._without_credentials(merged)
             resume_at = self.clock.monotonic() + self.gate.delay()
             self._check_deadline(deadline_at, resume_at, op, method, target)
-            state.label = f"{method} {redact_url(target, self._secret_values)}"
+            state.label = f"{method} {self._redacted(target)}"
             try:
                 await state.before_attempt()  # the rate gate: may wait, or refuse at once
             except RateLimited:
@@ -246,6 +251,8 @@ class HttpClient:
                 if step.delay > 0:
                     await self._pause(state.spend(step.delay), deadline_at, op, method, target)
                 continue
+            # The decode helpers mask this client's secrets, at any length, in server text.
+            response.extensions["reposix.secrets"] = self._owned
             status = response.status_code
             step = state.after_response(response)
             if step.action != "return":
@@ -289,7 +296,7 @@ class HttpClient:
             return response
 
     def _redacted(self, url: httpx.URL | str) -> str:
-        return redact_url(url, self._secret_values)
+        return redact_owned(redact_url(url), self._secret_values)
 
     def _without_credentials(self, headers: Mapping[str, str]) -> dict[str, str]:
         """Headers minus anything that carries a credential."""

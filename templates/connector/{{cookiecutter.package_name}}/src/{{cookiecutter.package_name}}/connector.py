@@ -28,7 +28,6 @@ from datetime import datetime
 from typing import ClassVar, Final
 
 import httpx
-from pydantic import ValidationError
 from reposix._backend import (
     BackendFeature,
     Capabilities,
@@ -39,7 +38,7 @@ from reposix._backend import (
 )
 from reposix._connector_base import HttpConnector
 from reposix._errors import ConfigError, InvalidRecord, VersionMismatch
-from reposix._http import BearerAuth, decode, raise_for_status
+from reposix._http import BearerAuth, decode, error_body, raise_for_status, server_message
 from reposix._pagination import PageLimits, collect, paginate_link
 from reposix._records import Record, RecordDraft, RecordId, RecordStatus
 from reposix._runtime import Runtime
@@ -218,14 +217,12 @@ class {{ cookiecutter.__class_prefix }}Connector(HttpConnector):
     @staticmethod
     def _error_body(response: httpx.Response) -> WireError:
         """The error body, or an empty one if the server sent something else."""
-        try:
-            return ERROR.validate_json(response.content)
-        except (ValidationError, ValueError):
-            return WireError()
+        return error_body(response, ERROR) or WireError()
 
-    def _message(self, response: httpx.Response) -> str:
-        """The server's error message, with any secret masked."""
-        return self._http.redact(self._error_body(response).summary()) or "no message"
+    @staticmethod
+    def _message(response: httpx.Response) -> str:
+        """The server's error message, through the SDK's one redaction path for server text."""
+        return server_message(response, ERROR, WireError.summary) or "no message"
 
     async def _items(
         self, project: str, params: dict[str, str | int], *, op: str
