@@ -33,7 +33,7 @@ from reposix._errors import (
 )
 from reposix._formats.adf import from_markdown
 from reposix._http import BasicAuth, decode, protocol_error, server_message
-from reposix._pagination import Page, paginate_cursor_url
+from reposix._pagination import NewestFirst, Page, paginate_cursor_url
 from reposix._records import Record, RecordDraft, RecordId
 from reposix._runtime import Runtime
 from reposix._secret import Secret
@@ -366,7 +366,13 @@ class ConfluenceConnector(HttpConnector):
         cql = changed_since_cql(key, since, zone)
         await self._space(key)  # unknown space: NotFound (CQL would just find nothing)
 
+        # Newest first: paging stops after a page ending with a hit not newer than ``since``,
+        # unless a hit came out of that order (then every page is read and filtered).
+        newest: NewestFirst[CfSearchContent] = NewestFirst(since, lambda hit: hit.version.when)
+
         def extract(body: CfSearchPage) -> Page[CfSearchContent]:
+            if newest.done_after(body.results):
+                return Page(body.results)
             return Page(body.results, next=_v1_next(body))
 
         context = json.dumps(
@@ -389,8 +395,6 @@ class ConfluenceConnector(HttpConnector):
             what=f"confluence changes in space {key}",
             env_vars=CREDENTIAL_VARS,
         )
-        # The CQL bounds the search to the minute of ``since``; every hit is read and
-        # filtered, so a hit out of the requested order cannot end the listing early.
         changed: list[RecordId] = []
         iterator: AsyncIterator[CfSearchContent] = pages.__aiter__()
         try:

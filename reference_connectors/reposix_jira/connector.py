@@ -31,7 +31,7 @@ from reposix._errors import (
 from reposix._formats.adf import from_markdown
 from reposix._http import BasicAuth, decode, protocol_error
 from reposix._http.decode import excerpt, raise_for_status, server_message
-from reposix._pagination import Page, PageLimits, Paginator, paginate_token
+from reposix._pagination import NewestFirst, Page, PageLimits, Paginator, paginate_token
 from reposix._records import Record, RecordDraft, RecordId, RecordStatus
 from reposix._runtime import Runtime
 from reposix._secret import Secret
@@ -206,12 +206,19 @@ class JiraConnector(HttpConnector):
     # -- read -------------------------------------------------------------------------------
 
     def _pages(
-        self, project: str, query: str, fields: tuple[str, ...], op: str
+        self,
+        project: str,
+        query: str,
+        fields: tuple[str, ...],
+        op: str,
+        newest: NewestFirst[Issue] | None = None,
     ) -> Paginator[Issue]:
         body: dict[str, Any] = {"jql": query, "fields": list(fields), "maxResults": self.page_size}
         what = f"jira search in {project}"
 
         def extract(page: SearchPage) -> Page[Issue]:
+            if newest is not None and newest.done_after(page.issues):
+                return Page(page.issues)  # sorted newest first: nothing newer follows
             more = None if page.isLast is None else not page.isLast
             return Page(page.issues, next=page.nextPageToken or None, more=more)
 
@@ -262,7 +269,6 @@ class JiraConnector(HttpConnector):
         """Ids with ``updated > since``: JQL ``updated >= "minute"`` in the user's zone, then
         filtered on the exact timestamps (JQL is minute-precise and inclusive)."""
         query = jql.changed_since_jql(project, since, await self._user_zone())
-        pages = self._pages(project, query, ("updated",), "list_changed_since")
 
         def updated(issue: Issue) -> datetime:
             value = issue.fields.updated
@@ -270,8 +276,10 @@ class JiraConnector(HttpConnector):
                 raise ProtocolError(f"jira issue {issue.key} has no usable 'updated' field")
             return value
 
-        # The JQL already bounds the search to the minute of ``since``; every hit is read
-        # and filtered, so an issue out of the requested order cannot end the listing early.
+        # Newest first: paging stops after a page ending with an issue not newer than
+        # ``since``, unless an issue came out of that order (then every page is read).
+        newest = NewestFirst(since, updated)
+        pages = self._pages(project, query, ("updated",), "list_changed_since", newest)
         issues, _ = await self._drain(project, pages)
         return [issue.id for issue in issues if updated(issue) > since]
 

@@ -4,8 +4,9 @@ Jira reads a JQL date literal (``"yyyy-MM-dd HH:mm"``) in the *calling user's* t
 (their profile setting), with minute precision, and ``>=`` is inclusive. The connector
 asks ``/rest/api/3/myself`` for that zone once, floors ``since`` to the minute in it,
 and filters the results to ``updated > since`` on the exact (millisecond) timestamps. The
-JQL bound already limits the search to that minute and after, so every hit is read: a
-server that returns issues out of order cannot end the listing early.
+query sorts newest first, so paging stops after a page that ends with an issue not newer
+than ``since`` (``reposix._pagination.NewestFirst``), unless an issue came out of that
+order: then every page is read, so a misordered server cannot end the listing early.
 If the zone is unknown to this machine, it widens the window by the largest UTC offset
 (14 h) instead: more records fetched, none missed.
 """
@@ -34,7 +35,7 @@ ORDER = " ORDER BY key ASC"
 """Full listings ask for key order: stable across calls and pages."""
 
 RECENT_FIRST = " ORDER BY updated DESC, key DESC"
-"""Incremental queries ask for the newest first (a stable order across pages)."""
+"""Incremental queries ask for the newest first, so paging can stop early (see above)."""
 
 _WIDEST = timedelta(hours=14)
 

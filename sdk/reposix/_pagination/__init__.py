@@ -18,11 +18,13 @@ from reposix._pagination.base import (
 from reposix._pagination.cursor import paginate_cursor_url, site_resolver
 from reposix._pagination.graphql import paginate_graphql
 from reposix._pagination.link import paginate_link
+from reposix._pagination.newest import NewestFirst
 from reposix._pagination.offset import paginate_offset
 from reposix._pagination.token import paginate_token
 
 __all__ = [
     "KeyFn",
+    "NewestFirst",
     "Page",
     "PageInfo",
     "PageLimits",
