@@ -19,7 +19,7 @@ import httpx
 from pydantic import TypeAdapter
 
 from reposix._http.client import HttpClient
-from reposix._http.decode import protocol_error
+from reposix._http.decode import protocol_error, server_text
 from reposix._pagination._engine import read_page
 from reposix._pagination._follow import follow
 from reposix._pagination.base import Page, PageLimits, Paginator, StatusCheck
@@ -120,7 +120,8 @@ def next_link(response: httpx.Response, what: str = "listing") -> str | None:
         except ValueError as exc:
             raise protocol_error(
                 response,
-                f"{what}: unreadable Link header {raw[:100]!r} ({exc}); an unreadable next "
+                f"{what}: unreadable Link header {server_text(response, raw, 100)!r} ({exc}); "
+                "an unreadable next "
                 "link is never taken for the last page",
             ) from None
         for target, params in links:
