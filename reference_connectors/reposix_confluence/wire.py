@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from reposix import WireId, WireTime
+from reposix import WireId, WireIdText, WireTime
 
 __all__ = [
     "ERRORS",
@@ -89,8 +89,8 @@ class CfPage(_Wire):
     id: NumericId
     status: PageStatus
     title: str
-    spaceId: str
-    parentId: str | None = None
+    spaceId: WireIdText
+    parentId: WireIdText | None = None
     parentType: str | None = None
     """``page``, ``whiteboard``, ``database``, ``embed``, ``folder`` (kept open-ended)."""
     ownerId: str | None = None
@@ -111,7 +111,7 @@ class CfSpace(_Wire):
 
     id: NumericId
     key: str
-    homepageId: str | None = None
+    homepageId: WireIdText | None = None
 
 
 class CfSpaceList(_Wire):

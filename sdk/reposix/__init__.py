@@ -46,7 +46,15 @@ if TYPE_CHECKING:
     from reposix._runtime import Runtime
     from reposix._secret import Secret
     from reposix._taint import ServerMetadata, Tainted, Untainted, sanitize, sanitize_for_create
-    from reposix._wire import MAX_ID, WireId, WireTime, parse_id, parse_timestamp, parse_zone
+    from reposix._wire import (
+        MAX_ID,
+        WireId,
+        WireIdText,
+        WireTime,
+        parse_id,
+        parse_timestamp,
+        parse_zone,
+    )
 
 _EXPORTS: dict[str, str] = {
     "AuditEvent": "reposix._audit",
@@ -98,6 +106,7 @@ _EXPORTS: dict[str, str] = {
     "sanitize_for_create": "reposix._taint",
     "MAX_ID": "reposix._wire",
     "WireId": "reposix._wire",
+    "WireIdText": "reposix._wire",
     "WireTime": "reposix._wire",
     "parse_id": "reposix._wire",
     "parse_timestamp": "reposix._wire",
@@ -147,6 +156,7 @@ __all__ = [
     "VersioningModel",
     "VirtualClock",
     "WireId",
+    "WireIdText",
     "WireTime",
     "__version__",
     "client",

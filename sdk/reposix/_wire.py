@@ -31,6 +31,7 @@ from reposix._errors import ProtocolError
 __all__ = [
     "MAX_ID",
     "WireId",
+    "WireIdText",
     "WireTime",
     "parse_id",
     "parse_timestamp",
@@ -142,3 +143,7 @@ Naive, unparsable or overflowing values fail validation (``ProtocolError`` via `
 
 WireId = Annotated[int, PlainValidator(_wire_id)]
 """A server id in a pydantic wire model: an int or a string of ASCII digits, 1..MAX_ID."""
+
+WireIdText = Annotated[str, PlainValidator(lambda value: str(_wire_id(value)))]
+"""A server id kept as its canonical digit string (ids compared as text, e.g. Confluence's
+``spaceId`` and ``parentId``); validated like :data:`WireId`."""
