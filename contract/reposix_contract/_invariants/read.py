@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from reposix._backend import BackendConnector, BackendFeature, VersioningModel
 from reposix._errors import EgressDenied, NotFound, ProtocolError, ReposixError
+from reposix._faults import DECOY_ORIGIN, FOREIGN_ORIGIN
 from reposix._records import Record, RecordStatus
-from reposix_contract._fakes.base import DECOY_ORIGIN, FOREIGN_ORIGIN
 from reposix_contract._harness import Harness, demo_drafts
 from reposix_contract._invariants._support import (
     MISSING_ID,

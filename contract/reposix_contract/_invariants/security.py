@@ -14,9 +14,9 @@ import httpx
 from reposix._audit import AuditEvent
 from reposix._backend import BackendConnector, DeleteReason
 from reposix._errors import AuthError, EgressDenied, NotSupported, ProtocolError, ReposixError
+from reposix._faults import DECOY_ORIGIN, FOREIGN_ORIGIN
 from reposix._http.allowlist import Allowlist, origin_of
 from reposix._records import Record
-from reposix_contract._fakes.base import DECOY_ORIGIN
 from reposix_contract._harness import Harness
 from reposix_contract._invariants.write import (
     MISSING_ID,
@@ -30,8 +30,6 @@ from reposix_contract._invariants.write import (
 )
 from reposix_contract._registry import invariant
 
-FOREIGN_ORIGIN = "https://foreign.reposix.invalid"
-"""Where the kit redirects to (the simulator's ``foreign_next`` host too)."""
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 Call = Callable[[], Awaitable[Any]]
