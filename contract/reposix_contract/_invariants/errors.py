@@ -6,7 +6,11 @@ from datetime import UTC, datetime
 
 from reposix._errors import ProtocolError
 from reposix_contract._harness import Harness
-from reposix_contract._invariants._support import first_line, ids, outcome_of
+from reposix_contract._invariants._support import (
+    first_line,
+    ids,
+    outcome_of,
+)
 from reposix_contract._registry import invariant
 
 __all__ = ["DAMAGE"]

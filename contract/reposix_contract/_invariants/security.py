@@ -18,7 +18,7 @@ from reposix._faults import DECOY_ORIGIN, FOREIGN_ORIGIN
 from reposix._http.allowlist import Allowlist, origin_of
 from reposix._records import Record
 from reposix_contract._harness import Harness
-from reposix_contract._invariants.write import (
+from reposix_contract._invariants._support import (
     MISSING_ID,
     describe,
     new_draft,
