@@ -42,6 +42,17 @@ class Outcome:
     """Record fields the target declares it cannot carry (compared loosely, and reported)."""
 
     @property
+    def by_assertion(self) -> bool:
+        """True if a FAIL came from an assertion of the kit's own checks (the invariant's
+        rule) or from the kit's runaway guard, not from a crash, a build error or a timeout."""
+        if self.status == "FAIL" and isinstance(self.error, RunawayConnector):
+            return True
+        if self.status != "FAIL" or not isinstance(self.error, AssertionError):
+            return False
+        frames = traceback.extract_tb(self.error.__traceback__)
+        return bool(frames) and "reposix_contract" in frames[-1].filename
+
+    @property
     def label(self) -> str:
         """``pass``, ``FAIL`` or ``n/a (declared)`` — as the matrix prints it."""
         return "n/a (declared)" if self.status == "n/a" else self.status
