@@ -4,7 +4,11 @@ declaration checks and the generated value domains."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
+import urllib.parse
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
@@ -362,3 +366,37 @@ def expected_view(h: Harness, record: Record | RecordDraft) -> dict[str, Any]:
     EXPECTED side of a comparison (the actual side stays un-normalized, so a connector
     that returns anything but the stored form is still caught)."""
     return carried_view(h, stored(h, record))
+
+
+# -- secrets -------------------------------------------------------------------------------
+
+_B64ISH = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
+
+
+def secret_forms(text: str, secret: str) -> list[str]:
+    """The forms of ``secret`` found in ``text``: ``raw``, ``percent-encoded`` (found once
+    the text is percent-decoded, ``+`` as space or not) or ``base64`` (standard or URL-safe, at any
+    alignment, e.g. inside HTTP Basic's ``base64(email:token)``)."""
+    if not secret or not text:
+        return []
+    found = []
+    if secret in text:
+        found.append("raw")
+    elif "%" in text and any(
+        secret in decode(text) for decode in (urllib.parse.unquote, urllib.parse.unquote_plus)
+    ):
+        found.append("percent-encoded")
+    needle = secret.encode("utf-8")
+    for chunk in _B64ISH.findall(text):
+        body = chunk.rstrip("=")
+        for decoder in (base64.b64decode, base64.urlsafe_b64decode):
+            for cut in range(4):  # the encoded secret may start mid-quantum
+                part = body[cut:]
+                try:
+                    raw = decoder(part + "=" * (-len(part) % 4))
+                except (binascii.Error, ValueError):
+                    continue
+                if needle in raw:
+                    found.append("base64")
+                    return found
+    return found
