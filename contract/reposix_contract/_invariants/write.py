@@ -423,6 +423,57 @@ async def w05_missing_id(h: Harness) -> None:
 declared("W05")(_declared_for("update"))
 
 
+# -- W13 -----------------------------------------------------------------------------------
+
+
+@invariant(
+    "W13",
+    "get_record, update_record and delete_or_close of a record through a project that does "
+    "not hold it raise NotFound and change nothing",
+)
+async def w13_writes_stay_in_their_project(h: Harness) -> None:
+    """Many APIs address records by a global id (Jira, Confluence), so a connector that does
+    not check the record's project updates or deletes a record of a project the user never
+    named: one mistyped project argument and another team's issue is gone."""
+    project, (record,) = seeded_project(h, 1)
+    other = h.projects.empty
+    h.state.add_project(other)
+    before = h.state.get(project, record.id)
+    mutations = h.state.mutations
+    fix = (
+        "check that the record belongs to the project named (the path, or the project the "
+        "server reports for the id) before reading or writing it"
+    )
+    where = f"of record {record.id} of {project!r} through project {other!r}"
+    await expect_error(
+        NotFound, h.connector.get_record(other, record.id), f"get_record {where}", fix
+    )
+    if supported(h.connector, "update"):
+        await expect_error(
+            NotFound,
+            h.connector.update_record(
+                other, record.id, patch_of(record, title="W13: wrong project"), None
+            ),
+            f"update_record {where}",
+            fix,
+        )
+    if supported(h.connector, "delete_or_close"):
+        await expect_error(
+            NotFound,
+            h.connector.delete_or_close(other, record.id, DeleteReason.COMPLETED),
+            f"delete_or_close {where}",
+            fix,
+        )
+    after = h.state.get(project, record.id)
+    assert after == before, (
+        f"a write {where} changed the record (now "
+        f"{'gone' if after is None else repr(after.title)}); {fix}"
+    )
+    assert h.state.mutations == mutations, (
+        f"a write {where} changed the server ({h.state.mutations - mutations} mutation(s)); {fix}"
+    )
+
+
 # -- W06 -----------------------------------------------------------------------------------
 
 
