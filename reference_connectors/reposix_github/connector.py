@@ -120,6 +120,10 @@ class GitHubConnector(HttpConnector):
         versioning=VersioningModel.TIMESTAMP,
     )
     features: ClassVar[frozenset[BackendFeature]] = frozenset({BackendFeature.NATIVE_INCREMENTAL})
+    uncarried_fields: ClassVar[frozenset[str]] = frozenset({"parent_id"})
+    """Sub-issues live behind a separate endpoint family
+    (https://docs.github.com/en/rest/issues/sub-issues) that this connector does not map:
+    a ``parent_id`` is neither read nor written (kit: W14)."""
     root_collection_name: ClassVar[str] = "issues"
 
     def __init__(

@@ -423,6 +423,56 @@ async def w05_missing_id(h: Harness) -> None:
 declared("W05")(_declared_for("update"))
 
 
+# -- W14 -----------------------------------------------------------------------------------
+
+
+@invariant(
+    "W14",
+    "parent_id round-trips through create -> get -> update -> get whether or not HIERARCHY "
+    "is declared, unless the connector declares it uncarried",
+    requires=["create", "update"],
+)
+async def w14_parent_carried_or_declared(h: Harness) -> None:
+    """A field the connector maps must come back, optional feature or not: a connector that
+    reads parents but drops them on create (or on update) flattens a tree one sync at a
+    time, silently. If the backend cannot store a parent, say so in ``uncarried_fields``."""
+    if "parent_id" in uncarried(h):
+        return
+    project, (first, second) = seeded_project(h, 2)
+    problems: list[str] = []
+    child = await outcome_of(
+        h.connector.create_record(project, new_draft("W14 child", parent_id=first.id))
+    )
+    if isinstance(child, Exception):
+        raise AssertionError(
+            f"create_record with parent_id={first.id} raised {type(child).__name__} "
+            f"({first_line(child)}); carry the parent, or declare 'parent_id' in "
+            "uncarried_fields"
+        )
+    got = await h.connector.get_record(project, child.id)
+    for what, rec, want in (("create", child, first.id), ("get after create", got, first.id)):
+        if rec.parent_id != want:
+            problems.append(f"{what}: parent_id {rec.parent_id}, expected {want}")
+    for parent in (second.id, None):
+        current = await h.connector.get_record(project, child.id)
+        updated = await h.connector.update_record(
+            project, child.id, patch_of(current, parent_id=parent)
+        )
+        again = await h.connector.get_record(project, child.id)
+        for what, rec in ((f"update to {parent}", updated), (f"get after {parent}", again)):
+            if rec.parent_id != parent:
+                problems.append(f"{what}: parent_id {rec.parent_id}, expected {parent}")
+    assert not problems, (
+        "parent_id did not round-trip: "
+        + "; ".join(problems)
+        + ". A connector that maps parents must send them on create and update; one whose "
+        "backend cannot store them declares uncarried_fields = {'parent_id', ...}"
+    )
+
+
+declared("W14")(_declared_for("create", "update"))
+
+
 # -- W13 -----------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Broken project isolation on writes: each breaks W13.
+"""Broken project isolation on writes (W13) and a silently dropped parent (W14).
 
 The simulator's ids are global (like Jira's and Confluence's), so a connector can find a
 record without its project, which is exactly the mistake these make.
@@ -6,10 +6,10 @@ record without its project, which is exactly the mistake these make.
 
 from __future__ import annotations
 
-from reposix._backend import DeleteReason
+from reposix._backend import BackendFeature, DeleteReason
 from reposix._errors import NotFound
-from reposix._records import Record, RecordId
-from reposix._taint import Untainted
+from reposix._records import Record, RecordDraft, RecordId
+from reposix._taint import Tainted, Untainted, require_untainted, sanitize_for_create
 from reposix.sim._backend import SimBackend
 from reposix_contract._gallery import broken
 
@@ -50,3 +50,16 @@ class UpdatesByGlobalId(_GlobalIds):
     ) -> Record:
         home = await self.home_of(record_id)
         return await super().update_record(home, record_id, patch, expected_version)
+
+
+@broken("drops-parent-without-hierarchy", kills={"W14"})
+class DropsParentWithoutHierarchy(SimBackend):
+    """Reads parents but does not declare HIERARCHY, and drops `parent_id` on create: W12
+    does not apply, so before W14 it passed while flattening every new tree."""
+
+    features = SimBackend.features - {BackendFeature.HIERARCHY}
+
+    async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
+        value = require_untainted(draft, RecordDraft)
+        flat = sanitize_for_create(Tainted(value.model_copy(update={"parent_id": None})))
+        return await super().create_record(project, flat)
