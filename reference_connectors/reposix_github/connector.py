@@ -12,9 +12,9 @@ import httpx
 from pydantic import ValidationError
 
 from reposix._backend import (
-    BackendFeature,
     Capabilities,
     CommentSupport,
+    DeleteModel,
     DeleteReason,
     Listing,
     VersioningModel,
@@ -112,14 +112,13 @@ class GitHubConnector(HttpConnector):
 
     name: ClassVar[str] = "github"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        read=True,
         create=True,
         update=True,
-        delete=True,
+        delete=DeleteModel.CLOSE,
         comments=CommentSupport.SEPARATE_API,
         versioning=VersioningModel.TIMESTAMP,
+        incremental=True,
     )
-    features: ClassVar[frozenset[BackendFeature]] = frozenset({BackendFeature.NATIVE_INCREMENTAL})
     uncarried_fields: ClassVar[frozenset[str]] = frozenset({"parent_id"})
     """Sub-issues live behind a separate endpoint family
     (https://docs.github.com/en/rest/issues/sub-issues) that this connector does not map:
@@ -298,8 +297,9 @@ class GitHubConnector(HttpConnector):
         asks again for ``since=<newest updated_at seen>`` from page 1, and issues are
         de-duplicated by number. Only while a whole page shares one second (a bulk edit)
         does it page by number (2, 3 …), and then it reads that second once more from its
-        first page, to catch an issue an edit slid back. GitHub's ``since`` is inclusive and second-precision, so the query asks
-        for ``floor(since)`` and the exact timestamps are filtered to ``> since``.
+        first page, to catch an issue an edit slid back. GitHub's ``since`` is inclusive
+        and second-precision, so the query asks for ``floor(since)`` and the exact
+        timestamps are filtered to ``> since``.
         Source: https://docs.github.com/en/rest/issues/issues#list-repository-issues
         (``since``: "Only show results that were last updated after the given time";
         ``sort``/``direction``; page-number pagination).

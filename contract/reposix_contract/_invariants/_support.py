@@ -16,12 +16,12 @@ from typing import Any, TypeVar
 import httpx
 from hypothesis import strategies as st
 
-from reposix._backend import BackendConnector, BackendFeature, DeleteReason
+from reposix._backend import BackendConnector, DeleteReason
 from reposix._errors import NotSupported
 from reposix._records import Record, RecordDraft, RecordStatus
 from reposix._taint import ServerMetadata, Tainted, Untainted, sanitize, sanitize_for_create
 from reposix_contract._harness import Exchange, Harness
-from reposix_contract._registry import Requirement
+from reposix_contract._registry import Requirement, requirement_met
 
 
 def ids(records: Iterable[Record]) -> list[int]:
@@ -72,13 +72,8 @@ MISSING_ID = 987_654_321
 
 
 def supported(connector: BackendConnector, requirement: Requirement) -> bool:
-    """Whether ``connector`` declares ``requirement`` (a write method or a feature)."""
-    if isinstance(requirement, BackendFeature):
-        return connector.supports(requirement)
-    caps = connector.capabilities
-    return {"create": caps.create, "update": caps.update, "delete_or_close": caps.delete}[
-        requirement
-    ]
+    """Whether ``connector``'s ``Capabilities`` declare ``requirement``."""
+    return requirement_met(connector.capabilities, requirement)
 
 
 def new_draft(title: str, **fields: Any) -> Untainted[RecordDraft]:
@@ -259,15 +254,9 @@ async def check_not_supported(h: Harness, method: str) -> None:
 
 
 async def check_declaration(h: Harness, requires: Sequence[Requirement]) -> None:
-    """Declared-away requirements hold: methods raise NotSupported, features say False."""
+    """Declared-away write methods hold: they raise NotSupported and send nothing."""
     for requirement in requires:
-        if supported(h.connector, requirement):
-            continue
-        if isinstance(requirement, BackendFeature):
-            assert requirement not in h.connector.features, (
-                f"supports({requirement.value!r}) is False but the feature is in `features`"
-            )
-        else:
+        if requirement in METHOD_OF and not supported(h.connector, requirement):
             await check_not_supported(h, METHOD_OF[requirement])
 
 

@@ -6,7 +6,9 @@ record without its project, which is exactly the mistake these make.
 
 from __future__ import annotations
 
-from reposix._backend import BackendFeature, DeleteReason
+from dataclasses import replace
+
+from reposix._backend import DeleteReason
 from reposix._errors import NotFound
 from reposix._records import Record, RecordDraft, RecordId
 from reposix._taint import Tainted, Untainted, require_untainted, sanitize_for_create
@@ -54,10 +56,10 @@ class UpdatesByGlobalId(_GlobalIds):
 
 @broken("drops-parent-without-hierarchy", kills={"W14"})
 class DropsParentWithoutHierarchy(SimBackend):
-    """Reads parents but does not declare HIERARCHY, and drops `parent_id` on create: W12
+    """Reads parents but does not declare hierarchy, and drops `parent_id` on create: W12
     does not apply, so before W14 it passed while flattening every new tree."""
 
-    features = SimBackend.features - {BackendFeature.HIERARCHY}
+    capabilities = replace(SimBackend.capabilities, hierarchy=False)
 
     async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
         value = require_untainted(draft, RecordDraft)
