@@ -356,18 +356,7 @@ async def r06_changed_since_exact(h: Harness) -> None:
     if callable(update):
         for rec in h.state.list(project)[1::3]:
             update(project, rec.id, {"title": rec.title + " (edited)"})
-    truth = {r.id: r for r in h.state.list(project)}
-    stamps = sorted({r.updated_at for r in truth.values()})
-    for t in _probes(stamps):
-        expected = {i for i, r in truth.items() if r.updated_at > t}
-        got = await h.connector.list_changed_since(project, t)
-        dup = duplicates(got)
-        assert not dup, f"list_changed_since({t.isoformat()}) returned ids {dup} twice"
-        missing, extra = expected - set(got), set(got) - expected
-        assert not missing and not extra, (
-            f"list_changed_since({t.isoformat()}) is wrong: {set_diff(expected, got)}"
-            + _changed_hint(missing, extra, truth, t)
-        )
+    stamps = await _exact_at_probes(h, project)
     if not h.connector.capabilities.incremental:
         return
     t = stamps[-2]
@@ -387,6 +376,23 @@ async def r06_changed_since_exact(h: Harness) -> None:
             f"incremental is declared but list_changed_since downloaded {changed_bytes} "
             f"bytes, no fewer than a full listing ({full_bytes}); send the filter to the server"
         )
+
+
+async def _exact_at_probes(h: Harness, project: str, where: str = "") -> list[datetime]:
+    """list_changed_since(t) == {updated_at > t} at every probe; the sorted stamps."""
+    truth = {r.id: r for r in h.state.list(project)}
+    stamps = sorted({r.updated_at for r in truth.values()})
+    for t in _probes(stamps):
+        expected = {i for i, r in truth.items() if r.updated_at > t}
+        got = await h.connector.list_changed_since(project, t)
+        dup = duplicates(got)
+        assert not dup, f"list_changed_since({t.isoformat()}){where} returned ids {dup} twice"
+        missing, extra = expected - set(got), set(got) - expected
+        assert not missing and not extra, (
+            f"list_changed_since({t.isoformat()}){where} is wrong: {set_diff(expected, got)}"
+            + _changed_hint(missing, extra, truth, t)
+        )
+    return stamps
 
 
 def _bytes(h: Harness, start: int) -> int:
@@ -815,3 +821,51 @@ async def r13_listing_under_change(h: Harness) -> None:
         for size in (2, 3):  # where the page boundaries fall
             await _listing_under_change(h, kind, size)
         await _changed_since_under_change(h, kind)
+
+
+# -- R14 -----------------------------------------------------------------------------------
+
+PROFILE_ZONES = ("UTC", "America/St_Johns", "Asia/Kathmandu", "Australia/Sydney")
+"""User profile zones R14 gives a fake that has one: UTC, a half-hour and a 45-minute
+offset west and east of UTC, and one in daylight-saving time in January."""
+
+DST_EDGES = (
+    ("Australia/Sydney", datetime(2026, 4, 4, 15, 59, 30, tzinfo=UTC)),
+    ("America/New_York", datetime(2026, 3, 8, 6, 59, 30, tzinfo=UTC)),
+)
+"""Seeding starts half a minute before a daylight-saving change (Sydney's fold: 03:00
+AEDT becomes 02:00 AEST; New York's gap: 02:00 EST becomes 03:00 EDT), so records
+straddle it (https://www.timeanddate.com/time/change/australia/sydney?year=2026)."""
+
+
+@invariant(
+    "R14",
+    "list_changed_since stays exact (R06's probes) under several user profile zones (UTC, "
+    "-03:30, +05:45, a zone in DST) and across a daylight-saving fold and gap, for backends "
+    "whose queries are read in the user's zone",
+)
+async def r14_changed_since_in_every_zone(h: Harness) -> None:
+    """Jira's JQL and Confluence's CQL read dates in the calling user's profile zone: a
+    connector tested only under one zone (or only in UTC) drops edits for every user east or
+    west of it, and an hour of them twice a year around daylight-saving changes."""
+    fake = getattr(h, "fake", None)
+    if fake is None or not hasattr(fake, "time_zone"):
+        async with fresh(h) as sub:  # a backend without profile zones: R06's probes once
+            sub.seed_demo(7)
+            await _exact_at_probes(sub, sub.projects.seeded)
+        return
+    runs: list[tuple[str, datetime | None]] = [(z, None) for z in PROFILE_ZONES]
+    runs += list(DST_EDGES)
+    for zone, start in runs:
+        async with fresh(h) as sub:
+            sub.fake.time_zone = zone  # type: ignore[attr-defined]
+            sub.knobs.page_size = 4
+            if start is not None:
+                sub.clock.advance((start - sub.clock.now()).total_seconds())
+            sub.seed_demo(7)
+            where = f" with the user's profile zone {zone}" + (
+                f" (records straddle the daylight-saving change at {start:%Y-%m-%d})"
+                if start is not None
+                else ""
+            )
+            await _exact_at_probes(sub, sub.projects.seeded, where)
