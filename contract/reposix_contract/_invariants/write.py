@@ -244,6 +244,22 @@ async def w03_round_trip(h: Harness) -> None:
 _W03_EXAMPLES: list[tuple[dict[str, Any], dict[str, Any]]] = [
     (
         {
+            "title": "  padded title, kept as written  ",
+            "body": "windows line\r\nendings\r\n",
+            "labels": ["Kind:Bug", "🚀-launch", "p1.high"],
+            "assignee": "bob-2",
+            "status": RecordStatus.DONE,
+        },
+        {
+            "title": "x" * 200,
+            "body": "emoji 👩🏽‍💻 and العربية and \u00a0non-breaking space",
+            "labels": ["ÁREA", "日本語"],
+            "assignee": None,
+            "status": RecordStatus.OPEN,
+        },
+    ),
+    (
+        {
             "title": "Ünïcödé títle 🚀 — 日本語",
             "body": "",
             "labels": [],
