@@ -30,6 +30,15 @@ PROMISES: dict[str, list[tuple[str, str, set[str]]]] = {
         ("extensions", "non-URL fields", {"R05", "S03"}),
         ("RecordDraft", "it is what a create sends", {"W02"}),
     ],
+    "backend.md": [
+        ("name", "stable: audit rows, logs, test ids", {"R09"}),
+        ("truncation", "a truncated listing is a prefix with `is_complete=False`", {"R07", "E01"}),
+        ("unknown project", "Unknown project: `NotFound`; existing empty project: `[]`", {"R02"}),
+        ("list_changed_since", "**strictly after** `since`", {"R06", "R10", "R13", "R14"}),
+        ("get_record", "`NotFound` (not `None`, not another error) if absent", {"R04", "E02"}),
+        ("delete", "really deletes: `get_record` is `NotFound` afterwards", {"W06"}),
+        ("incremental", "filters on the server (and fetches fewer records)", {"R06"}),
+    ],
 }
 
 
