@@ -315,6 +315,19 @@ colons; labels a backend refuses are declared by ``label_pattern``, normalizatio
 ``stored_form``."""
 
 
+ASSIGNEES = (
+    "agent-alpha",
+    "agent-beta",
+    "bob-2",
+    "x",
+    "Ada.Lovelace",
+    "octo_cat",
+    "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077",
+)
+"""User handles in the shapes vendors hand out: GitHub logins (one character, dashes),
+Atlassian account ids (``557058:<uuid>``), dotted and underscored names."""
+
+
 def user_fields(connector: BackendConnector) -> st.SearchStrategy[dict[str, Any]]:
     """Generated user fields; labels only of names ``connector`` accepts (``label_pattern``)."""
     label = _LABEL if connector.label_pattern is None else _LABEL.filter(connector.accepts_label)
@@ -323,9 +336,7 @@ def user_fields(connector: BackendConnector) -> st.SearchStrategy[dict[str, Any]
             "title": _TITLE,
             "body": _BODY,
             "labels": st.lists(label, unique=True, max_size=4),
-            "assignee": st.one_of(
-                st.none(), st.sampled_from(["agent-alpha", "agent-beta", "bob-2"])
-            ),
+            "assignee": st.one_of(st.none(), st.sampled_from(ASSIGNEES)),
             "status": st.sampled_from(list(RecordStatus)),
         }
     )

@@ -254,7 +254,7 @@ _W03_EXAMPLES: list[tuple[dict[str, Any], dict[str, Any]]] = [
             "title": "x" * 200,
             "body": "emoji 👩🏽‍💻 and العربية and \u00a0non-breaking space",
             "labels": ["ÁREA", "日本語"],
-            "assignee": None,
+            "assignee": "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077",
             "status": RecordStatus.OPEN,
         },
     ),
