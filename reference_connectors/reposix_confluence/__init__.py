@@ -6,10 +6,9 @@ stack and the wire fake load on first use.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
-from reposix._errors import ConfigError, MissingCredentials
+from reposix._errors import MissingCredentials
 from reposix._plugin import ConnectorPlugin
 
 if TYPE_CHECKING:
@@ -31,19 +30,15 @@ DEFAULT_BASE_URL = "https://{tenant}.atlassian.net"
 """Filled from ``REPOSIX_CONFLUENCE_TENANT`` when no explicit base URL is given."""
 ENV_VARS = ("ATLASSIAN_EMAIL", "ATLASSIAN_API_KEY", "REPOSIX_CONFLUENCE_TENANT")
 _CREDENTIALS = ("ATLASSIAN_EMAIL", "ATLASSIAN_API_KEY")
-_TENANT = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _DOC_PAGE = "connectors/confluence/"
 
 
 def base_url_for(tenant: str) -> str:
-    """``https://{tenant}.atlassian.net`` for a validated site name."""
-    if not _TENANT.match(tenant):
-        raise ConfigError(
-            f"REPOSIX_CONFLUENCE_TENANT {tenant!r} is not a Confluence Cloud site name",
-            hint="use the part before .atlassian.net: 1-63 lowercase letters, digits and "
-            "inner hyphens (e.g. acme for https://acme.atlassian.net/wiki)",
-        )
-    return DEFAULT_BASE_URL.format(tenant=tenant)
+    """``https://{tenant}.atlassian.net`` for a validated site name (else ``ConfigError``)."""
+    from reposix import AtlassianSite
+
+    site = AtlassianSite.for_site_name(tenant, "confluence", variable="REPOSIX_CONFLUENCE_TENANT")
+    return site.root
 
 
 def build(base_url: str, credentials: Credentials, runtime: Runtime) -> ConfluenceConnector:

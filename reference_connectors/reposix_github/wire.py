@@ -23,6 +23,7 @@ __all__ = [
     "GhUser",
 ]
 
+
 class _Wire(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 

@@ -6,10 +6,9 @@ stack and the wire fake load on first use.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
-from reposix._errors import ConfigError, MissingCredentials
+from reposix._errors import MissingCredentials
 from reposix._plugin import ConnectorPlugin
 
 if TYPE_CHECKING:
@@ -31,19 +30,14 @@ DEFAULT_BASE_URL = "https://{instance}.atlassian.net"
 """Filled from ``REPOSIX_JIRA_INSTANCE`` when no explicit base URL is given."""
 ENV_VARS = ("JIRA_EMAIL", "JIRA_API_TOKEN", "REPOSIX_JIRA_INSTANCE")
 _CREDENTIALS = ("JIRA_EMAIL", "JIRA_API_TOKEN")
-_INSTANCE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _DOC_PAGE = "connectors/jira/"
 
 
 def base_url_for(instance: str) -> str:
-    """``https://{instance}.atlassian.net`` for a validated site name."""
-    if not _INSTANCE.match(instance):
-        raise ConfigError(
-            f"REPOSIX_JIRA_INSTANCE {instance!r} is not a Jira Cloud site name",
-            hint="use the part before .atlassian.net: lowercase letters, digits and hyphens "
-            "(e.g. acme for https://acme.atlassian.net)",
-        )
-    return DEFAULT_BASE_URL.format(instance=instance)
+    """``https://{instance}.atlassian.net`` for a validated site name (else ``ConfigError``)."""
+    from reposix import AtlassianSite
+
+    return AtlassianSite.for_site_name(instance, "jira", variable="REPOSIX_JIRA_INSTANCE").root
 
 
 def build(base_url: str, credentials: Credentials, runtime: Runtime) -> JiraConnector:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any, ClassVar, Final, TypeVar
+from zoneinfo import ZoneInfo
 
 import httpx
 from pydantic import TypeAdapter
 
+from reposix import AtlassianSite, atlassian_zone
 from reposix._backend import (
     BackendFeature,
     Capabilities,
@@ -113,14 +115,17 @@ class JiraConnector(HttpConnector):
         base_url: str,
         runtime: Runtime | None = None,
     ) -> None:
+        # The site root or the gateway (https://api.atlassian.com/ex/jira/{cloudId}): every
+        # request path below is relative, so the gateway prefix survives.
+        self.site = AtlassianSite.parse(base_url, "jira")
         super().__init__(
-            base_url,
+            self.site.client_base,
             auth=BasicAuth(email, self.require_secret(token, "the API token")),
             headers={"Accept": "application/json"},
             runtime=runtime,
         )
         self._issue_types: dict[str, str] = {}
-        self._zone: tzinfo | None = None
+        self._zone: ZoneInfo | None = None
         self._zone_known = False
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -251,11 +256,14 @@ class JiraConnector(HttpConnector):
         records = [mapping.record_from_issue(issue) for issue in issues]
         return Listing(records, complete)
 
-    async def _user_zone(self) -> tzinfo | None:
+    async def _user_zone(self) -> ZoneInfo | None:
+        """The calling user's profile time zone (JQL reads dates in it); cached."""
         if not self._zone_known:
             response = await self._http.get("rest/api/3/myself", op="myself")
             self._check(response, what="read the jira user's time zone")
-            self._zone = jql.parse_zone(self._decode(response, MYSELF, "jira user").timeZone)
+            self._zone = atlassian_zone(self._decode(response, MYSELF, "jira user").timeZone)
+            if self._zone is None:
+                log.warning("jira: unknown user time zone; widening JQL dates by 14 hours")
             self._zone_known = True
         return self._zone
 

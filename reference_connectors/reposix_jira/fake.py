@@ -38,6 +38,7 @@ from reposix._formats.adf import from_markdown, to_markdown
 from reposix._records import Record, RecordDraft, RecordStatus
 from reposix_contract._fakes import DECOY_ORIGIN, FakeProjects, FakeStore, Knobs
 from reposix_contract._fakes.auth import basic, check_auth
+from reposix_contract._fakes.mount import mount_prefix, unmount
 from reposix_contract._fakes.pagination import BadCursor, token_page
 from reposix_contract._fakes.wire import iso_ms
 
@@ -151,6 +152,8 @@ class JiraFake:
         time_zone: str = _ZONE,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.mount = mount_prefix(self.base_url)
+        """The gateway prefix requests arrive under (``/ex/jira/{cloudId}``), or ``""``."""
         self.store = store if store is not None else FakeStore()
         self.knobs = knobs if knobs is not None else Knobs()
         self.projects = FakeProjects(seeded="DEMO", empty="EMPTY", unknown="NOPE")
@@ -285,9 +288,12 @@ class JiraFake:
     # -- dispatch ---------------------------------------------------------------------------
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
-        """Serve one request from the store."""
+        """Serve one request from the store (under :attr:`mount` when mounted)."""
+        inner = unmount(request, self.mount)
+        if inner is None:  # the gateway knows nothing outside /ex/jira/{cloudId}
+            return httpx.Response(404, json={"message": "Not Found", "status": 404})
         try:
-            return self._dispatch(request)
+            return self._dispatch(inner)
         except _Reply as reply:
             return reply.response
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from reposix._version import __version__
 
 if TYPE_CHECKING:
+    from reposix._atlassian import AtlassianSite, atlassian_minute, atlassian_zone
     from reposix._audit import AuditEvent, AuditSink, MemoryAuditSink, SqliteAuditSink
     from reposix._backend import (
         BackendConnector,
@@ -48,6 +49,9 @@ if TYPE_CHECKING:
     from reposix._taint import ServerMetadata, Tainted, Untainted, sanitize, sanitize_for_create
 
 _EXPORTS: dict[str, str] = {
+    "AtlassianSite": "reposix._atlassian",
+    "atlassian_minute": "reposix._atlassian",
+    "atlassian_zone": "reposix._atlassian",
     "AuditEvent": "reposix._audit",
     "AuditSink": "reposix._audit",
     "MemoryAuditSink": "reposix._audit",
@@ -98,6 +102,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AtlassianSite",
     "AuditEvent",
     "AuditSink",
     "AuthError",
@@ -139,6 +144,8 @@ __all__ = [
     "VersioningModel",
     "VirtualClock",
     "__version__",
+    "atlassian_minute",
+    "atlassian_zone",
     "client",
     "from_env",
     "load_plugins",

@@ -144,7 +144,7 @@ CASES: list[tuple[str, int, dict[str, Any], bytes | None, RateSignal | None]] = 
         403,
         {"Content-Type": "application/json; charset=utf-8"},
         b'{"message":"You have exceeded a secondary rate limit. Please wait a few minutes '
-        b'before you try again. If you reach out to GitHub Support for help, please include '
+        b"before you try again. If you reach out to GitHub Support for help, please include "
         b'the request ID E198:4063:33BD6:375FF:652AAB04.","documentation_url":'
         b'"https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api'
         b'#about-secondary-rate-limits","status":"403"}',

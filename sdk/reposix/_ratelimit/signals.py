@@ -236,8 +236,7 @@ def _parse(
     # GitHub's secondary limit: its error object alone, or its message next to the
     # rate-limit headers. A bare 403 is a permission problem.
     secondary = status in (403, 429) and (
-        _github_secondary(body)
-        or (bool(windows) and remaining != 0 and _mentions_rate_limit(body))
+        _github_secondary(body) or (bool(windows) and remaining != 0 and _mentions_rate_limit(body))
     )
     if status == 429:
         refused = True

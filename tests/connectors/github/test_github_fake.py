@@ -276,6 +276,12 @@ async def test_state_reason_alone_is_ignored_by_github(fake: GitHubFake) -> None
     assert response.json()["state_reason"] == "completed"
 
 
+def stored(fake: GitHubFake, number: int) -> Record:
+    record = fake.store.get(SEEDED, number)
+    assert record is not None
+    return record
+
+
 async def test_closing_as_duplicate_round_trips_exactly(
     fake: GitHubFake, connector: GitHubConnector, mock: respx.MockRouter
 ) -> None:
@@ -287,7 +293,7 @@ async def test_closing_as_duplicate_round_trips_exactly(
     """
     (record,) = fake.store.seed(SEEDED, [RecordDraft(title="dup", status=RecordStatus.OPEN)])
     await connector.delete_or_close(SEEDED, record.id, DeleteReason.DUPLICATE)
-    assert fake.wire_state(SEEDED, fake.store.get(SEEDED, record.id))[1] == "duplicate"
+    assert fake.wire_state(SEEDED, stored(fake, record.id))[1] == "duplicate"
     read = await connector.get_record(SEEDED, record.id)
     assert read.status is RecordStatus.WONT_FIX
     before = len(mock.calls)
@@ -302,7 +308,7 @@ async def test_closing_as_duplicate_round_trips_exactly(
     patches = [json.loads(c.request.content) for c in calls if c.request.method == "PATCH"]
     assert len(patches) == 1
     assert "state" not in patches[0]
-    state, reason, _ = fake.wire_state(SEEDED, fake.store.get(SEEDED, record.id))
+    state, reason, _ = fake.wire_state(SEEDED, stored(fake, record.id))
     assert (state, reason) == ("closed", "duplicate")
 
 
@@ -324,7 +330,7 @@ async def test_a_duplicate_closed_on_github_reads_as_wont_fix_and_can_be_complet
     assert read.status is RecordStatus.WONT_FIX
     done = await connector.update_record(SEEDED, record.id, patch(read, status=RecordStatus.DONE))
     assert done.status is RecordStatus.DONE
-    assert fake.wire_state(SEEDED, fake.store.get(SEEDED, record.id))[1] == "completed"
+    assert fake.wire_state(SEEDED, stored(fake, record.id))[1] == "completed"
 
 
 async def test_the_fake_refuses_undocumented_state_reasons(fake: GitHubFake) -> None:
