@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reposix._errors import MissingCredentials
 from reposix._plugin import ConnectorPlugin
 
 if TYPE_CHECKING:
@@ -44,21 +43,19 @@ def base_url_for(tenant: str) -> str:
 def build(base_url: str, credentials: Credentials, runtime: Runtime) -> ConfluenceConnector:
     """Build the connector for ``base_url`` (or, if it is the template, the site named by
     ``REPOSIX_CONFLUENCE_TENANT``); ``MissingCredentials`` lists every missing variable."""
+    from reposix import AtlassianSite
     from reposix_confluence.connector import ConfluenceConnector
 
-    needs_tenant = not base_url or "{tenant}" in base_url
-    required = _CREDENTIALS + (("REPOSIX_CONFLUENCE_TENANT",) if needs_tenant else ())
-    missing = [name for name in required if name not in credentials]
-    if missing:
-        raise MissingCredentials("confluence", missing, doc_page=_DOC_PAGE)
-    if needs_tenant:
-        base_url = base_url_for(credentials.text("REPOSIX_CONFLUENCE_TENANT"))
-    return ConfluenceConnector(
-        credentials.text("ATLASSIAN_EMAIL"),
-        credentials["ATLASSIAN_API_KEY"],
-        base_url=base_url,
-        runtime=runtime,
+    site = AtlassianSite.from_settings(
+        base_url,
+        credentials,
+        "confluence",
+        site_var="REPOSIX_CONFLUENCE_TENANT",
+        required=_CREDENTIALS,
+        doc_page=_DOC_PAGE,
     )
+    email, key = credentials.text("ATLASSIAN_EMAIL"), credentials["ATLASSIAN_API_KEY"]
+    return ConfluenceConnector(email, key, base_url=site.root, runtime=runtime)
 
 
 plugin = ConnectorPlugin(

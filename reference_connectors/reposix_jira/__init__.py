@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reposix._errors import MissingCredentials
 from reposix._plugin import ConnectorPlugin
 
 if TYPE_CHECKING:
@@ -43,21 +42,19 @@ def base_url_for(instance: str) -> str:
 def build(base_url: str, credentials: Credentials, runtime: Runtime) -> JiraConnector:
     """Build the connector for ``base_url`` (or, if it is the template, the site in
     ``REPOSIX_JIRA_INSTANCE``)."""
+    from reposix import AtlassianSite
     from reposix_jira.connector import JiraConnector
 
-    needs_site = not base_url or "{instance}" in base_url
-    required = _CREDENTIALS + (("REPOSIX_JIRA_INSTANCE",) if needs_site else ())
-    missing = [name for name in required if name not in credentials]
-    if missing:
-        raise MissingCredentials("jira", missing, doc_page=_DOC_PAGE)
-    if needs_site:
-        base_url = base_url_for(credentials.text("REPOSIX_JIRA_INSTANCE"))
-    return JiraConnector(
-        credentials.text("JIRA_EMAIL"),
-        credentials["JIRA_API_TOKEN"],
-        base_url=base_url,
-        runtime=runtime,
+    site = AtlassianSite.from_settings(
+        base_url,
+        credentials,
+        "jira",
+        site_var="REPOSIX_JIRA_INSTANCE",
+        required=_CREDENTIALS,
+        doc_page=_DOC_PAGE,
     )
+    email, token = credentials.text("JIRA_EMAIL"), credentials["JIRA_API_TOKEN"]
+    return JiraConnector(email, token, base_url=site.root, runtime=runtime)
 
 
 plugin = ConnectorPlugin(

@@ -3,7 +3,9 @@
 One home for what both products do the same way:
 
 * **Site names** (``acme`` in ``https://acme.atlassian.net``): validated once,
-  :meth:`AtlassianSite.for_site_name`.
+  :meth:`AtlassianSite.for_site_name`; a plugin's templated default base URL is filled
+  from the site-name variable, every missing credential named at once,
+  :meth:`AtlassianSite.from_settings`.
 * **Base URLs**: the site root ``https://{site}.atlassian.net``, the same with
   Confluence's ``/wiki`` context path, and the API gateway
   ``https://api.atlassian.com/ex/{jira|confluence}/{cloudId}`` that scoped API tokens
@@ -36,6 +38,7 @@ One home for what both products do the same way:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final, Literal
@@ -43,7 +46,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
-from reposix._errors import ConfigError
+from reposix._errors import ConfigError, MissingCredentials
+from reposix._secret import Secret
 
 __all__ = [
     "ATLASSIAN_QUERY_FORMAT",
@@ -99,6 +103,34 @@ class AtlassianSite:
                 f"{_CONTEXT[product]})",
             )
         return cls(product, f"https://{name}.atlassian.net", _CONTEXT[product])
+
+    @classmethod
+    def from_settings(
+        cls,
+        base_url: str,
+        credentials: Mapping[str, Secret],
+        product: Product,
+        *,
+        site_var: str,
+        required: Sequence[str],
+        doc_page: str,
+    ) -> AtlassianSite:
+        """The site for a plugin's ``build``: ``base_url``, or when it is empty or still a
+        template (``https://{instance}.atlassian.net``) the site named by ``site_var``.
+
+        Raises ``MissingCredentials`` listing every variable of ``required`` (and
+        ``site_var`` when needed) that ``credentials`` lacks; ``ConfigError`` for a bad
+        site name or base URL.
+        """
+        templated = not base_url or "{" in base_url
+        wanted = [*required, site_var] if templated else list(required)
+        missing = [name for name in wanted if name not in credentials]
+        if missing:
+            raise MissingCredentials(product, missing, doc_page=doc_page)
+        if templated:
+            name = credentials[site_var].reveal()
+            return cls.for_site_name(name, product, variable=site_var)
+        return cls.parse(base_url, product)
 
     @classmethod
     def parse(cls, base_url: str, product: Product) -> AtlassianSite:

@@ -264,16 +264,23 @@ async def test_bodies_never_carry_server_fields(
 async def test_state_reason_alone_is_ignored_by_github(fake: GitHubFake) -> None:
     """Why the connector reopens before changing the reason of a closed issue."""
     (record,) = fake.store.seed(SEEDED, [RecordDraft(title="x", status=RecordStatus.DONE)])
+    response = await patch_on_github(
+        fake, record.id, {"state": "closed", "state_reason": "not_planned"}
+    )
+    assert response.json()["state_reason"] == "completed"
+
+
+async def patch_on_github(fake: GitHubFake, number: int, body: dict[str, str]) -> httpx.Response:
+    """A PATCH of an issue sent straight to the fake, as GitHub's web UI or another client would."""
     token = fake.credentials["GITHUB_TOKEN"]
-    response = await fake.handle(
+    return await fake.handle(
         httpx.Request(
             "PATCH",
-            f"https://api.github.com/repos/{SEEDED}/issues/{record.id}",
-            json={"state": "closed", "state_reason": "not_planned"},
+            f"https://api.github.com/repos/{SEEDED}/issues/{number}",
+            json=body,
             headers={"Authorization": f"Bearer {token}"},
         )
     )
-    assert response.json()["state_reason"] == "completed"
 
 
 def stored(fake: GitHubFake, number: int) -> Record:
@@ -317,15 +324,7 @@ async def test_a_duplicate_closed_on_github_reads_as_wont_fix_and_can_be_complet
 ) -> None:
     """Closed as duplicate in GitHub's UI; marking it done reopens and closes ``completed``."""
     (record,) = fake.store.seed(SEEDED, [RecordDraft(title="d", status=RecordStatus.OPEN)])
-    token = fake.credentials["GITHUB_TOKEN"]
-    await fake.handle(
-        httpx.Request(
-            "PATCH",
-            f"https://api.github.com/repos/{SEEDED}/issues/{record.id}",
-            json={"state": "closed", "state_reason": "duplicate"},
-            headers={"Authorization": f"Bearer {token}"},
-        )
-    )
+    await patch_on_github(fake, record.id, {"state": "closed", "state_reason": "duplicate"})
     read = await connector.get_record(SEEDED, record.id)
     assert read.status is RecordStatus.WONT_FIX
     done = await connector.update_record(SEEDED, record.id, patch(read, status=RecordStatus.DONE))
@@ -336,14 +335,8 @@ async def test_a_duplicate_closed_on_github_reads_as_wont_fix_and_can_be_complet
 async def test_the_fake_refuses_undocumented_state_reasons(fake: GitHubFake) -> None:
     """GitHub answers 422 for a state_reason outside its documented values."""
     (record,) = fake.store.seed(SEEDED, [RecordDraft(title="x")])
-    token = fake.credentials["GITHUB_TOKEN"]
-    response = await fake.handle(
-        httpx.Request(
-            "PATCH",
-            f"https://api.github.com/repos/{SEEDED}/issues/{record.id}",
-            json={"state": "closed", "state_reason": "resolved"},
-            headers={"Authorization": f"Bearer {token}"},
-        )
+    response = await patch_on_github(
+        fake, record.id, {"state": "closed", "state_reason": "resolved"}
     )
     assert response.status_code == 422
 
