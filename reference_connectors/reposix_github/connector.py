@@ -11,29 +11,32 @@ from typing import Any, ClassVar, Final, cast
 import httpx
 from pydantic import ValidationError
 
-from reposix._backend import (
+from reposix import (
+    AuthError,
+    BearerAuth,
     Capabilities,
     CommentSupport,
+    ConfigError,
     DeleteModel,
     DeleteReason,
-    Listing,
-    VersioningModel,
-)
-from reposix._connector_base import HttpConnector
-from reposix._errors import (
-    AuthError,
-    ConfigError,
+    HttpConnector,
     InvalidRecord,
+    Listing,
     NotFound,
     RateLimited,
+    Record,
+    RecordDraft,
+    RecordId,
     ReposixError,
+    Runtime,
+    Secret,
+    Untainted,
+    VersioningModel,
+    decode,
+    paginate_link,
+    protocol_error,
+    require_untainted,
 )
-from reposix._http import BearerAuth, decode, protocol_error
-from reposix._pagination import paginate_link
-from reposix._records import Record, RecordDraft, RecordId
-from reposix._runtime import Runtime
-from reposix._secret import Secret
-from reposix._taint import Untainted, require_untainted
 from reposix_github import DEFAULT_BASE_URL, ENV_VARS, mapping
 from reposix_github.wire import ERROR, ISSUE, PAGE, GhIssue
 

@@ -30,9 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Literal
 
-from reposix._backend import DeleteReason
-from reposix._errors import InvalidRecord
-from reposix._records import RecordStatus
+from reposix import DeleteReason, InvalidRecord, RecordStatus
 
 __all__ = [
     "IN_PROGRESS_LABEL",
