@@ -28,7 +28,6 @@ DEFAULT_BASE_URL = "https://{tenant}.atlassian.net"
 """Filled from ``REPOSIX_CONFLUENCE_TENANT`` when no explicit base URL is given."""
 ENV_VARS = ("ATLASSIAN_EMAIL", "ATLASSIAN_API_KEY", "REPOSIX_CONFLUENCE_TENANT")
 _CREDENTIALS = ("ATLASSIAN_EMAIL", "ATLASSIAN_API_KEY")
-_DOC_PAGE = "connectors/confluence/"
 
 
 def base_url_for(tenant: str) -> str:
@@ -51,7 +50,6 @@ def build(base_url: str, credentials: Credentials, runtime: Runtime) -> Confluen
         "confluence",
         site_var="REPOSIX_CONFLUENCE_TENANT",
         required=_CREDENTIALS,
-        doc_page=_DOC_PAGE,
     )
     email, key = credentials.text("ATLASSIAN_EMAIL"), credentials["ATLASSIAN_API_KEY"]
     return ConfluenceConnector(email, key, base_url=site.root, runtime=runtime)

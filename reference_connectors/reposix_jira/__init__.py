@@ -28,7 +28,6 @@ DEFAULT_BASE_URL = "https://{instance}.atlassian.net"
 """Filled from ``REPOSIX_JIRA_INSTANCE`` when no explicit base URL is given."""
 ENV_VARS = ("JIRA_EMAIL", "JIRA_API_TOKEN", "REPOSIX_JIRA_INSTANCE")
 _CREDENTIALS = ("JIRA_EMAIL", "JIRA_API_TOKEN")
-_DOC_PAGE = "connectors/jira/"
 
 
 def base_url_for(instance: str) -> str:
@@ -45,12 +44,7 @@ def build(base_url: str, credentials: Credentials, runtime: Runtime) -> JiraConn
     from reposix_jira.connector import JiraConnector
 
     site = AtlassianSite.from_settings(
-        base_url,
-        credentials,
-        "jira",
-        site_var="REPOSIX_JIRA_INSTANCE",
-        required=_CREDENTIALS,
-        doc_page=_DOC_PAGE,
+        base_url, credentials, "jira", site_var="REPOSIX_JIRA_INSTANCE", required=_CREDENTIALS
     )
     email, token = credentials.text("JIRA_EMAIL"), credentials["JIRA_API_TOKEN"]
     return JiraConnector(email, token, base_url=site.root, runtime=runtime)

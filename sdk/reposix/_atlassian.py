@@ -113,20 +113,21 @@ class AtlassianSite:
         *,
         site_var: str,
         required: Sequence[str],
-        doc_page: str,
+        doc_page: str | None = None,
     ) -> AtlassianSite:
         """The site for a plugin's ``build``: ``base_url``, or when it is empty or still a
         template (``https://{instance}.atlassian.net``) the site named by ``site_var``.
 
         Raises ``MissingCredentials`` listing every variable of ``required`` (and
-        ``site_var`` when needed) that ``credentials`` lacks; ``ConfigError`` for a bad
-        site name or base URL.
+        ``site_var`` when needed) that ``credentials`` lacks, pointing at ``doc_page``
+        (default ``connectors/{product}/``); ``ConfigError`` for a bad site name or base URL.
         """
         templated = not base_url or "{" in base_url
         wanted = [*required, site_var] if templated else list(required)
         missing = [name for name in wanted if name not in credentials]
         if missing:
-            raise MissingCredentials(product, missing, doc_page=doc_page)
+            page = doc_page or f"connectors/{product}/"
+            raise MissingCredentials(product, missing, doc_page=page)
         if templated:
             name = credentials[site_var].reveal()
             return cls.for_site_name(name, product, variable=site_var)
