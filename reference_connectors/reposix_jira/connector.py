@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, ClassVar, Final, TypeVar
-from zoneinfo import ZoneInfo
 
 import httpx
 from pydantic import TypeAdapter
@@ -131,7 +130,7 @@ class JiraConnector(HttpConnector):
             runtime=runtime,
         )
         self._issue_types: dict[str, str] = {}
-        self._zone: ZoneInfo | None = None
+        self._zone: tzinfo | None = None
         self._zone_known = False
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -262,7 +261,7 @@ class JiraConnector(HttpConnector):
         records = [mapping.record_from_issue(issue) for issue in issues]
         return Listing(records, complete)
 
-    async def _user_zone(self) -> ZoneInfo | None:
+    async def _user_zone(self) -> tzinfo | None:
         """The calling user's profile time zone (JQL reads dates in it); cached."""
         if not self._zone_known:
             response = await self._http.get("rest/api/3/myself", op="myself")

@@ -13,8 +13,7 @@ that is not newer than ``since`` (a minute-wide window can hold many older issue
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, tzinfo
 
 from reposix import ConfigError, atlassian_minute
 
@@ -60,7 +59,7 @@ def project_jql(project: str) -> str:
     return f"project = {jql_string(validate_key(project))}{ORDER}"
 
 
-def changed_since_jql(project: str, since: datetime, zone: ZoneInfo | None) -> str:
+def changed_since_jql(project: str, since: datetime, zone: tzinfo | None) -> str:
     """Issues of ``project`` updated in or after the minute of ``since`` (inclusive)."""
     key = jql_string(validate_key(project))
     minute = jql_string(atlassian_minute(since, zone))
