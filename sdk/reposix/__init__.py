@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from reposix._connector_base import HttpConnector
     from reposix._credentials import Credentials, from_env
     from reposix._errors import (
+        AuditError,
+        AuditTampered,
         AuthError,
         ConfigError,
         EgressDenied,
@@ -65,6 +67,8 @@ _EXPORTS: dict[str, str] = {
     "HttpConnector": "reposix._connector_base",
     "Credentials": "reposix._credentials",
     "from_env": "reposix._credentials",
+    "AuditError": "reposix._errors",
+    "AuditTampered": "reposix._errors",
     "AuthError": "reposix._errors",
     "ConfigError": "reposix._errors",
     "EgressDenied": "reposix._errors",
@@ -98,8 +102,10 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AuditError",
     "AuditEvent",
     "AuditSink",
+    "AuditTampered",
     "AuthError",
     "BackendConnector",
     "BackendFeature",

@@ -1,4 +1,4 @@
-"""The ``reposix`` command line: ``version``, ``sim``, ``list`` (and ``contract`` when installed).
+"""The ``reposix`` command line: ``version``, ``sim``, ``list``, ``audit verify`` (and ``contract``).
 
 Startup stays fast: each command imports what it needs when it runs, and commands
 that live in other packages are registered by ``module:attr`` and imported only when
@@ -175,6 +175,39 @@ def new_connector(name: str, output_dir: str, extra: tuple[str, ...]) -> None:
         f"next: cd {made} && pip install -e '.[dev]' && pytest --reposix-contract "
         f"--reposix-connector {name}"
     )
+
+
+# -- reposix audit -------------------------------------------------------------------------
+
+
+@cli.group()
+def audit() -> None:
+    """Inspect the audit log of requests."""
+
+
+@audit.command(name="verify")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help="Audit database (default: $REPOSIX_AUDIT_DB, else ~/.local/state/reposix/audit.db).",
+)
+def audit_verify(db: str | None) -> None:
+    """Check the audit log's hash chain; name the first broken link and exit 1 if any."""
+    from reposix._audit import default_audit_path, verify
+
+    result = verify(db or default_audit_path())
+    if result.ok:
+        head = result.head[:16] if result.head else "(empty log)"
+        click.echo(f"ok: {result.rows} rows, chain intact, head {head} ({result.path})")
+        return
+    where = f" at row {result.broken_at}" if result.broken_at is not None else ""
+    click.secho(
+        f"audit log broken{where}: {result.problem} ({result.rows} rows before it verified; "
+        f"{result.path})",
+        fg="red",
+        err=True,
+    )
+    raise SystemExit(1)
 
 
 # -- reposix sim ---------------------------------------------------------------------------
