@@ -365,7 +365,7 @@ class SqliteAuditSink:
             )
             setconfig = getattr(self._conn, "setconfig", None)
             if setconfig is not None:  # Python 3.12+
-                setconfig(sqlite3.SQLITE_DBCONFIG_DEFENSIVE, True)
+                setconfig(sqlite3.SQLITE_DBCONFIG_DEFENSIVE, True)  # type: ignore[attr-defined]
             self._conn.execute("PRAGMA trusted_schema = OFF")
             self._retrying(self._open_schema)
             self._conn.set_authorizer(_authorizer)

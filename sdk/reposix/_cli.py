@@ -1,4 +1,4 @@
-"""The ``reposix`` command line: ``version``, ``sim``, ``list``, ``audit verify`` (and ``contract``).
+"""The ``reposix`` command line: ``version``, ``sim``, ``list``, ``audit``, ``contract``.
 
 Startup stays fast: each command imports what it needs when it runs, and commands
 that live in other packages are registered by ``module:attr`` and imported only when
