@@ -233,6 +233,17 @@ def audit_verify(db: str | None) -> None:
     envvar="REPOSIX_SIM_TOKEN",
     help="Require this bearer token on every request but /healthz [env: REPOSIX_SIM_TOKEN].",
 )
+@click.option(
+    "--fault-injection",
+    is_flag=True,
+    help="Turn on the /_admin/faults endpoints (they need the admin token).",
+)
+@click.option(
+    "--admin-token",
+    envvar="REPOSIX_SIM_ADMIN_TOKEN",
+    help="Token for /_admin in the X-Reposix-Admin-Token header (implies --fault-injection; "
+    "generated and printed if omitted) [env: REPOSIX_SIM_ADMIN_TOKEN].",
+)
 @click.option("--page-size", default=30, show_default=True, type=click.IntRange(1))
 @click.option("--max-page-size", default=100, show_default=True, type=click.IntRange(1))
 @click.option(
@@ -262,6 +273,8 @@ def sim(
     no_seed: bool,
     db: str | None,
     token: str | None,
+    fault_injection: bool,
+    admin_token: str | None,
     page_size: int,
     max_page_size: int,
     rate_limit: int | None,
@@ -274,6 +287,7 @@ def sim(
 ) -> None:
     """Serve the simulator over HTTP (demo seed, faults, optional SQLite)."""
     import json
+    import secrets
 
     from reposix._errors import ConfigError
     from reposix.sim._app import SimApp
@@ -308,10 +322,16 @@ def sim(
     else:
         count = apply_seed(store, seed)
         seeded = f"{seed_file or 'built-in demo'}, {count} records"
+    if admin_token is not None and not admin_token.strip():
+        raise ConfigError("--admin-token is empty", hint="omit it to have one generated")
+    generated = fault_injection and not admin_token
+    if generated:
+        admin_token = secrets.token_urlsafe(24)
     app = SimApp(
         store,
         faults=faults,
         token=token or None,
+        admin_token=admin_token or None,
         default_page_size=page_size,
         max_page_size=max_page_size,
     )
@@ -322,6 +342,13 @@ def sim(
         "— Ctrl-C to stop",
         err=True,
     )
+    if admin_token:
+        shown = admin_token if generated else "<the --admin-token value>"
+        click.echo(
+            "reposix sim: fault injection on: /_admin/faults needs the header "
+            f"X-Reposix-Admin-Token: {shown}",
+            err=True,
+        )
     if not token and host not in ("127.0.0.1", "localhost", "::1"):
         click.secho(
             f"warning: {host} is not loopback and no --token is set: anyone who can reach "
