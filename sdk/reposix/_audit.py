@@ -52,6 +52,7 @@ __all__ = [
     "Verification",
     "default_audit_path",
     "default_sink",
+    "flush_sink",
     "row_hash",
     "verify",
 ]
@@ -104,15 +105,23 @@ class AuditEvent:
 
 
 class AuditSink(Protocol):
-    """Where audit events go. Implementations must be append-only."""
+    """Where audit events go. Implementations must be append-only.
+
+    A sink that buffers also defines ``flush()`` (make every appended event durable,
+    raise AuditError if that fails); the client calls it through :func:`flush_sink`
+    before an error reaches its caller and when it closes.
+    """
 
     def append(self, event: AuditEvent) -> None:
         """Record one event (may buffer it; raise AuditError if it cannot be kept)."""
         ...
 
-    def flush(self) -> None:
-        """Make every appended event durable; raise AuditError if that fails."""
-        ...
+
+def flush_sink(sink: AuditSink) -> None:
+    """Call ``sink.flush()`` if the sink buffers (has one); a no-op otherwise."""
+    flush = getattr(sink, "flush", None)
+    if callable(flush):
+        flush()
 
 
 class MemoryAuditSink:

@@ -11,7 +11,7 @@ from typing import Any, Self
 
 import httpx
 
-from reposix._audit import AuditEvent, AuditSink, Outcome, default_sink
+from reposix._audit import AuditEvent, AuditSink, Outcome, default_sink, flush_sink
 from reposix._errors import ConfigError, EgressDenied, ProtocolError, RateLimited, TransportError
 from reposix._http._transport import build_async_client
 from reposix._http.allowlist import Allowlist, Origin
@@ -124,7 +124,7 @@ class HttpClient:
         try:
             await self._client.aclose()
         finally:
-            self.audit.flush()
+            flush_sink(self.audit)
 
     def redact(self, text: str) -> str:
         """``text`` with every known secret and credential-shaped substring masked."""
@@ -208,7 +208,7 @@ class HttpClient:
                 read_only=read_only,
             )
         except BaseException:
-            self.audit.flush()  # rows reach the log before the error reaches the caller
+            flush_sink(self.audit)  # rows reach the log before the error reaches the caller
             raise
 
     async def _request(
