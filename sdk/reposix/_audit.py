@@ -360,6 +360,7 @@ class SqliteAuditSink:
         self._lock = threading.Lock()  # guards _pending
         self._write_lock = threading.RLock()  # serializes use of the connection
         self._closed = False
+        self._pid = os.getpid()  # a SQLite connection must not be used across fork
         try:
             if self.path != ":memory:":
                 file = Path(self.path)
@@ -478,6 +479,14 @@ class SqliteAuditSink:
                 batch, self._pending = self._pending, []
             if not batch:
                 return
+            if os.getpid() != self._pid:
+                with self._lock:
+                    self._pending[:0] = batch
+                raise AuditError(
+                    f"{len(batch)} audit row(s) appended in a forked child to the sink its "
+                    f"parent opened on {self.path}; SQLite connections do not survive fork",
+                    hint="open a new SqliteAuditSink in the child (default_sink() does)",
+                )
             try:
                 self._retrying(lambda: self._write(batch))
             except (sqlite3.Error, ValueError) as exc:
@@ -618,6 +627,7 @@ def _verify(conn: sqlite3.Connection, path: str) -> Verification:
 # -- lifetime: background flushes, fork and interpreter exit -----------------------------------
 
 _live: weakref.WeakSet[SqliteAuditSink] = weakref.WeakSet()
+_default: SqliteAuditSink | None = None
 
 
 class _Flusher:
@@ -680,10 +690,18 @@ def _flush_all(when: str) -> None:
         _flush_quietly(sink, when)
 
 
+def _after_fork_in_child() -> None:
+    """The child starts with no flusher, no live sinks and no default sink of its own."""
+    global _default, _default_lock
+    _flusher.reset()
+    _live.clear()
+    _default, _default_lock = None, threading.Lock()
+
+
 atexit.register(_flush_all, "exit")
 if hasattr(os, "register_at_fork"):
     # Write buffered rows before fork so the child cannot inherit (and write) them twice.
-    os.register_at_fork(before=lambda: _flush_all("pre-fork"), after_in_child=_flusher.reset)
+    os.register_at_fork(before=lambda: _flush_all("pre-fork"), after_in_child=_after_fork_in_child)
 
 
 # -- the process-wide default ---------------------------------------------------------------
@@ -698,7 +716,6 @@ def default_audit_path() -> str:
     return str(Path(state) / "reposix" / "audit.db")
 
 
-_default: SqliteAuditSink | None = None
 _default_lock = threading.Lock()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -120,6 +121,46 @@ def test_interpreter_exit_writes_the_batch(db: Path) -> None:
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
     assert [u for u, _ in stored(db)] == ["http://h/0", "http://h/1", "http://h/2"]
+    assert verify(db).ok
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_fork_neither_duplicates_nor_shares_the_connection(db: Path) -> None:
+    code = textwrap.dedent(
+        """
+        import os
+        from datetime import UTC, datetime
+        from reposix._audit import AuditEvent, default_sink
+        from reposix._errors import AuditError
+        def ev(url):
+            return AuditEvent(datetime.now(UTC), "c", "op", "GET", url, 200, 1.0, "ok")
+        parent = default_sink()
+        parent.append(ev("http://h/parent-1"))
+        parent.append(ev("http://h/parent-2"))
+        pid = os.fork()  # the pending rows are written before the fork, once
+        if pid == 0:
+            child = default_sink()
+            assert child is not parent
+            child.append(ev("http://h/child"))
+            child.close()
+            parent.append(ev("http://h/wrong"))
+            try:
+                parent.flush()
+            except AuditError:
+                os._exit(0)
+            os._exit(3)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, status
+        parent.close()
+        """
+    )
+    env = {**os.environ, "REPOSIX_AUDIT_DB": str(db)}
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60, env=env)
+    assert sorted(u for u, _ in stored(db)) == [
+        "http://h/child",
+        "http://h/parent-1",
+        "http://h/parent-2",
+    ]
     assert verify(db).ok
 
 
