@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reposix.sim import _server
 from reposix.sim._app import MAX_JSON_DEPTH, SimApp, create_app
 from reposix.sim._server import running
 
@@ -188,6 +189,47 @@ def test_a_body_shorter_than_its_content_length_cannot_hold_the_connection(
     assert reply.status == 408 and envelope_code(reply) == "body_timeout"
     assert reply.closed, "the server must drop a connection whose body never finished"
     assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [b"", b"GET /projects/demo/rec", b"GET /projects/demo/records HTTP/1.1\r\nHost: x\r\n"],
+    ids=["nothing", "half a request line", "headers without their end"],
+)
+def test_stalled_headers_cannot_hold_the_connection(
+    sent: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_server._HeaderDeadline, "header_timeout", 0.3)
+    with running(create_app()) as url:
+        parts = urlsplit(url)
+        assert parts.hostname is not None and parts.port is not None
+        with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+            started = time.monotonic()
+            sock.sendall(sent)
+            time.sleep(0.1)
+            sock.sendall(b"X-Trickle: 1\r\n" if sent.endswith(b"\r\n") else b"")
+            assert sock.recv(1) == b""  # closed by the server, not by our 5 s timeout
+            assert time.monotonic() - started < 3
+
+
+def test_keep_alive_requests_are_not_cut_by_the_header_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_server._HeaderDeadline, "header_timeout", 0.3)
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    with running(create_app()) as url:
+        parts = urlsplit(url)
+        assert parts.hostname is not None and parts.port is not None
+        with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+            for _ in range(3):
+                sock.sendall(request)
+                data = b""
+                while not data.endswith(b'{"status":"ok"}'):
+                    chunk = sock.recv(65536)
+                    assert chunk, f"closed mid-conversation after {data!r}"
+                    data += chunk
+                assert data.startswith(b"HTTP/1.1 200")
+                time.sleep(0.2)  # under the deadline each time, over it in total
 
 
 def test_an_oversized_announced_body_is_refused_before_reading(server: str) -> None:
