@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
@@ -311,3 +312,30 @@ def test_48_processes_listing_at_once_lose_no_row(db: Path) -> None:
     result = verify(db)
     assert result.ok, result.problem
     assert result.rows == len(served)
+
+
+async def test_cancellation_still_propagates_when_the_log_is_locked(
+    db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sink = SqliteAuditSink(db, flush_seconds=60, busy_timeout_ms=20)
+    started = asyncio.Event()
+
+    async def hang(request: object) -> None:
+        started.set()
+        await asyncio.sleep(3600)
+
+    with respx.mock(assert_all_called=False) as router:
+        router.get("http://127.0.0.1:1/slow").mock(side_effect=hang)
+        router.get("http://127.0.0.1:1/ok").respond(200)
+        http = client(ClientOpts(runtime=_runtime(sink)))
+        await http.get("http://127.0.0.1:1/ok", op="probe")  # one buffered row
+        task = asyncio.create_task(http.get("http://127.0.0.1:1/slow", op="probe"))
+        await started.wait()
+        with locked(db):
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        assert "audit rows not written while CancelledError propagated" in caplog.text
+        await http.aclose()  # unlocked now: the buffered row is written
+    sink.close()
+    assert [u for u, _ in stored(db)] == ["http://127.0.0.1:1/ok"]

@@ -12,7 +12,14 @@ from typing import Any, Self
 import httpx
 
 from reposix._audit import AuditEvent, AuditSink, Outcome, default_sink, flush_sink
-from reposix._errors import ConfigError, EgressDenied, ProtocolError, RateLimited, TransportError
+from reposix._errors import (
+    AuditError,
+    ConfigError,
+    EgressDenied,
+    ProtocolError,
+    RateLimited,
+    TransportError,
+)
 from reposix._http._transport import build_async_client
 from reposix._http.allowlist import Allowlist, Origin
 from reposix._http.redact import (
@@ -207,8 +214,14 @@ class HttpClient:
                 idempotency_key=idempotency_key,
                 read_only=read_only,
             )
-        except BaseException:
-            flush_sink(self.audit)  # rows reach the log before the error reaches the caller
+        except BaseException as exc:
+            try:
+                flush_sink(self.audit)  # rows reach the log before the error reaches the caller
+            except AuditError:
+                if isinstance(exc, Exception):
+                    raise  # the caller learns its request went unaudited (exc chained)
+                # Cancellation and interpreter exit must propagate: log, the rows stay buffered.
+                log.exception("audit rows not written while %s propagated", type(exc).__name__)
             raise
 
     async def _request(
