@@ -274,7 +274,7 @@ def _shape(conn: sqlite3.Connection) -> _Shape:
         ).fetchone()
         sequence = None if found is None else int(found[0])
     return _Shape(
-        marked=app_id == _APPLICATION_ID or version >= _SCHEMA_VERSION,
+        marked=app_id == _APPLICATION_ID and version >= _SCHEMA_VERSION,
         has_table=has_table,
         has_hash="hash" in columns,
         triggers=triggers,
