@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from reposix._connector_base import HttpConnector as HttpConnector
     from reposix._credentials import Credentials as Credentials
     from reposix._credentials import from_env as from_env
+    from reposix._errors import AuditError as AuditError
+    from reposix._errors import AuditTampered as AuditTampered
     from reposix._errors import AuthError as AuthError
     from reposix._errors import ConfigError as ConfigError
     from reposix._errors import EgressDenied as EgressDenied
@@ -124,6 +126,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "reposix._connector_base": ("HttpConnector",),
     "reposix._credentials": ("Credentials", "from_env"),
     "reposix._errors": (
+        "AuditError",
+        "AuditTampered",
         "AuthError",
         "ConfigError",
         "EgressDenied",
