@@ -32,7 +32,7 @@ from reposix._errors import (
     ReposixError,
     VersionMismatch,
 )
-from reposix._formats.adf import from_markdown
+from reposix._formats.adf import canonicalize, from_markdown
 from reposix._http import BasicAuth, decode, protocol_error
 from reposix._pagination import Page, paginate_cursor_url
 from reposix._records import Record, RecordDraft, RecordId
@@ -144,8 +144,14 @@ class ConfluenceConnector(HttpConnector):
         self._zone: tuple[ZoneInfo | None] | None = None
 
     def stored_form(self, draft: RecordDraft) -> RecordDraft:
-        """``draft`` as Confluence keeps it: label names lowercased, each once (first wins)."""
-        return draft.model_copy(update={"labels": mapping.stored_labels(draft.labels)})
+        """``draft`` as Confluence keeps it: label names lowercased, each once (first wins);
+        the body as the canonical Markdown its ADF reads back as."""
+        return draft.model_copy(
+            update={
+                "labels": mapping.stored_labels(draft.labels),
+                "body": canonicalize(draft.body),
+            }
+        )
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -21,7 +21,6 @@ and refuses whitespace and ``: ; , . ? & [ ] ( ) # ^ * @ !`` (``LABEL_PATTERN``)
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
@@ -29,7 +28,7 @@ from typing import Any, Final
 from pydantic import JsonValue
 
 from reposix._errors import InvalidRecord, ProtocolError
-from reposix._formats.adf import to_markdown
+from reposix._formats.adf import loads, to_markdown
 from reposix._records import Record, RecordStatus
 from reposix_confluence.wire import CfLabel, CfPage
 
@@ -167,7 +166,7 @@ def body_markdown(page: CfPage) -> str:
     if body.value == "":
         return ""
     try:
-        doc: Any = json.loads(body.value)
+        doc: Any = loads(body.value)
     except ValueError as exc:
         raise ProtocolError(f"confluence page {page.id}: body is not ADF JSON ({exc})") from None
     if not isinstance(doc, dict) or doc.get("type") != "doc":

@@ -27,7 +27,7 @@ from reposix._errors import (
     ProtocolError,
     ReposixError,
 )
-from reposix._formats.adf import from_markdown
+from reposix._formats.adf import canonicalize, from_markdown
 from reposix._http import BasicAuth, decode, protocol_error
 from reposix._http.decode import excerpt, raise_for_status
 from reposix._pagination import Page, PageLimits, Paginator, paginate_token
@@ -297,6 +297,11 @@ class JiraConnector(HttpConnector):
             task = [t for t in standard if t.name.lower() == "task"]
             self._issue_types[project] = (task or standard)[0].id
         return self._issue_types[project]
+
+    def stored_form(self, draft: RecordDraft) -> RecordDraft:
+        """``draft`` as Jira keeps it: the body as the canonical Markdown its ADF reads back
+        as (ADF stores structure, not Markdown spelling: ``* a`` reads back as ``- a``)."""
+        return draft.model_copy(update={"body": canonicalize(draft.body)})
 
     @staticmethod
     def _description(body: str) -> dict[str, Any] | None:
