@@ -509,7 +509,7 @@ def _text_marks(node: Mapping[str, Any]) -> tuple[JsonDict, ...] | None:
             href = attrs.get("href")
             title = attrs.get("title")
             if not isinstance(href, str) or not href or "\n" in href or not safe_href(href):
-                return None  # an unsafe link stays a placeholder: never re-sent as a link
+                return None  # an unsafe link is never written as a Markdown link
             if set(attrs) - {"href", "title"} or (title is not None and not isinstance(title, str)):
                 return None
             link_attrs: JsonDict = {"href": href}
