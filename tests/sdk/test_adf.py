@@ -565,7 +565,8 @@ def wild_node(draw: st.DrawFn, depth: int = 0) -> Any:
         node["content"] = draw(st.lists(wild_node(depth + 1), max_size=3))
     if draw(st.booleans()):
         node["attrs"] = draw(
-            st.dictionaries(st.sampled_from(
+            st.dictionaries(
+                st.sampled_from(
                     ["level", "order", "language", "localId", "url", "type", "layout", "colspan"]
                 ),
                 JSONISH,

@@ -9,6 +9,7 @@ construct ADF cannot express (see :data:`VERBATIM`) is stored verbatim as a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -46,7 +47,7 @@ def _parser() -> MarkdownIt:
     md.enable(["strikethrough", "table"])
     # Keep hrefs exactly as written: ADF stores the URL, not an HTML-normalized one.
     md.normalizeLink = lambda url: url  # type: ignore[method-assign]
-    md.normalizeLinkText = lambda url: url  # type: ignore[method-assign]
+    md.normalizeLinkText = lambda link: link  # type: ignore[method-assign]
     # Only http, https, mailto and relative links become links; others stay text.
     md.validateLink = safe_href  # type: ignore[method-assign]
     return md
