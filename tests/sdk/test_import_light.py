@@ -47,3 +47,32 @@ def test_each_module_imports_first_in_a_fresh_interpreter() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_importing_a_connector_defers_what_a_listing_loads_later() -> None:
+    """What ``benchmarks/bench_import.py`` times stays lean: no simulator server, no
+    entry-point scan, no asyncio, and no pydantic validator built before first use
+    (models are ``defer_build``; building one loads ``pydantic.plugin._loader``). click and
+    rich are not checked here: httpx imports them whenever they are installed, as they are
+    in a dev install; .ci/run checks a bare wheel install goes without them."""
+    code = (
+        "import sys, reposix_github.connector\n"
+        "loaded = [m for m in ('starlette', 'uvicorn', 'asyncio',"
+        " 'importlib.metadata', 'pydantic.plugin._loader', 'reposix.sim', 'reposix_contract',"
+        " 'yaml', 'markdown_it') if m in sys.modules]\n"
+        "print(','.join(loaded))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_a_deferred_model_still_validates_on_first_use() -> None:
+    code = (
+        "import sys\n"
+        "from reposix_github.wire import PAGE\n"
+        "assert 'pydantic.plugin._loader' not in sys.modules\n"
+        "assert PAGE.validate_json(b'[]') == []\n"
+        "print('pydantic.plugin._loader' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

@@ -51,7 +51,7 @@ TOKEN_ENV = "REPOSIX_SIM_TOKEN"
 class _WireRecord(BaseModel):
     """A record as the simulator sends it; unknown fields (``url``, ``html_url``) are ignored."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     id: RecordId
     title: str
@@ -71,7 +71,9 @@ class _WireRecord(BaseModel):
 
 
 _ONE: TypeAdapter[_WireRecord] = TypeAdapter(_WireRecord)
-_PAGE: TypeAdapter[list[_WireRecord]] = TypeAdapter(list[_WireRecord])
+_PAGE: TypeAdapter[list[_WireRecord]] = TypeAdapter(
+    list[_WireRecord], config=ConfigDict(defer_build=True)
+)
 
 
 class SimBackend(HttpConnector):
