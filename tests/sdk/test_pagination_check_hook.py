@@ -222,7 +222,8 @@ async def test_check_is_called_on_every_page_and_2xx_passes_through(style: str) 
     server = Server(style)
     check = Recorder()
     got, pages = await drain(server, check)
-    assert got == list(range(1, PAGES * SIZE + 1)) and pages.complete
+    assert got == list(range(1, PAGES * SIZE + 1))
+    assert pages.complete
     assert check.statuses == [200] * PAGES == [200] * pages.pages
     assert server.served == list(range(PAGES))
 
@@ -240,10 +241,12 @@ async def test_a_typed_error_from_check_propagates_unchanged(style: str) -> None
     async with make_client(server) as http:
         with pytest.raises(RateLimited) as info:
             await take(paginate(style, http, check))
-    assert len(check.raised) == 1 and info.value is check.raised[0], "the very same error"
+    assert len(check.raised) == 1
+    assert info.value is check.raised[0], "the very same error"
     assert "mapped by the connector: You have exceeded a secondary rate limit" in str(info.value)
     assert got == [1, 2], "the first page's records stay yielded"
-    assert check.statuses == [200, 403] and server.served == [0, 1], "no page after the error"
+    assert check.statuses == [200, 403], "no page after the error"
+    assert server.served == [0, 1], "no page after the error"
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -306,4 +309,5 @@ def test_the_hook_is_keyword_only_with_a_none_default() -> None:
         paginate_offset,
     ):
         param = inspect.signature(helper).parameters["check"]
-        assert param.kind is inspect.Parameter.KEYWORD_ONLY and param.default is None
+        assert param.kind is inspect.Parameter.KEYWORD_ONLY
+        assert param.default is None
