@@ -30,7 +30,7 @@ DEFAULT_BASE_URL = "https://{tenant}.atlassian.net"
 ENV_VARS = ("ATLASSIAN_EMAIL", "ATLASSIAN_API_KEY", "REPOSIX_CONFLUENCE_TENANT")
 _CREDENTIALS = ("ATLASSIAN_EMAIL", "ATLASSIAN_API_KEY")
 _TENANT = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_DOC_PAGE = "connectors/confluence/"
+_DOC_PAGE = "connectors/confluence.md"
 
 
 def base_url_for(tenant: str) -> str:
@@ -75,7 +75,7 @@ plugin = ConnectorPlugin(
     ),
     fake="reposix_confluence.fake:ConfluenceFake",
     sample_project="DEMO",
-    docs="connectors/confluence/",
+    docs="connectors/confluence.md",
 )
 """The entry point ``reposix.connectors: confluence``."""
 

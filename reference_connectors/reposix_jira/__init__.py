@@ -30,7 +30,7 @@ DEFAULT_BASE_URL = "https://{instance}.atlassian.net"
 ENV_VARS = ("JIRA_EMAIL", "JIRA_API_TOKEN", "REPOSIX_JIRA_INSTANCE")
 _CREDENTIALS = ("JIRA_EMAIL", "JIRA_API_TOKEN")
 _INSTANCE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_DOC_PAGE = "connectors/jira/"
+_DOC_PAGE = "connectors/jira.md"
 
 
 def base_url_for(instance: str) -> str:
@@ -72,7 +72,7 @@ plugin = ConnectorPlugin(
     url_forms=("https://{instance}.atlassian.net/browse/{project}", "jira://{instance}/{project}"),
     fake="reposix_jira.fake:JiraFake",
     sample_project="DEMO",
-    docs="connectors/jira/",
+    docs="connectors/jira.md",
 )
 """The entry point ``reposix.connectors: jira``."""
 

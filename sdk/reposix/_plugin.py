@@ -48,6 +48,7 @@ class ConnectorPlugin(Generic[ConnectorT_co]):
     sample_project: str = "demo"
     """A project identifier in this backend's form, for docs and the kit."""
     docs: str = ""
+    """This connector's page, as a path under the reposix docs (``connectors/x.md``)."""
     options: dict[str, Any] = field(default_factory=dict)
 
     def from_env(
