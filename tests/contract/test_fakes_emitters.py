@@ -11,11 +11,7 @@ import httpx
 import pytest
 from pydantic import TypeAdapter
 
-from reposix._audit import MemoryAuditSink
-from reposix._clock import VirtualClock
-from reposix._errors import EgressDenied, ProtocolError
-from reposix._http import Allowlist, ClientOpts, client
-from reposix._pagination import (
+from reposix import (
     Page,
     PageInfo,
     collect,
@@ -25,6 +21,10 @@ from reposix._pagination import (
     paginate_offset,
     paginate_token,
 )
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import EgressDenied, ProtocolError
+from reposix._http import Allowlist, ClientOpts, client
 from reposix._runtime import Runtime
 from reposix_contract._fakes import Knobs
 from reposix_contract._fakes.auth import basic, bearer, check_auth

@@ -22,11 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, TypeAdapter
 
-from reposix._audit import MemoryAuditSink
-from reposix._clock import VirtualClock
-from reposix._errors import ProtocolError
-from reposix._http import Allowlist, ClientOpts, HttpClient, client
-from reposix._pagination import (
+from reposix import (
     Page,
     PageInfo,
     PageLimits,
@@ -38,6 +34,10 @@ from reposix._pagination import (
     paginate_offset,
     paginate_token,
 )
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import ProtocolError
+from reposix._http import Allowlist, ClientOpts, HttpClient, client
 from reposix._runtime import Runtime
 
 API = "https://api.example.test"

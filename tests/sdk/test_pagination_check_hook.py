@@ -11,11 +11,7 @@ import pytest
 import respx
 from pydantic import BaseModel, TypeAdapter
 
-from reposix._audit import MemoryAuditSink
-from reposix._clock import VirtualClock
-from reposix._errors import AuthError, NotFound, ProtocolError, RateLimited, ReposixError
-from reposix._http import Allowlist, ClientOpts, HttpClient, client
-from reposix._pagination import (
+from reposix import (
     Page,
     PageInfo,
     Paginator,
@@ -27,6 +23,10 @@ from reposix._pagination import (
     paginate_offset,
     paginate_token,
 )
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import AuthError, NotFound, ProtocolError, RateLimited, ReposixError
+from reposix._http import Allowlist, ClientOpts, HttpClient, client
 from reposix._runtime import Runtime
 
 API = "https://api.example.test"

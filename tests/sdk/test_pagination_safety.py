@@ -11,11 +11,7 @@ import pytest
 import respx
 from pydantic import BaseModel, TypeAdapter
 
-from reposix._audit import MemoryAuditSink
-from reposix._clock import VirtualClock
-from reposix._errors import EgressDenied, ProtocolError, RateLimited
-from reposix._http import Allowlist, BearerAuth, ClientOpts, HttpClient, client
-from reposix._pagination import (
+from reposix import (
     Page,
     PageInfo,
     Paginator,
@@ -26,6 +22,10 @@ from reposix._pagination import (
     paginate_offset,
     paginate_token,
 )
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import EgressDenied, ProtocolError, RateLimited
+from reposix._http import Allowlist, BearerAuth, ClientOpts, HttpClient, client
 from reposix._runtime import Runtime
 from reposix._secret import Secret
 

@@ -19,8 +19,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PUBLIC = ["reposix", "reposix.sim", "reposix_contract"]
-LAZY_TABLES = [*PUBLIC, "reposix._pagination"]
-"""Packages that re-export lazily from one table (the public ones, and pagination)."""
 SDK_PACKAGES = ("reposix", "reposix_contract")
 
 
@@ -43,7 +41,7 @@ def _type_checking_imports(module: ModuleType) -> dict[str, set[str]]:
     return found
 
 
-@pytest.mark.parametrize("name", LAZY_TABLES)
+@pytest.mark.parametrize("name", PUBLIC)
 def test_type_checking_imports_agree_with_the_export_table(name: str) -> None:
     module = importlib.import_module(name)
     table: dict[str, tuple[str, ...]] = module._EXPORTS
@@ -55,7 +53,7 @@ def test_type_checking_imports_agree_with_the_export_table(name: str) -> None:
     assert sorted(module.__all__) == sorted({*names, *extra})
 
 
-@pytest.mark.parametrize("name", LAZY_TABLES)
+@pytest.mark.parametrize("name", PUBLIC)
 def test_every_exported_name_resolves_to_its_defining_module(name: str) -> None:
     module = importlib.import_module(name)
     for owner, names in module._EXPORTS.items():

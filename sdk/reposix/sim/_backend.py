@@ -33,7 +33,8 @@ from reposix._errors import (
 )
 from reposix._http import BearerAuth, decode, raise_for_status
 from reposix._http.decode import protocol_error
-from reposix._pagination import PageLimits, collect, paginate_link
+from reposix._pagination.base import PageLimits, collect
+from reposix._pagination.link import paginate_link
 from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordId, RecordStatus, UtcDatetime
 from reposix._runtime import Runtime
 from reposix._secret import Secret
