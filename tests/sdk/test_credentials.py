@@ -28,4 +28,4 @@ def test_every_missing_var_is_listed() -> None:
     text = str(info.value)
     assert "\n    JIRA_EMAIL\n" in text
     assert "\n    JIRA_API_TOKEN\n" in text
-    assert "credentials/" in text
+    assert text.endswith("docs: docs/credentials.md")
