@@ -7,37 +7,45 @@ import logging
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any, ClassVar, Final, cast
+from zoneinfo import ZoneInfo
 
 import httpx
 
-from reposix import parse_zone
-from reposix._backend import (
-    BackendFeature,
+from reposix import (
+    AtlassianSite,
+    AuthError,
+    BasicAuth,
     Capabilities,
     CommentSupport,
+    DeleteModel,
     DeleteReason,
-    Listing,
-    VersioningModel,
-)
-from reposix._connector_base import HttpConnector
-from reposix._errors import (
-    AuthError,
+    HttpConnector,
     InvalidRecord,
+    Listing,
+    NewestFirst,
     NotFound,
     NotSupported,
+    Page,
     RateLimited,
+    Record,
+    RecordDraft,
+    RecordId,
     ReposixError,
+    Runtime,
+    Secret,
+    Untainted,
+    VersioningModel,
     VersionMismatch,
+    adf,
+    atlassian_zone,
+    decode,
+    paginate_cursor_url,
+    protocol_error,
+    require_untainted,
+    server_message,
 )
-from reposix._formats.adf import from_markdown
-from reposix._http import BasicAuth, decode, protocol_error, server_message
-from reposix._pagination import NewestFirst, Page, paginate_cursor_url
-from reposix._records import Record, RecordDraft, RecordId
-from reposix._runtime import Runtime
-from reposix._secret import Secret
-from reposix._taint import Untainted, require_untainted
 from reposix_confluence import mapping
 from reposix_confluence.cql import changed_since_cql, check_space_key
 from reposix_confluence.wire import (
@@ -61,8 +69,9 @@ __all__ = ["API", "CREDENTIAL_VARS", "ConfluenceConnector", "SpaceInfo"]
 
 log = logging.getLogger("reposix.confluence")
 
-API: Final = "/wiki/api/v2"
-V1: Final = "/wiki/rest/api"
+API: Final = "wiki/api/v2"
+"""v2 paths, relative to the site's root (so a gateway prefix survives)."""
+V1: Final = "wiki/rest/api"
 CREDENTIAL_VARS: Final = ("ATLASSIAN_EMAIL", "ATLASSIAN_API_KEY")
 MAX_PAGE_SIZE: Final = 250
 SEARCH_PAGE_SIZE: Final = 100
@@ -81,14 +90,6 @@ class SpaceInfo:
     homepage_id: str | None
 
 
-def _v1_next(page: CfSearchPage) -> str | None:
-    """v1 ``_links.next`` is relative to the ``/wiki`` context (``/rest/api/…``)."""
-    nxt = page.links.next
-    if nxt and nxt.startswith("/rest/"):
-        return "/wiki" + nxt
-    return nxt
-
-
 class ConfluenceConnector(HttpConnector):
     """Pages of Confluence Cloud spaces (project = space key), read and write.
 
@@ -104,20 +105,13 @@ class ConfluenceConnector(HttpConnector):
 
     name: ClassVar[str] = "confluence"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        read=True,
         create=True,
         update=True,
-        delete=True,
+        delete=DeleteModel.DELETE,
         comments=CommentSupport.SEPARATE_API,
         versioning=VersioningModel.STRONG,
-    )
-    features: ClassVar[frozenset[BackendFeature]] = frozenset(
-        {
-            BackendFeature.DELETE,
-            BackendFeature.STRONG_VERSIONING,
-            BackendFeature.HIERARCHY,
-            BackendFeature.NATIVE_INCREMENTAL,
-        }
+        hierarchy=True,
+        incremental=True,
     )
     root_collection_name: ClassVar[str] = "pages"
     uncarried_fields: ClassVar[frozenset[str]] = frozenset({"assignee"})
@@ -132,20 +126,28 @@ class ConfluenceConnector(HttpConnector):
         base_url: str,
         runtime: Runtime | None = None,
     ) -> None:
+        # The site root, the site's /wiki, or the gateway
+        # (https://api.atlassian.com/ex/confluence/{cloudId}): one root under which every
+        # request and every followed next link stays.
+        self.site = AtlassianSite.parse(base_url, "confluence")
         super().__init__(
-            base_url,
+            self.site.client_base,
             auth=BasicAuth(email, self.require_secret(api_key, "the API key")),
             headers={"Accept": "application/json"},
             runtime=runtime,
         )
-        # The site root without its slash: record URLs are built as site + "/wiki/...".
-        self.base_url = self.base_url.rstrip("/")
         self._spaces: dict[str, SpaceInfo] = {}
-        self._zone: tuple[tzinfo | None] | None = None
+        self._zone: tuple[ZoneInfo | None] | None = None
 
     def stored_form(self, draft: RecordDraft) -> RecordDraft:
-        """``draft`` as Confluence keeps it: label names lowercased, each once (first wins)."""
-        return draft.model_copy(update={"labels": mapping.stored_labels(draft.labels)})
+        """``draft`` as Confluence keeps it: label names lowercased, each once (first wins);
+        the body as the canonical Markdown its ADF reads back as."""
+        return draft.model_copy(
+            update={
+                "labels": mapping.stored_labels(draft.labels),
+                "body": adf.canonicalize(draft.body),
+            }
+        )
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -227,13 +229,13 @@ class ConfluenceConnector(HttpConnector):
         self._spaces[key] = info
         return info
 
-    async def _user_zone(self) -> tzinfo | None:
+    async def _user_zone(self) -> ZoneInfo | None:
         """The calling user's time zone (CQL reads dates in it); cached."""
         if self._zone is None:
             response = await self._http.get(f"{V1}/user/current", op="user_zone")
             self._raise_for(response, what="current user", missing="confluence current user")
             user = decode(response, USER, "confluence current user")
-            zone = parse_zone(user.timeZone, what="the confluence user's time zone")
+            zone = atlassian_zone(user.timeZone)
             if zone is None:
                 log.warning("confluence: unknown user time zone; widening CQL dates by 14 hours")
             self._zone = (zone,)
@@ -257,7 +259,7 @@ class ConfluenceConnector(HttpConnector):
         """Global label names of a page (one request per 250 labels)."""
 
         def extract(body: CfLabelPage) -> Page[CfLabel]:
-            return Page(body.results, next=body.links.next)
+            return Page(body.results, next=self.site.next_url(body.links.next))
 
         pages = paginate_cursor_url(
             self._http,
@@ -266,7 +268,7 @@ class ConfluenceConnector(HttpConnector):
             adapter=LABEL_PAGE,
             extract=extract,
             params={"limit": MAX_PAGE_SIZE},
-            site=self.base_url,
+            site=self.site.root,
             what=f"confluence labels of page {page_id}",
             env_vars=CREDENTIAL_VARS,
         )
@@ -303,7 +305,7 @@ class ConfluenceConnector(HttpConnector):
             adapter=adapter,
             extract=extract,
             params=params,
-            site=self.base_url,
+            site=self.site.root,
             key=lambda item: item.id,
             what=what,
             env_vars=CREDENTIAL_VARS,
@@ -333,7 +335,7 @@ class ConfluenceConnector(HttpConnector):
         space = await self._space(project)
 
         def extract(body: CfPageList) -> Page[CfPage]:
-            return Page(body.results, next=body.links.next)
+            return Page(body.results, next=self.site.next_url(body.links.next))
 
         pages, complete = await self._collect(
             f"{API}/spaces/{space.id}/pages",
@@ -373,7 +375,7 @@ class ConfluenceConnector(HttpConnector):
         def extract(body: CfSearchPage) -> Page[CfSearchContent]:
             if newest.done_after(body.results):
                 return Page(body.results)
-            return Page(body.results, next=_v1_next(body))
+            return Page(body.results, next=self.site.next_url(body.links.next))
 
         context = json.dumps(
             {"spaceKey": key, "contentStatuses": list(LISTED_STATUSES)}, separators=(",", ":")
@@ -390,7 +392,7 @@ class ConfluenceConnector(HttpConnector):
                 "expand": "version",
                 "limit": min(self.page_size, SEARCH_PAGE_SIZE),
             },
-            site=self.base_url,
+            site=self.site.root,
             key=lambda item: item.id,
             what=f"confluence changes in space {key}",
             env_vars=CREDENTIAL_VARS,
@@ -422,7 +424,7 @@ class ConfluenceConnector(HttpConnector):
     @staticmethod
     def _adf(body: str) -> dict[str, str]:
         """``{representation, value}`` with the Markdown body as an ADF JSON string."""
-        doc = from_markdown(body)
+        doc = adf.from_markdown(body)
         value = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
         return {"representation": _BODY, "value": value}
 

@@ -21,17 +21,13 @@ and refuses whitespace and ``: ; , . ? & [ ] ( ) # ^ * @ !`` (``LABEL_PATTERN``)
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from pydantic import JsonValue
 
-from reposix import parse_id
-from reposix._errors import InvalidRecord, ProtocolError
-from reposix._formats.adf import to_markdown
-from reposix._records import Record, RecordStatus
+from reposix import InvalidRecord, ProtocolError, Record, RecordStatus, adf, parse_id
 from reposix_confluence.wire import CfLabel, CfPage
 
 __all__ = [
@@ -168,12 +164,12 @@ def body_markdown(page: CfPage) -> str:
     if body.value == "":
         return ""
     try:
-        doc: Any = json.loads(body.value)
+        doc: Any = adf.loads(body.value)
     except ValueError as exc:
         raise ProtocolError(f"confluence page {page.id}: body is not ADF JSON ({exc})") from None
     if not isinstance(doc, dict) or doc.get("type") != "doc":
         raise ProtocolError(f"confluence page {page.id}: body is not an ADF document")
-    return to_markdown(doc)
+    return adf.to_markdown(doc)
 
 
 def parent_for(page: CfPage, homepage_id: str | None) -> int | None:

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reposix._errors import MissingCredentials
-from reposix._plugin import ConnectorPlugin
+from reposix import ConnectorPlugin, MissingCredentials
 
 if TYPE_CHECKING:
-    from reposix._credentials import Credentials
-    from reposix._runtime import Runtime
+    from reposix import Credentials, Runtime
     from reposix_github.connector import GitHubConnector
 
 __all__ = ["DEFAULT_BASE_URL", "ENV_VARS", "GitHubConnector", "build", "from_env", "plugin"]
 
 DEFAULT_BASE_URL = "https://api.github.com"
 ENV_VARS = ("GITHUB_TOKEN",)
-_DOC_PAGE = "connectors/github/"
+_DOC_PAGE = "connectors/github.md"
 
 
 def build(base_url: str, credentials: Credentials, runtime: Runtime) -> GitHubConnector:
@@ -41,7 +39,7 @@ plugin = ConnectorPlugin(
     url_forms=("https://github.com/{owner}/{repo}", "github://{owner}/{repo}"),
     fake="reposix_github.fake:GitHubFake",
     sample_project="octo-org/hello-world",
-    docs="connectors/github/",
+    docs="connectors/github.md",
 )
 """The entry point ``reposix.connectors: github``."""
 

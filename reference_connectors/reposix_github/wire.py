@@ -23,15 +23,11 @@ __all__ = [
     "GhIssue",
     "GhLabel",
     "GhUser",
-    "StateReason",
 ]
-
-StateReason = Literal["completed", "not_planned", "reopened", "duplicate"]
-"""Values of ``state_reason`` GitHub documents (``duplicate`` arrived after 2022-11-28)."""
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class GhUser(_Wire):
@@ -110,7 +106,7 @@ class GhError(_Wire):
 ISSUE: TypeAdapter[GhIssue] = TypeAdapter(GhIssue)
 """Validates one issue body."""
 
-PAGE: TypeAdapter[list[GhIssue]] = TypeAdapter(list[GhIssue])
+PAGE: TypeAdapter[list[GhIssue]] = TypeAdapter(list[GhIssue], config=ConfigDict(defer_build=True))
 """Validates a whole listing page in one pass."""
 
 ERROR: TypeAdapter[GhError] = TypeAdapter(GhError)

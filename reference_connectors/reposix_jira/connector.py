@@ -10,32 +10,43 @@ from typing import Any, ClassVar, Final, TypeVar
 import httpx
 from pydantic import TypeAdapter
 
-from reposix import parse_zone
-from reposix._backend import (
-    BackendFeature,
+from reposix import (
+    AtlassianSite,
+    AuthError,
+    BasicAuth,
     Capabilities,
     CommentSupport,
+    DeleteModel,
     DeleteReason,
-    Listing,
-    VersioningModel,
-)
-from reposix._connector_base import HttpConnector
-from reposix._errors import (
-    AuthError,
+    HttpConnector,
     InvalidRecord,
+    Listing,
+    NewestFirst,
     NotFound,
     NotSupported,
+    Page,
+    PageLimits,
+    Paginator,
     ProtocolError,
+    Record,
+    RecordDraft,
+    RecordId,
+    RecordStatus,
     ReposixError,
+    Runtime,
+    Secret,
+    Untainted,
+    VersioningModel,
+    adf,
+    atlassian_zone,
+    decode,
+    excerpt,
+    paginate_token,
+    protocol_error,
+    raise_for_status,
+    require_untainted,
+    server_message,
 )
-from reposix._formats.adf import from_markdown
-from reposix._http import BasicAuth, decode, protocol_error
-from reposix._http.decode import excerpt, raise_for_status, server_message
-from reposix._pagination import NewestFirst, Page, PageLimits, Paginator, paginate_token
-from reposix._records import Record, RecordDraft, RecordId, RecordStatus
-from reposix._runtime import Runtime
-from reposix._secret import Secret
-from reposix._taint import Untainted, require_untainted
 from reposix_jira import jql, mapping
 from reposix_jira.wire import (
     CREATED,
@@ -95,15 +106,12 @@ class JiraConnector(HttpConnector):
 
     name: ClassVar[str] = "jira"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        read=True,
         create=True,
         update=True,
-        delete=True,
+        delete=DeleteModel.CLOSE,
         comments=CommentSupport.SEPARATE_API,
         versioning=VersioningModel.TIMESTAMP,
-    )
-    features: ClassVar[frozenset[BackendFeature]] = frozenset(
-        {BackendFeature.NATIVE_INCREMENTAL, BackendFeature.TRANSITIONS}
+        incremental=True,
     )
     root_collection_name: ClassVar[str] = "issues"
 
@@ -115,8 +123,11 @@ class JiraConnector(HttpConnector):
         base_url: str,
         runtime: Runtime | None = None,
     ) -> None:
+        # The site root or the gateway (https://api.atlassian.com/ex/jira/{cloudId}): every
+        # request path below is relative, so the gateway prefix survives.
+        self.site = AtlassianSite.parse(base_url, "jira")
         super().__init__(
-            base_url,
+            self.site.client_base,
             auth=BasicAuth(email, self.require_secret(token, "the API token")),
             headers={"Accept": "application/json"},
             runtime=runtime,
@@ -257,11 +268,13 @@ class JiraConnector(HttpConnector):
         return Listing(records, complete)
 
     async def _user_zone(self) -> tzinfo | None:
+        """The calling user's profile time zone (JQL reads dates in it); cached."""
         if not self._zone_known:
             response = await self._http.get("rest/api/3/myself", op="myself")
             self._check(response, what="read the jira user's time zone")
-            user = self._decode(response, MYSELF, "jira user")
-            self._zone = parse_zone(user.timeZone, what="the jira user's profile time zone")
+            self._zone = atlassian_zone(self._decode(response, MYSELF, "jira user").timeZone)
+            if self._zone is None:
+                log.warning("jira: unknown user time zone; widening JQL dates by 14 hours")
             self._zone_known = True
         return self._zone
 
@@ -306,9 +319,14 @@ class JiraConnector(HttpConnector):
             self._issue_types[project] = (task or standard)[0].id
         return self._issue_types[project]
 
+    def stored_form(self, draft: RecordDraft) -> RecordDraft:
+        """``draft`` as Jira keeps it: the body as the canonical Markdown its ADF reads back
+        as (ADF stores structure, not Markdown spelling: ``* a`` reads back as ``- a``)."""
+        return draft.model_copy(update={"body": adf.canonicalize(draft.body)})
+
     @staticmethod
     def _description(body: str) -> dict[str, Any] | None:
-        return from_markdown(body) if body else None
+        return adf.from_markdown(body) if body else None
 
     async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
         """``POST /rest/api/3/issue``, then move it to the draft's status, then read it back."""

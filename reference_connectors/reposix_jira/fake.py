@@ -33,13 +33,20 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from reposix._errors import ProtocolError
-from reposix._formats.adf import from_markdown, to_markdown
-from reposix._records import Record, RecordDraft, RecordStatus
-from reposix_contract._fakes import DECOY_ORIGIN, FakeProjects, FakeStore, Knobs
-from reposix_contract._fakes.auth import basic, check_auth
-from reposix_contract._fakes.pagination import BadCursor, token_page
-from reposix_contract._fakes.wire import iso_ms
+from reposix import ProtocolError, Record, RecordDraft, RecordStatus, adf
+from reposix_contract import (
+    DECOY_ORIGIN,
+    BadCursor,
+    FakeProjects,
+    FakeStore,
+    Knobs,
+    basic,
+    check_auth,
+    iso_ms,
+    mount_prefix,
+    token_page,
+    unmount,
+)
 
 __all__ = ["JiraFake"]
 
@@ -151,6 +158,8 @@ class JiraFake:
         time_zone: str = _ZONE,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.mount = mount_prefix(self.base_url)
+        """The gateway prefix requests arrive under (``/ex/jira/{cloudId}``), or ``""``."""
         self.store = store if store is not None else FakeStore()
         self.knobs = knobs if knobs is not None else Knobs()
         self.projects = FakeProjects(seeded="DEMO", empty="EMPTY", unknown="NOPE")
@@ -251,7 +260,7 @@ class JiraFake:
         """``record`` as Jira's IssueBean, with only ``fields`` (None: all)."""
         values: dict[str, Any] = {
             "summary": record.title,
-            "description": from_markdown(record.body) if record.body else None,
+            "description": adf.from_markdown(record.body) if record.body else None,
             "status": self._status(record.status),
             "resolution": self._resolution(record),
             "assignee": self._user(record.assignee) if record.assignee else None,
@@ -285,9 +294,12 @@ class JiraFake:
     # -- dispatch ---------------------------------------------------------------------------
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
-        """Serve one request from the store."""
+        """Serve one request from the store (under :attr:`mount` when mounted)."""
+        inner = unmount(request, self.mount)
+        if inner is None:  # the gateway knows nothing outside /ex/jira/{cloudId}
+            return httpx.Response(404, json={"message": "Not Found", "status": 404})
         try:
-            return self._dispatch(request)
+            return self._dispatch(inner)
         except _Reply as reply:
             return reply.response
 
@@ -452,7 +464,7 @@ class JiraFake:
                 changes["body"] = ""
             else:
                 try:
-                    changes["body"] = to_markdown(desc)
+                    changes["body"] = adf.to_markdown(desc)
                 except ProtocolError:
                     raise _errors(
                         400,

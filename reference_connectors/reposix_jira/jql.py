@@ -2,21 +2,21 @@
 
 Jira reads a JQL date literal (``"yyyy-MM-dd HH:mm"``) in the *calling user's* time zone
 (their profile setting), with minute precision, and ``>=`` is inclusive. The connector
-asks ``/rest/api/3/myself`` for that zone once, floors ``since`` to the minute in it,
-and filters the results to ``updated > since`` on the exact (millisecond) timestamps. The
-query sorts newest first, so paging stops after a page that ends with an issue not newer
-than ``since`` (``reposix._pagination.NewestFirst``), unless an issue came out of that
-order: then every page is read, so a misordered server cannot end the listing early.
-If the zone is unknown to this machine, it widens the window by the largest UTC offset
-(14 h) instead: more records fetched, none missed.
+asks ``/rest/api/3/myself`` for that zone once, floors ``since`` to the minute in it
+(``reposix.atlassian_minute``, shared with Confluence's CQL: an hour earlier around a
+daylight-saving fold or gap, 14 h earlier when the zone is unknown here), and filters
+the results to ``updated > since`` on the exact (millisecond) timestamps. The
+incremental query sorts newest first, so paging stops after a page that ends with an
+issue not newer than ``since`` (``reposix.NewestFirst``), unless an issue came out of
+that order: then every page is read, so a misordered server cannot end the listing early.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
-from reposix._errors import ConfigError
+from reposix import ConfigError, atlassian_minute
 
 __all__ = [
     "ORDER",
@@ -36,8 +36,6 @@ ORDER = " ORDER BY key ASC"
 
 RECENT_FIRST = " ORDER BY updated DESC, key DESC"
 """Incremental queries ask for the newest first, so paging can stop early (see above)."""
-
-_WIDEST = timedelta(hours=14)
 
 
 def validate_key(project: str) -> str:
@@ -61,22 +59,8 @@ def project_jql(project: str) -> str:
     return f"project = {jql_string(validate_key(project))}{ORDER}"
 
 
-def jql_minute(since: datetime, zone: tzinfo | None) -> str:
-    """The JQL date literal for the minute containing ``since`` in ``zone``.
-
-    With no zone the literal is the UTC minute minus 14 hours: still a lower bound
-    whatever the user's zone is.
-    """
-    if since.tzinfo is None:
-        raise ConfigError(
-            "list_changed_since needs a timezone-aware datetime",
-            hint="pass e.g. datetime(..., tzinfo=UTC)",
-        )
-    local = since.astimezone(zone) if zone is not None else since.astimezone(UTC) - _WIDEST
-    return local.strftime("%Y-%m-%d %H:%M")
-
-
 def changed_since_jql(project: str, since: datetime, zone: tzinfo | None) -> str:
     """Issues of ``project`` updated in or after the minute of ``since`` (inclusive)."""
     key = jql_string(validate_key(project))
-    return f"project = {key} AND updated >= {jql_string(jql_minute(since, zone))}{RECENT_FIRST}"
+    minute = jql_string(atlassian_minute(since, zone))
+    return f"project = {key} AND updated >= {minute}{RECENT_FIRST}"

@@ -16,10 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from reposix import parse_id
-from reposix._errors import ProtocolError
-from reposix._formats.adf import to_markdown
-from reposix._records import Record, RecordStatus
+from reposix import ProtocolError, Record, RecordStatus, adf, parse_id
 from reposix_jira.wire import Issue, Named, Status, Transition
 
 __all__ = [
@@ -128,7 +125,9 @@ def record_from_issue(issue: Issue) -> Record:
     missing = [name for name in ("status", "created", "updated") if getattr(f, name) is None]
     if missing:
         raise ProtocolError(f"jira issue {issue.key} lacks required field(s): {', '.join(missing)}")
-    assert f.status is not None and f.created is not None and f.updated is not None
+    assert f.status is not None
+    assert f.created is not None
+    assert f.updated is not None
     if f.summary is None:
         raise ProtocolError(
             f"jira issue {issue.key} has a null summary (every Jira issue has one)",
@@ -154,7 +153,7 @@ def record_from_issue(issue: Issue) -> Record:
             created_at=f.created,
             updated_at=f.updated,
             version=version_of(f.updated),
-            body=to_markdown(f.description) if f.description is not None else "",
+            body=adf.to_markdown(f.description) if f.description is not None else "",
             parent_id=parent_id,
             extensions={"jira": extensions},
         )

@@ -21,11 +21,12 @@ Two rules, documented in ``docs/trust-model.md#secrets``:
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 import threading
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Final
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "SENSITIVE_HEADERS",
     "SENSITIVE_PARAMS",
     "OwnedSecrets",
+    "fresh_registry",
     "known_secrets",
     "redact_owned",
     "redact_text",
@@ -238,3 +240,26 @@ class OwnedSecrets:
 
     def __repr__(self) -> str:
         return f"OwnedSecrets(<{len(self._values)}>)"
+
+
+@contextlib.contextmanager
+def fresh_registry() -> Iterator[None]:
+    """Run a block as if this process had never registered a secret (restored after).
+
+    For tests and the conformance kit: what a connector logs while it is being built,
+    before its client registers the credential, must not rely on an earlier
+    registration to be masked.
+    """
+    global _short_re
+    with _lock:
+        saved = (set(_long), set(_short), _short_re)
+        _long.clear()
+        _short.clear()
+        _short_re = None
+    try:
+        yield
+    finally:
+        with _lock:
+            _long.update(saved[0])
+            _short.update(saved[1])
+            _short_re = _token_pattern(_short)

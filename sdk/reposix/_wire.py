@@ -20,7 +20,7 @@ field's location.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from typing import Annotated, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -112,7 +112,7 @@ def parse_id(value: object, *, what: str) -> int:
         raise ProtocolError(f"{what}: {_show(value)} is not an id ({exc})") from None
 
 
-def parse_zone(name: object, *, what: str) -> tzinfo | None:
+def parse_zone(name: object, *, what: str) -> ZoneInfo | None:
     """The IANA time zone a server names (a user's profile zone), or None.
 
     None when ``name`` is empty or a well-formed name this machine does not know

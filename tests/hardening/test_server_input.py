@@ -31,7 +31,8 @@ OVERFLOW = "9999-12-31T23:59:59-14:00"
 )
 def test_timestamps_in_every_vendor_spelling(text: str, expected: datetime) -> None:
     parsed = parse_timestamp(text, what="issue 1")
-    assert parsed == expected and parsed.utcoffset() is not None
+    assert parsed == expected
+    assert parsed.utcoffset() is not None
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ from reposix._audit import MemoryAuditSink
 from reposix._clock import VirtualClock
 from reposix._errors import ConfigError, EgressDenied
 from reposix._http import ALLOWLIST_ENV, Allowlist, ClientOpts, Origin, client, origin_of
-from reposix._runtime import Runtime
 from reposix._redact import redact_text
+from reposix._runtime import Runtime
 
 ALLOW = Allowlist.parse(
     "http://127.0.0.1:*,http://localhost:*,http://[::1]:*,"

@@ -15,9 +15,9 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
 from reposix._backend import (
-    BackendFeature,
     Capabilities,
     CommentSupport,
+    DeleteModel,
     DeleteReason,
     Listing,
     VersioningModel,
@@ -32,7 +32,8 @@ from reposix._errors import (
 )
 from reposix._http import BearerAuth, decode, raise_for_status
 from reposix._http.decode import error_body, protocol_error, server_text
-from reposix._pagination import PageLimits, collect, paginate_link
+from reposix._pagination.base import PageLimits, collect
+from reposix._pagination.link import paginate_link
 from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordId, RecordStatus, UtcDatetime
 from reposix._runtime import Runtime
 from reposix._secret import Secret
@@ -50,7 +51,7 @@ TOKEN_ENV = "REPOSIX_SIM_TOKEN"
 class _WireRecord(BaseModel):
     """A record as the simulator sends it; unknown fields (``url``, ``html_url``) are ignored."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     id: RecordId
     title: str
@@ -70,8 +71,12 @@ class _WireRecord(BaseModel):
 
 
 _ONE: TypeAdapter[_WireRecord] = TypeAdapter(_WireRecord)
-_ENVELOPE: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
-_PAGE: TypeAdapter[list[_WireRecord]] = TypeAdapter(list[_WireRecord])
+_ENVELOPE: TypeAdapter[dict[str, Any]] = TypeAdapter(
+    dict[str, Any], config=ConfigDict(defer_build=True)
+)
+_PAGE: TypeAdapter[list[_WireRecord]] = TypeAdapter(
+    list[_WireRecord], config=ConfigDict(defer_build=True)
+)
 
 
 class SimBackend(HttpConnector):
@@ -84,20 +89,13 @@ class SimBackend(HttpConnector):
 
     name: ClassVar[str] = "sim"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        read=True,
         create=True,
         update=True,
-        delete=True,
+        delete=DeleteModel.DELETE,
         comments=CommentSupport.NONE,
         versioning=VersioningModel.STRONG,
-    )
-    features: ClassVar[frozenset[BackendFeature]] = frozenset(
-        {
-            BackendFeature.DELETE,
-            BackendFeature.STRONG_VERSIONING,
-            BackendFeature.HIERARCHY,
-            BackendFeature.NATIVE_INCREMENTAL,
-        }
+        hierarchy=True,
+        incremental=True,
     )
     root_collection_name: ClassVar[str] = "issues"
 

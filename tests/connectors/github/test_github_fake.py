@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -82,7 +83,8 @@ async def test_pull_request_number_via_the_fake(
 async def test_small_pages_and_caps(fake: GitHubFake, build: Build, page_size: int) -> None:
     seeded = seed(fake, 5)
     listing = await build(page_size=page_size).list_records_complete(SEEDED)
-    assert [r.id for r in listing.records] == [r.id for r in seeded] and listing.is_complete
+    assert [r.id for r in listing.records] == [r.id for r in seeded]
+    assert listing.is_complete
     capped = await build(page_size=page_size, max_records=3).list_records_complete(SEEDED)
     assert [r.id for r in capped.records] == [r.id for r in seeded[:3]]
     assert not capped.is_complete
@@ -128,7 +130,8 @@ async def test_decoy_url_fields_are_never_requested(
         await conn.get_record(SEEDED, record.id)
         assert not any("decoy" in str(v) for v in record.extensions.values())
     decoy_host = DECOY_ORIGIN.split("//")[1]
-    assert mock.calls and all(c.request.url.host != decoy_host for c in mock.calls)
+    assert mock.calls
+    assert all(c.request.url.host != decoy_host for c in mock.calls)
 
 
 async def test_changed_since_is_strict_across_pages(
@@ -174,9 +177,11 @@ async def test_create_update_round_trip(
         SEEDED,
         draft("Ünïcode 🐛 title", body="line\n---\n\n- item", labels=["b", "a"], status=first),
     )
-    assert created.status is first and created.body.startswith("line")
+    assert created.status is first
+    assert created.body.startswith("line")
     stored = fake.store.get(SEEDED, created.id)
-    assert stored is not None and user_view(stored) == user_view(created)
+    assert stored is not None
+    assert user_view(stored) == user_view(created)
     assert await connector.get_record(SEEDED, created.id) == created
 
     updated = await connector.update_record(
@@ -189,7 +194,8 @@ async def test_create_update_round_trip(
     assert updated.version > created.version
     assert await connector.get_record(SEEDED, created.id) == updated
     stored = fake.store.get(SEEDED, created.id)
-    assert stored is not None and user_view(stored) == user_view(updated)
+    assert stored is not None
+    assert user_view(stored) == user_view(updated)
 
 
 async def test_stale_expected_version_is_ignored_as_declared(
@@ -211,13 +217,16 @@ async def test_update_keeps_co_assignees_and_other_status_labels(
     extra.co_assignees = ["hubot"]
     extra.other_status_labels = ["status/blocked"]
     current = await connector.get_record(SEEDED, record.id)
-    assert current.labels == [] and current.assignee == "octocat"
+    assert current.labels == []
+    assert current.assignee == "octocat"
     await connector.update_record(
         SEEDED, record.id, patch(current, title="edited", status=RecordStatus.IN_PROGRESS)
     )
-    assert extra.co_assignees == ["hubot"] and extra.other_status_labels == ["status/blocked"]
+    assert extra.co_assignees == ["hubot"]
+    assert extra.other_status_labels == ["status/blocked"]
     stored = fake.store.get(SEEDED, record.id)
-    assert stored is not None and stored.status is RecordStatus.IN_PROGRESS
+    assert stored is not None
+    assert stored.status is RecordStatus.IN_PROGRESS
 
 
 @pytest.mark.parametrize("reason", list(DeleteReason))
@@ -230,7 +239,8 @@ async def test_delete_or_close(
     (record,) = fake.store.seed(SEEDED, [RecordDraft(title="x", status=start, labels=["keep"])])
     await connector.delete_or_close(SEEDED, record.id, reason)
     closed = await connector.get_record(SEEDED, record.id)
-    assert closed.status is reason.closed_status and closed.labels == ["keep"]
+    assert closed.status is reason.closed_status
+    assert closed.labels == ["keep"]
 
 
 async def test_writes_to_missing_ids_are_not_found(
@@ -263,16 +273,81 @@ async def test_bodies_never_carry_server_fields(
 async def test_state_reason_alone_is_ignored_by_github(fake: GitHubFake) -> None:
     """Why the connector reopens before changing the reason of a closed issue."""
     (record,) = fake.store.seed(SEEDED, [RecordDraft(title="x", status=RecordStatus.DONE)])
+    response = await patch_on_github(
+        fake, record.id, {"state": "closed", "state_reason": "not_planned"}
+    )
+    assert response.json()["state_reason"] == "completed"
+
+
+async def patch_on_github(fake: GitHubFake, number: int, body: dict[str, str]) -> httpx.Response:
+    """A PATCH of an issue sent straight to the fake, as GitHub's web UI or another client would."""
     token = fake.credentials["GITHUB_TOKEN"]
-    response = await fake.handle(
+    return await fake.handle(
         httpx.Request(
             "PATCH",
-            f"https://api.github.com/repos/{SEEDED}/issues/{record.id}",
-            json={"state": "closed", "state_reason": "not_planned"},
+            f"https://api.github.com/repos/{SEEDED}/issues/{number}",
+            json=body,
             headers={"Authorization": f"Bearer {token}"},
         )
     )
-    assert response.json()["state_reason"] == "completed"
+
+
+def stored(fake: GitHubFake, number: int) -> Record:
+    record = fake.store.get(SEEDED, number)
+    assert record is not None
+    return record
+
+
+async def test_closing_as_duplicate_round_trips_exactly(
+    fake: GitHubFake, connector: GitHubConnector, mock: respx.MockRouter
+) -> None:
+    """``DeleteReason.DUPLICATE`` closes as GitHub's ``duplicate`` and stays so.
+
+    Source: GitHub's ``state_reason`` values (completed, not_planned, duplicate, reopened),
+    https://docs.github.com/en/rest/issues/issues#update-an-issue. Before the fix a
+    duplicate read as ``done`` and a second close reopened it and closed it ``not_planned``.
+    """
+    (record,) = fake.store.seed(SEEDED, [RecordDraft(title="dup", status=RecordStatus.OPEN)])
+    await connector.delete_or_close(SEEDED, record.id, DeleteReason.DUPLICATE)
+    assert fake.wire_state(SEEDED, stored(fake, record.id))[1] == "duplicate"
+    read = await connector.get_record(SEEDED, record.id)
+    assert read.status is RecordStatus.WONT_FIX
+    before = len(mock.calls)
+    # closing again as duplicate, or as another wont_fix reason, changes nothing
+    await connector.delete_or_close(SEEDED, record.id, DeleteReason.DUPLICATE)
+    await connector.delete_or_close(SEEDED, record.id, DeleteReason.NOT_PLANNED)
+    assert [c.request.method for c in list(mock.calls)[before:]] == ["GET", "GET"]
+    before = len(mock.calls)
+    # an edit of the duplicate's title keeps it closed as duplicate (no reopen)
+    await connector.update_record(SEEDED, record.id, patch(read, title="dup, renamed"))
+    calls = list(mock.calls)[before:]
+    patches = [json.loads(c.request.content) for c in calls if c.request.method == "PATCH"]
+    assert len(patches) == 1
+    assert "state" not in patches[0]
+    state, reason, _ = fake.wire_state(SEEDED, stored(fake, record.id))
+    assert (state, reason) == ("closed", "duplicate")
+
+
+async def test_a_duplicate_closed_on_github_reads_as_wont_fix_and_can_be_completed(
+    fake: GitHubFake, connector: GitHubConnector
+) -> None:
+    """Closed as duplicate in GitHub's UI; marking it done reopens and closes ``completed``."""
+    (record,) = fake.store.seed(SEEDED, [RecordDraft(title="d", status=RecordStatus.OPEN)])
+    await patch_on_github(fake, record.id, {"state": "closed", "state_reason": "duplicate"})
+    read = await connector.get_record(SEEDED, record.id)
+    assert read.status is RecordStatus.WONT_FIX
+    done = await connector.update_record(SEEDED, record.id, patch(read, status=RecordStatus.DONE))
+    assert done.status is RecordStatus.DONE
+    assert fake.wire_state(SEEDED, stored(fake, record.id))[1] == "completed"
+
+
+async def test_the_fake_refuses_undocumented_state_reasons(fake: GitHubFake) -> None:
+    """GitHub answers 422 for a state_reason outside its documented values."""
+    (record,) = fake.store.seed(SEEDED, [RecordDraft(title="x")])
+    response = await patch_on_github(
+        fake, record.id, {"state": "closed", "state_reason": "resolved"}
+    )
+    assert response.status_code == 422
 
 
 async def test_pages_count_pull_requests_like_github(
@@ -282,4 +357,5 @@ async def test_pages_count_pull_requests_like_github(
     seed(fake, 3)
     assert fake.non_record_items(SEEDED) == 2
     assert len(await build(page_size=2).list_records(SEEDED)) == 3
-    assert len(mock.calls) == 3 and len(fake.knobs.served) == 3
+    assert len(mock.calls) == 3
+    assert len(fake.knobs.served) == 3

@@ -12,22 +12,28 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from reposix._audit import MemoryAuditSink
-from reposix._errors import (
+from reposix import (
+    SERVER_FIELDS,
+    Allowlist,
     AuthError,
     ConfigError,
+    MemoryAuditSink,
     MissingCredentials,
     NotFound,
+    Record,
+    RecordDraft,
+    RecordStatus,
+    Runtime,
+    Secret,
+    ServerMetadata,
+    Tainted,
     VersionMismatch,
+    origin_of,
+    sanitize,
 )
-from reposix._http import Allowlist, origin_of
-from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
-from reposix._runtime import Runtime
-from reposix._secret import Secret
-from reposix._taint import ServerMetadata, Tainted, sanitize
-from reposix_contract._fakes import FakeStore
+from reposix_contract import FakeStore
 
-from {{ cookiecutter.package_name }} import ENV_VAR, NAME, from_env, plugin
+from {{ cookiecutter.package_name }} import ENV_VAR, from_env, plugin
 from {{ cookiecutter.package_name }}.connector import (
     STATUS_FROM_WIRE,
     STATUS_TO_WIRE,
@@ -175,10 +181,8 @@ def test_write_body_carries_user_fields_only() -> None:
     assert not set(body) & SERVER_FIELDS
 
 
-def test_plugin_declaration() -> None:
-    assert plugin.name == NAME
-    assert plugin.env_vars == (ENV_VAR,)
-    assert plugin.load_fake().__name__.endswith("Fake")
+def test_plugin_fake_resolves_and_seeds_the_sample_project() -> None:
+    assert plugin.load_fake()().projects.seeded == plugin.sample_project
 
 
 def test_auth_header_is_byte_exact(wired: Wired) -> None:
