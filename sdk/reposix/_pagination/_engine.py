@@ -9,7 +9,16 @@ pagination flavour.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+import asyncio
+from collections import deque
+from collections.abc import (
+    AsyncGenerator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterable,
+    Sequence,
+)
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -31,12 +40,67 @@ _HINT = "the server's pagination is broken for this query; narrow the query or r
 
 @dataclass(frozen=True, slots=True)
 class Step(Generic[T, C]):
-    """One fetched page, in the loop's terms."""
+    """One fetched page, in the loop's terms.
+
+    ``ahead``: the cursors of every remaining page, in order, when this page
+    reveals them (GitHub's ``rel="last"``, GitLab's ``X-Total-Pages``, an offset
+    API's stated total); the loop may fetch those concurrently. Only the first
+    page's ``ahead`` is used.
+    """
 
     items: Sequence[T]
     next: C | None
     more: bool | None = None
     total: int | None = None
+    ahead: Sequence[C] = ()
+
+
+class _Prefetch(Generic[T, C]):
+    """Pages the first page revealed, fetched ahead within a bounded window.
+
+    At most ``window`` pages are in flight or fetched-but-unread at once, so the
+    window bounds both concurrency and memory. Every request still goes through the
+    client and its rate-limit gate (a closed gate holds every one of them). The loop
+    consumes pages strictly in order and judges each exactly as it judges a page
+    fetched on demand; a page whose real next cursor is not the predicted one ends
+    prefetching (the rest is fetched one by one, as the server links it).
+    """
+
+    def __init__(self, fetch: Callable[[C], Awaitable[Step[T, C]]], window: int) -> None:
+        self._fetch = fetch
+        self._window = window
+        self._queue: deque[tuple[Hashable, C]] = deque()
+        self._tasks: dict[Hashable, asyncio.Task[Step[T, C]]] = {}
+
+    def plan(self, cursors: Iterable[tuple[Hashable, C]]) -> None:
+        self._queue.extend(cursors)
+        self._top_up()
+
+    def _top_up(self) -> None:
+        while self._queue and len(self._tasks) < self._window:
+            key, cursor = self._queue.popleft()
+            if key not in self._tasks:
+                self._tasks[key] = asyncio.ensure_future(self._fetch(cursor))
+
+    def expects(self, key: Hashable) -> bool:
+        return key in self._tasks or any(k == key for k, _ in self._queue)
+
+    async def get(self, key: Hashable, cursor: C) -> Step[T, C]:
+        task = self._tasks.pop(key, None)
+        if task is None:
+            return await self._fetch(cursor)
+        step = await task  # a failed page starts nothing more
+        self._top_up()
+        return step
+
+    async def stop(self) -> None:
+        """Cancel what is still pending and collect it (no error is left unretrieved)."""
+        self._queue.clear()
+        tasks, self._tasks = list(self._tasks.values()), {}
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def drive(
@@ -50,67 +114,98 @@ async def drive(
     key: KeyFn[T] | None,
     what: str,
     on_items: Callable[[int], None] | None,
-) -> AsyncIterator[T]:
-    """Yield every new record across pages, then set ``state.complete`` (or truncation)."""
+    concurrency: int = 1,
+) -> AsyncGenerator[list[T], None]:
+    """Yield the new records of each page, then set ``state.complete`` (or truncation).
+
+    ``concurrency`` > 1 lets the pages a first page reveals (``Step.ahead``) be
+    fetched that many at a time; the verdicts are those of the sequential loop.
+    """
     seen_cursors: set[Hashable] = set()
     seen_keys: set[Hashable] = set()
     previous: list[T] | None = None
     empty_run = 0
     cursor = first
-    while True:
-        seen_cursors.add(ident(cursor))
-        step = await fetch(cursor)
-        state.pages += 1
-        items = list(step.items)
-        if items and items == previous:
-            raise _stalled(what, name(cursor))
-        if step.total is not None:
-            state.total = step.total
-        fresh = 0
-        cut = False
-        for item in items:
-            if key is not None:
-                k = _key(key, item, what)
-                if k in seen_keys:
-                    continue
-                seen_keys.add(k)
+    ahead = _Prefetch(fetch, concurrency) if concurrency > 1 else None
+    try:
+        while True:
+            cursor_id = ident(cursor)
+            seen_cursors.add(cursor_id)
+            step = await (fetch(cursor) if ahead is None else ahead.get(cursor_id, cursor))
+            state.pages += 1
+            items = list(step.items)
+            if items and items == previous:
+                raise _stalled(what, name(cursor))
+            if step.total is not None:
+                state.total = step.total
+            batch: list[T] = []
+            cut = False
+            for item in items:
+                if key is not None:
+                    k = _key(key, item, what)
+                    if k in seen_keys:
+                        continue
+                    seen_keys.add(k)
+                if limits.max_items is not None and state.items >= limits.max_items:
+                    cut = True
+                    break
+                state.items += 1
+                batch.append(item)
+            fresh = len(batch)
+            if ahead is not None and state.pages == 1 and step.ahead and not cut:
+                ahead.plan((ident(c), c) for c in step.ahead[: _budget(limits, state, len(items))])
+            if batch:
+                yield batch
+                del batch  # the caller's now: do not keep this page alive past its turn
+            if on_items is not None and fresh:
+                on_items(fresh)
+            if cut:
+                state._truncate("max_items", f"stopped at max_items={limits.max_items}")
+                return
+            if step.next is None or step.more is False:
+                _finish(state, step, name)
+                return
+            next_id = ident(step.next)
+            if next_id in seen_cursors:
+                raise ProtocolError(
+                    f"{what}: pagination cycle: {name(step.next)} was already requested "
+                    f"(after {state.pages} pages)",
+                    hint=_HINT,
+                )
+            if items and fresh == 0 and key is not None:
+                raise _stalled(what, name(cursor))
+            empty_run = 0 if items else empty_run + 1
+            if empty_run > limits.max_empty_pages:
+                raise ProtocolError(
+                    f"{what}: pagination stalled: {empty_run} empty pages in a row, "
+                    f"next would be {name(step.next)}",
+                    hint=_HINT,
+                )
             if limits.max_items is not None and state.items >= limits.max_items:
-                cut = True
-                break
-            state.items += 1
-            fresh += 1
-            yield item
-        if on_items is not None and fresh:
-            on_items(fresh)
-        if cut:
-            state._truncate("max_items", f"stopped at max_items={limits.max_items}")
-            return
-        if step.next is None or step.more is False:
-            _finish(state, step, name)
-            return
-        if ident(step.next) in seen_cursors:
-            raise ProtocolError(
-                f"{what}: pagination cycle: {name(step.next)} was already requested "
-                f"(after {state.pages} pages)",
-                hint=_HINT,
-            )
-        if items and fresh == 0 and key is not None:
-            raise _stalled(what, name(cursor))
-        empty_run = 0 if items else empty_run + 1
-        if empty_run > limits.max_empty_pages:
-            raise ProtocolError(
-                f"{what}: pagination stalled: {empty_run} empty pages in a row, "
-                f"next would be {name(step.next)}",
-                hint=_HINT,
-            )
-        if limits.max_items is not None and state.items >= limits.max_items:
-            state._truncate("max_items", f"stopped at max_items={limits.max_items}")
-            return
-        if limits.max_pages is not None and state.pages >= limits.max_pages:
-            state._truncate("max_pages", f"stopped at max_pages={limits.max_pages}")
-            return
-        previous = items
-        cursor = step.next
+                state._truncate("max_items", f"stopped at max_items={limits.max_items}")
+                return
+            if limits.max_pages is not None and state.pages >= limits.max_pages:
+                state._truncate("max_pages", f"stopped at max_pages={limits.max_pages}")
+                return
+            if ahead is not None and not ahead.expects(next_id):
+                await ahead.stop()  # the server linked elsewhere: follow it one by one
+            previous = items
+            cursor = step.next
+    finally:
+        if ahead is not None:
+            await ahead.stop()
+
+
+def _budget(limits: PageLimits, state: Paginator[T], per_page: int) -> int:
+    """How many revealed pages may be fetched ahead without passing a cap (never one too many
+    while pages stay as full as the first)."""
+    budget = 1 << 30
+    if limits.max_pages is not None:
+        budget = limits.max_pages - state.pages
+    if limits.max_items is not None:
+        left = limits.max_items - state.items
+        budget = min(budget, -(-left // per_page) if per_page else 0)
+    return max(0, budget)
 
 
 def _finish(state: Paginator[T], step: Step[T, C], name: Callable[[C], str]) -> None:
