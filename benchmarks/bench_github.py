@@ -226,8 +226,6 @@ async def reposix_stream(url: str) -> int:
     """``iter_records``: records counted as they arrive, none kept."""
     count = 0
     async with _connector(url) as gh:
-        if not hasattr(gh, "iter_records"):  # TEMP: before figures
-            return len(await gh.list_records(OWNER_REPO))
         async for _record in gh.iter_records(OWNER_REPO):
             count += 1
     return count

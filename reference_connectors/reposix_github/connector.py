@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Final, cast
+from typing import Any, ClassVar, Final
 
 import httpx
 from pydantic import ValidationError
@@ -16,7 +15,7 @@ from reposix._backend import (
     Capabilities,
     CommentSupport,
     DeleteReason,
-    Listing,
+    RecordStream,
     VersioningModel,
 )
 from reposix._connector_base import HttpConnector
@@ -46,7 +45,6 @@ __all__ = [
     "record_from_issue",
 ]
 
-log = logging.getLogger("reposix.github")
 
 API_VERSION: Final = "2022-11-28"
 MAX_PAGE_SIZE: Final = 100
@@ -236,11 +234,15 @@ class GitHubConnector(HttpConnector):
             raise protocol_error(response, f"{what}: github answered with a pull request")
         return issue
 
-    async def _items(
-        self, project: str, params: Mapping[str, Any], *, op: str
-    ) -> tuple[list[GhIssue], bool]:
-        """Issues (pull requests dropped) up to ``max_records``; ``(issues, complete)``."""
-        cap = self.runtime.max_records
+    def _stream(
+        self,
+        project: str,
+        params: Mapping[str, Any],
+        *,
+        op: str,
+        since: datetime | None = None,
+    ) -> RecordStream:
+        """Issues (pull requests dropped) as records, page by page, up to ``max_records``."""
         what = f"github issues of {project}"
 
         def check(response: httpx.Response) -> None:
@@ -259,39 +261,34 @@ class GitHubConnector(HttpConnector):
             env_vars=ENV_VARS,
             check=check,
         )
-        issues: list[GhIssue] = []
-        iterator: AsyncIterator[GhIssue] = pages.__aiter__()
-        truncated = False
-        try:
-            async for item in iterator:
-                if item.is_pull_request:
-                    continue
-                if len(issues) >= cap:
-                    truncated = True
-                    break
-                issues.append(item)
-                self.report_progress(1)
-        finally:
-            if isinstance(iterator, AsyncGenerator):
-                await cast("AsyncGenerator[GhIssue, None]", iterator).aclose()
-        return issues, (not truncated and pages.complete)
+
+        def build(page: Sequence[GhIssue]) -> list[Record]:
+            records = [record_from_issue(i) for i in page if not i.is_pull_request]
+            if since is not None:
+                records = [r for r in records if r.updated_at > since]
+            return records
+
+        return self.record_stream(pages, build, cap=self.runtime.max_records)
 
     # -- read -------------------------------------------------------------------------------
 
-    async def list_records_complete(self, project: str) -> Listing:
-        """Every issue of ``project`` (pull requests skipped), oldest first."""
-        issues, complete = await self._items(
+    def iter_records(self, project: str) -> RecordStream:
+        """Every issue of ``project`` (pull requests skipped), oldest first, page by page.
+
+        GitHub's ``rel="last"`` link names the last page, so after the first page the
+        rest are fetched ``Runtime.page_concurrency`` at a time, yielded in order.
+        """
+        return self._stream(
             project, {"state": "all", "sort": "created", "direction": "asc"}, op="list"
         )
-        return Listing([record_from_issue(i) for i in issues], is_complete=complete)
 
-    async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
-        """Ids of issues updated strictly after ``since``, via GitHub's ``since=``.
+    def iter_changed_since(self, project: str, since: datetime) -> RecordStream:
+        """Issues updated strictly after ``since``, via GitHub's ``since=``, page by page.
 
         GitHub's ``since`` is inclusive and second-precision, so the query asks
         for ``floor(since)`` and the exact timestamps are filtered to ``> since``.
         """
-        issues, complete = await self._items(
+        return self._stream(
             project,
             {
                 "state": "all",
@@ -300,15 +297,8 @@ class GitHubConnector(HttpConnector):
                 "since": _since_param(since),
             },
             op="list_changed_since",
+            since=since,
         )
-        if not complete:
-            log.warning(
-                "github: changes of %s since %s truncated at %d issues",
-                project,
-                since.isoformat(),
-                len(issues),
-            )
-        return [i.number for i in issues if i.updated_at > since]
 
     async def get_record(self, project: str, record_id: RecordId) -> Record:
         """One issue; ``NotFound`` for a missing number or a pull request."""

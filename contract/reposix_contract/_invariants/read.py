@@ -741,6 +741,11 @@ async def r12_declarations_consistent(h: Harness) -> None:
     ):
         if flag and not _overrides(c, method):
             problems.append(f"declares {method.split('_')[0]} but does not implement {method}")
-    if c.supports(BackendFeature.NATIVE_INCREMENTAL) and not _overrides(c, "list_changed_since"):
-        problems.append("declares NATIVE_INCREMENTAL but inherits the filtering list_changed_since")
+    if c.supports(BackendFeature.NATIVE_INCREMENTAL) and not (
+        _overrides(c, "list_changed_since") or _overrides(c, "iter_changed_since")
+    ):
+        problems.append(
+            "declares NATIVE_INCREMENTAL but inherits the filtering "
+            "list_changed_since/iter_changed_since"
+        )
     assert not problems, "inconsistent declarations: " + "; ".join(problems)
