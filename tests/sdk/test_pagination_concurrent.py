@@ -180,6 +180,7 @@ def test_a_failing_page_starts_no_further_page() -> None:
 
 def test_a_rate_limit_midway_is_waited_out_once() -> None:
     one, many = both("link", 60, 5, "429-once", 4)
+    assert one.requests.count(4) == 2, "the sequential path waits it out too"
     assert many.requests.count(4) == 2 and sorted(set(many.requests)) == list(range(1, 13))
 
 
