@@ -10,29 +10,32 @@ from typing import Any, ClassVar, Final
 import httpx
 from pydantic import ValidationError
 
-from reposix._backend import (
-    BackendFeature,
+from reposix import (
+    AuthError,
+    BearerAuth,
     Capabilities,
     CommentSupport,
-    DeleteReason,
-    RecordStream,
-    VersioningModel,
-)
-from reposix._connector_base import HttpConnector
-from reposix._errors import (
-    AuthError,
     ConfigError,
+    DeleteModel,
+    DeleteReason,
+    HttpConnector,
     InvalidRecord,
     NotFound,
     RateLimited,
+    Record,
+    RecordDraft,
+    RecordId,
+    RecordStream,
     ReposixError,
+    Runtime,
+    Secret,
+    Untainted,
+    VersioningModel,
+    decode,
+    paginate_link,
+    protocol_error,
+    require_untainted,
 )
-from reposix._http import BearerAuth, decode, protocol_error
-from reposix._pagination import paginate_link
-from reposix._records import Record, RecordDraft, RecordId
-from reposix._runtime import Runtime
-from reposix._secret import Secret
-from reposix._taint import Untainted, require_untainted
 from reposix_github import DEFAULT_BASE_URL, ENV_VARS, mapping
 from reposix_github.wire import ERROR, ISSUE, PAGE, GhIssue
 
@@ -110,14 +113,13 @@ class GitHubConnector(HttpConnector):
 
     name: ClassVar[str] = "github"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        read=True,
         create=True,
         update=True,
-        delete=True,
+        delete=DeleteModel.CLOSE,
         comments=CommentSupport.SEPARATE_API,
         versioning=VersioningModel.TIMESTAMP,
+        incremental=True,
     )
-    features: ClassVar[frozenset[BackendFeature]] = frozenset({BackendFeature.NATIVE_INCREMENTAL})
     root_collection_name: ClassVar[str] = "issues"
 
     def __init__(

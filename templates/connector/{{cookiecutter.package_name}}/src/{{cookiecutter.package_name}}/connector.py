@@ -29,22 +29,31 @@ from typing import ClassVar, Final
 
 import httpx
 from pydantic import ValidationError
-from reposix._backend import (
-    BackendFeature,
+from reposix import (
+    BearerAuth,
     Capabilities,
     CommentSupport,
+    ConfigError,
+    DeleteModel,
     DeleteReason,
+    HttpConnector,
+    InvalidRecord,
     RecordStream,
+    PageLimits,
+    Record,
+    RecordDraft,
+    RecordId,
+    RecordStatus,
+    Runtime,
+    Secret,
+    Untainted,
     VersioningModel,
+    VersionMismatch,
+    decode,
+    paginate_link,
+    raise_for_status,
+    require_untainted,
 )
-from reposix._connector_base import HttpConnector
-from reposix._errors import ConfigError, InvalidRecord, VersionMismatch
-from reposix._http import BearerAuth, decode, raise_for_status
-from reposix._pagination import PageLimits, paginate_link
-from reposix._records import Record, RecordDraft, RecordId, RecordStatus
-from reposix._runtime import Runtime
-from reposix._secret import Secret
-from reposix._taint import Untainted, require_untainted
 
 from {{ cookiecutter.package_name }} import DEFAULT_BASE_URL, ENV_VARS, NAME
 from {{ cookiecutter.package_name }}.wire import (
@@ -149,20 +158,13 @@ class {{ cookiecutter.__class_prefix }}Connector(HttpConnector):
     # TODO(connector author): declare only what your tracker really does; the kit
     # checks each declaration (and reports what you declare away as n/a).
     capabilities: ClassVar[Capabilities] = Capabilities(
-        read=True,
         create=True,
         update=True,
-        delete=True,
+        delete=DeleteModel.DELETE,
         comments=CommentSupport.NONE,
         versioning=VersioningModel.STRONG,
-    )
-    features: ClassVar[frozenset[BackendFeature]] = frozenset(
-        {
-            BackendFeature.DELETE,
-            BackendFeature.STRONG_VERSIONING,
-            BackendFeature.NATIVE_INCREMENTAL,
-            BackendFeature.HIERARCHY,
-        }
+        hierarchy=True,
+        incremental=True,
     )
     root_collection_name: ClassVar[str] = "items"
 
@@ -331,8 +333,8 @@ class {{ cookiecutter.__class_prefix }}Connector(HttpConnector):
     ) -> None:
         """``DELETE`` the item (the API deletes outright; ``reason`` is not sent).
 
-        TODO(connector author): if your tracker closes instead of deleting, drop
-        ``BackendFeature.DELETE`` and set the state to
+        TODO(connector author): if your tracker closes instead of deleting, declare
+        ``delete=DeleteModel.CLOSE`` and set the state to
         ``STATUS_TO_WIRE[reason.closed_status]`` with a ``PATCH``.
         """
         response = await self._http.delete(items_path(project, record_id), op="delete_or_close")
