@@ -239,8 +239,13 @@ CLIENTS = {"plain": plain_loop, "reposix": reposix_list, "reposix-stream": repos
 
 
 def client_main(kind: str, url: str) -> None:
+    import importlib
+
+    importlib.import_module("httpx" if kind == "plain" else "reposix_github.connector")
+    started = time.perf_counter()  # the listing alone: imports are done, set-up is not
     count = asyncio.run(CLIENTS[kind](url))
-    print(json.dumps({"count": count, "rss_mib": _rss_mib()}))
+    listing = time.perf_counter() - started
+    print(json.dumps({"count": count, "rss_mib": _rss_mib(), "listing_s": listing}))
 
 
 # -- the driver -----------------------------------------------------------------------------
@@ -277,8 +282,9 @@ class Server:
         self.proc.wait(10)
 
 
-def run_client(kind: str, url: str, audit_db: str, expect: int) -> tuple[float, float]:
-    """Wall time (s) of the whole client process, and the peak RSS (MiB) it reported."""
+def run_client(kind: str, url: str, audit_db: str, expect: int) -> tuple[float, float, float]:
+    """Wall time (s) of the whole client process, the peak RSS (MiB) and the time (s) of
+    the listing itself (client set-up included, imports not), as the child reported them."""
     env = {**os.environ, "REPOSIX_AUDIT_DB": audit_db}
     started = time.perf_counter()
     out = subprocess.run(
@@ -294,21 +300,24 @@ def run_client(kind: str, url: str, audit_db: str, expect: int) -> tuple[float, 
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if result["count"] != expect:
         raise RuntimeError(f"{kind} client listed {result['count']} issues, not {expect}")
-    return wall, float(result["rss_mib"])
+    return wall, float(result["rss_mib"]), float(result["listing_s"])
 
 
 def paired(kinds: list[str], url: str, audit_db: str, expect: int, repeat: int) -> dict[str, Any]:
     """Run ``kinds`` in alternation ``repeat`` times; medians of wall time and RSS."""
     walls: dict[str, list[float]] = {k: [] for k in kinds}
     rss: dict[str, list[float]] = {k: [] for k in kinds}
+    inner: dict[str, list[float]] = {k: [] for k in kinds}
     for _ in range(repeat):
         for kind in kinds:
-            wall, peak = run_client(kind, url, audit_db, expect)
+            wall, peak, listing = run_client(kind, url, audit_db, expect)
             walls[kind].append(wall)
             rss[kind].append(peak)
+            inner[kind].append(listing)
     return {
         "wall": {k: statistics.median(v) for k, v in walls.items()},
         "rss": {k: statistics.median(v) for k, v in rss.items()},
+        "listing": {k: statistics.median(v) for k, v in inner.items()},
         "pairs": [r / p for r, p in zip(walls[kinds[-1]], walls[kinds[0]], strict=True)],
     }
 
@@ -347,6 +356,14 @@ def drive(args: argparse.Namespace) -> None:
                 f"{b['wall']['reposix']:.2f} s",
             ),
             ("(b) ratio reposix / plain", f"{b['wall']['reposix'] / b['wall']['plain']:.2f}×"),
+            (
+                f"(b) reposix listing call alone (in process), {pages} pages",
+                f"{b['listing']['reposix']:.2f} s",
+            ),
+            (
+                f"(b) plain loop alone (in process), {pages} pages",
+                f"{b['listing']['plain']:.2f} s",
+            ),
         ]
 
         peaks: dict[int, dict[str, float]] = {}

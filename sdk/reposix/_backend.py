@@ -158,7 +158,7 @@ class RecordStream:
         try:
             async for page in self._pages:
                 if page:
-                    records = list(page)
+                    records = page if type(page) is list else list(page)
                     del page  # hold one page, not two, while the caller works
                     self.count += len(records)
                     yield records
