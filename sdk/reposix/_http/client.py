@@ -136,7 +136,10 @@ class HttpClient:
         try:
             if _authority_has_backslash(path):
                 raise ValueError("backslash in the URL's authority")
-            url = httpx.URL(path) if self.base_url is None else self.base_url.join(path)
+            # An absolute URL (a next link) resolves to itself: parse it once instead of
+            # joining it onto the base (the costlier path, same result per RFC 3986 5.2.2).
+            absolute = path.startswith(("https://", "http://"))
+            url = httpx.URL(path) if self.base_url is None or absolute else self.base_url.join(path)
         except (httpx.InvalidURL, ValueError) as exc:
             raise EgressDenied(
                 "<invalid url>", self.allowlist.describe(), detail=self.redact(str(exc))
