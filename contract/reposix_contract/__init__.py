@@ -16,16 +16,22 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from reposix._faults import DECOY_ORIGIN as DECOY_ORIGIN
+    from reposix._faults import FOREIGN_ORIGIN as FOREIGN_ORIGIN
+    from reposix._faults import MID_LISTING as MID_LISTING
+    from reposix._faults import MidListing as MidListing
+    from reposix._faults import PageFaults as PageFaults
     from reposix_contract._fakes.auth import basic as basic
     from reposix_contract._fakes.auth import bearer as bearer
     from reposix_contract._fakes.auth import check_auth as check_auth
-    from reposix_contract._fakes.base import DECOY_ORIGIN as DECOY_ORIGIN
-    from reposix_contract._fakes.base import FOREIGN_ORIGIN as FOREIGN_ORIGIN
     from reposix_contract._fakes.base import FakeConflict as FakeConflict
     from reposix_contract._fakes.base import FakeProjects as FakeProjects
     from reposix_contract._fakes.base import FakeStore as FakeStore
     from reposix_contract._fakes.base import Knobs as Knobs
+    from reposix_contract._fakes.base import Served as Served
     from reposix_contract._fakes.base import WireFake as WireFake
+    from reposix_contract._fakes.mount import mount_prefix as mount_prefix
+    from reposix_contract._fakes.mount import unmount as unmount
     from reposix_contract._fakes.pagination import BadCursor as BadCursor
     from reposix_contract._fakes.pagination import cursor_page as cursor_page
     from reposix_contract._fakes.pagination import graphql_page as graphql_page
@@ -53,15 +59,22 @@ if TYPE_CHECKING:
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "reposix_contract._fakes.auth": ("basic", "bearer", "check_auth"),
-    "reposix_contract._fakes.base": (
+    "reposix._faults": (
         "DECOY_ORIGIN",
         "FOREIGN_ORIGIN",
+        "MID_LISTING",
+        "MidListing",
+        "PageFaults",
+    ),
+    "reposix_contract._fakes.base": (
         "FakeConflict",
         "FakeProjects",
         "FakeStore",
         "Knobs",
+        "Served",
         "WireFake",
     ),
+    "reposix_contract._fakes.mount": ("mount_prefix", "unmount"),
     "reposix_contract._fakes.pagination": (
         "BadCursor",
         "cursor_page",

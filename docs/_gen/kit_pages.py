@@ -68,12 +68,13 @@ def render_invariants_md() -> str:
         "is reported `n/a (declared)` and the kit checks the declaration instead (the method "
         "raises `NotSupported` and sends nothing).",
         "",
-        "| Id | Rule | Needs |",
-        "|---|---|---|",
+        "| Id | Name | Rule | Needs |",
+        "|---|---|---|---|",
     ]
     for inv in suite:
         rule = inv.rule.replace("|", "\\|")
-        lines.append(f"| [{inv.id}](#{inv.id.lower()}) | {rule} | {_requires(inv.requires)} |")
+        needs = _requires(inv.requires)
+        lines.append(f"| [{inv.id}](#{inv.id.lower()}) | {inv.name} | {rule} | {needs} |")
     family = None
     for inv in suite:
         if inv.family != family:

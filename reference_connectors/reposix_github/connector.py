@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -48,6 +49,8 @@ __all__ = [
     "record_from_issue",
 ]
 
+
+log = logging.getLogger("reposix.github")
 
 API_VERSION: Final = "2022-11-28"
 MAX_PAGE_SIZE: Final = 100
@@ -120,6 +123,10 @@ class GitHubConnector(HttpConnector):
         versioning=VersioningModel.TIMESTAMP,
         incremental=True,
     )
+    uncarried_fields: ClassVar[frozenset[str]] = frozenset({"parent_id"})
+    """Sub-issues live behind a separate endpoint family
+    (https://docs.github.com/en/rest/issues/sub-issues) that this connector does not map:
+    a ``parent_id`` is neither read nor written (kit: W14)."""
     root_collection_name: ClassVar[str] = "issues"
 
     def __init__(
@@ -242,7 +249,6 @@ class GitHubConnector(HttpConnector):
         params: Mapping[str, Any],
         *,
         op: str,
-        since: datetime | None = None,
     ) -> RecordStream:
         """Issues (pull requests dropped) as records, page by page, up to ``max_records``."""
         what = f"github issues of {project}"
@@ -265,10 +271,7 @@ class GitHubConnector(HttpConnector):
         )
 
         def build(page: Sequence[GhIssue]) -> list[Record]:
-            records = [record_from_issue(i) for i in page if not i.is_pull_request]
-            if since is not None:
-                records = [r for r in records if r.updated_at > since]
-            return records
+            return [record_from_issue(i) for i in page if not i.is_pull_request]
 
         return self.record_stream(pages, build, cap=self.runtime.max_records)
 
@@ -284,23 +287,72 @@ class GitHubConnector(HttpConnector):
             project, {"state": "all", "sort": "created", "direction": "asc"}, op="list"
         )
 
-    def iter_changed_since(self, project: str, since: datetime) -> RecordStream:
-        """Issues updated strictly after ``since``, via GitHub's ``since=``, page by page.
+    async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
+        """Ids of issues updated strictly after ``since``, paged by keyset on ``updated_at``.
 
-        GitHub's ``since`` is inclusive and second-precision, so the query asks
-        for ``floor(since)`` and the exact timestamps are filtered to ``> since``.
+        GitHub pages ``sort=updated`` listings by page number, so an issue edited between
+        two page requests moves to the end and every issue behind it slides back one
+        place: the one on the page boundary is never served. Each request therefore
+        asks again for ``since=<newest updated_at seen>`` from page 1, and issues are
+        de-duplicated by number. Only while a whole page shares one second (a bulk edit)
+        does it page by number (2, 3 …), and then it reads that second once more from its
+        first page, to catch an issue an edit slid back. GitHub's ``since`` is inclusive
+        and second-precision, so the query asks for ``floor(since)`` and the exact
+        timestamps are filtered to ``> since``.
+        Source: https://docs.github.com/en/rest/issues/issues#list-repository-issues
+        (``since``: "Only show results that were last updated after the given time";
+        ``sort``/``direction``; page-number pagination).
         """
-        return self._stream(
-            project,
-            {
+        _since_param(since)  # a naive datetime is a ConfigError before any request
+        cap = self.runtime.max_records
+        what = f"github issues of {project}"
+        found: dict[int, GhIssue] = {}
+        cursor, page, empty_streak = since, 1, 0
+        rechecked: set[int] = set()
+        while True:
+            params = {
                 "state": "all",
                 "sort": "updated",
                 "direction": "asc",
-                "since": _since_param(since),
-            },
-            op="list_changed_since",
-            since=since,
-        )
+                "since": _since_param(cursor),
+                "per_page": self.page_size,
+                "page": page,
+            }
+            response = await self._http.request(
+                "GET", self._issues_path(project), op="list_changed_since", params=params
+            )
+            self._raise_for(
+                response, what=what, missing=f"github repository {project} not found", listing=True
+            )
+            items = decode(response, PAGE, f"{what} page")
+            for item in items:
+                if not item.is_pull_request and item.updated_at > since:
+                    found[item.number] = item
+            if len(found) >= cap or "next" not in response.links:
+                break
+            empty_streak = empty_streak + 1 if not items else 0
+            if empty_streak > 2:
+                break
+            newest = max((i.updated_at for i in items), default=cursor)
+            second = int(cursor.timestamp())
+            if int(newest.timestamp()) <= second:
+                page += 1  # a whole page in one second: only page numbers get past it
+            elif page > 1 and second not in rechecked:
+                # that second was paged by number, where an edit can slide an issue back
+                # onto a page already read: read the second once more from its page 1
+                rechecked.add(second)
+                page = 1
+            else:
+                cursor, page = newest, 1
+        if len(found) > cap or (len(found) == cap and "next" in response.links):
+            log.warning(
+                "github: changes of %s since %s truncated at %d issues",
+                project,
+                since.isoformat(),
+                cap,
+            )
+        ordered = sorted(found.values(), key=lambda i: (i.updated_at, i.number))[:cap]
+        return [i.number for i in ordered]
 
     async def get_record(self, project: str, record_id: RecordId) -> Record:
         """One issue; ``NotFound`` for a missing number or a pull request."""
@@ -366,10 +418,13 @@ class GitHubConnector(HttpConnector):
         assignees = mapping.assignees_for_write(value.assignee, current.assignee_logins)
         if assignees is not None:
             body["assignees"] = assignees
+        # A closed issue whose reason already reads as the wanted status keeps its reason
+        # (a ``duplicate`` stays ``duplicate``); one that reads otherwise is reopened and
+        # closed again, since GitHub ignores state_reason unless state changes.
         reason_change = (
             current.state == "closed"
             and target.closed
-            and (current.state_reason == "not_planned") != (target.state_reason == "not_planned")
+            and mapping.closed_status(current.state_reason) is not value.status
         )
         if reason_change:
             body["state"] = "open"
@@ -396,9 +451,11 @@ class GitHubConnector(HttpConnector):
     ) -> None:
         """Close the issue with the ``state_reason`` for ``reason`` (GitHub has no delete).
 
-        ``completed`` reads back as ``done``; ``not_planned``, ``duplicate`` and
-        ``abandoned`` as ``wont_fix`` (``DeleteReason.closed_status``). The mapped
-        ``status/*`` labels are removed. An issue already closed that way is left alone.
+        ``COMPLETED`` closes as ``completed`` (reads back as ``done``), ``DUPLICATE`` as
+        ``duplicate`` and ``NOT_PLANNED``/``ABANDONED`` as ``not_planned`` (all three read
+        back as ``wont_fix``, ``DeleteReason.closed_status``). The mapped ``status/*``
+        labels are removed. An issue already closed with a reason that reads as the
+        wanted status is left alone (never reopened to rewrite its reason).
         """
         current = await self._fetch(project, record_id, what="delete_or_close")
         wanted = mapping.close_reason(reason)
