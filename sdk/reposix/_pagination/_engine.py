@@ -71,20 +71,25 @@ class _Prefetch(Generic[T, C]):
         self._fetch = fetch
         self._window = window
         self._queue: deque[tuple[Hashable, C]] = deque()
+        self._queued: set[Hashable] = set()
         self._tasks: dict[Hashable, asyncio.Task[Step[T, C]]] = {}
 
     def plan(self, cursors: Iterable[tuple[Hashable, C]]) -> None:
-        self._queue.extend(cursors)
+        for key, cursor in cursors:
+            if key not in self._queued:
+                self._queued.add(key)
+                self._queue.append((key, cursor))
         self._top_up()
 
     def _top_up(self) -> None:
         while self._queue and len(self._tasks) < self._window:
             key, cursor = self._queue.popleft()
+            self._queued.discard(key)
             if key not in self._tasks:
                 self._tasks[key] = asyncio.ensure_future(self._fetch(cursor))
 
     def expects(self, key: Hashable) -> bool:
-        return key in self._tasks or any(k == key for k, _ in self._queue)
+        return key in self._tasks or key in self._queued
 
     async def get(self, key: Hashable, cursor: C) -> Step[T, C]:
         task = self._tasks.pop(key, None)
@@ -97,6 +102,7 @@ class _Prefetch(Generic[T, C]):
     async def stop(self) -> None:
         """Cancel what is still pending and collect it (no error is left unretrieved)."""
         self._queue.clear()
+        self._queued.clear()
         tasks, self._tasks = list(self._tasks.values()), {}
         for task in tasks:
             task.cancel()
@@ -135,7 +141,9 @@ async def drive(
             step = await (fetch(cursor) if ahead is None else ahead.get(cursor_id, cursor))
             state.pages += 1
             items = list(step.items)
-            if items and items == previous:
+            # With a key, a repeated page is caught below (no fresh record), so only an
+            # unkeyed listing keeps the previous page for comparison.
+            if key is None and items and items == previous:
                 raise _stalled(what, name(cursor))
             if step.total is not None:
                 state.total = step.total
@@ -153,8 +161,14 @@ async def drive(
                 state.items += 1
                 batch.append(item)
             fresh = len(batch)
+            count = len(items)
             if ahead is not None and state.pages == 1 and step.ahead and not cut:
-                ahead.plan((ident(c), c) for c in step.ahead[: _budget(limits, state, len(items))])
+                ahead.plan((ident(c), c) for c in step.ahead[: _budget(limits, state, count)])
+            # Keep no reference to this page's models while the caller works on them.
+            step = Step((), step.next, step.more, step.total)
+            if key is not None:
+                del items
+                items = []
             if batch:
                 yield batch
                 del batch  # the caller's now: do not keep this page alive past its turn
@@ -173,9 +187,9 @@ async def drive(
                     f"(after {state.pages} pages)",
                     hint=_HINT,
                 )
-            if items and fresh == 0 and key is not None:
+            if count and fresh == 0 and key is not None:
                 raise _stalled(what, name(cursor))
-            empty_run = 0 if items else empty_run + 1
+            empty_run = 0 if count else empty_run + 1
             if empty_run > limits.max_empty_pages:
                 raise ProtocolError(
                     f"{what}: pagination stalled: {empty_run} empty pages in a row, "
@@ -190,7 +204,7 @@ async def drive(
                 return
             if ahead is not None and not ahead.expects(next_id):
                 await ahead.stop()  # the server linked elsewhere: follow it one by one
-            previous = items
+            previous = items if key is None else None
             cursor, cursor_id = step.next, next_id
     finally:
         if ahead is not None:
