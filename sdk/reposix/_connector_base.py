@@ -98,6 +98,10 @@ class HttpConnector(BackendConnector):
             try:
                 async for batch in batches:
                     records = list(build(batch))
+                    # The page list is ours (Paginator.by_page): empty it, so the wire
+                    # models go now, not when the paginator is resumed for the next page.
+                    if isinstance(batch, list):
+                        batch.clear()
                     del batch
                     cut = cap is not None and taken + len(records) > cap
                     if cut and cap is not None:
