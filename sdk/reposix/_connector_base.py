@@ -22,7 +22,7 @@ from reposix._secret import Secret
 if TYPE_CHECKING:
     import httpx
 
-    from reposix._pagination import Paginator
+    from reposix._pagination.base import Paginator
     from reposix._records import Record
 
 W = TypeVar("W")

@@ -25,7 +25,9 @@ from reposix._audit import MemoryAuditSink
 from reposix._clock import VirtualClock
 from reposix._errors import ReposixError
 from reposix._http import Allowlist, ClientOpts, HttpClient, client
-from reposix._pagination import Page, PageLimits, Paginator, paginate_link, paginate_offset
+from reposix._pagination.base import Page, PageLimits, Paginator
+from reposix._pagination.link import paginate_link
+from reposix._pagination.offset import paginate_offset
 from reposix._runtime import Runtime
 
 API = "https://api.example.test"
@@ -181,7 +183,8 @@ def test_a_failing_page_starts_no_further_page() -> None:
 def test_a_rate_limit_midway_is_waited_out_once() -> None:
     one, many = both("link", 60, 5, "429-once", 4)
     assert one.requests.count(4) == 2, "the sequential path waits it out too"
-    assert many.requests.count(4) == 2 and sorted(set(many.requests)) == list(range(1, 13))
+    assert many.requests.count(4) == 2
+    assert sorted(set(many.requests)) == list(range(1, 13))
 
 
 def test_a_cap_is_never_passed_by_fetching_ahead() -> None:

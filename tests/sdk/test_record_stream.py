@@ -18,7 +18,7 @@ from reposix._clock import VirtualClock
 from reposix._connector_base import HttpConnector
 from reposix._errors import NotFound
 from reposix._http import Allowlist
-from reposix._pagination import paginate_link
+from reposix._pagination.link import paginate_link
 from reposix._records import Record, RecordId, RecordStatus
 from reposix._runtime import Runtime
 
@@ -54,8 +54,10 @@ def test_records_pages_and_verdict() -> None:
 
     seen, listing, stream = asyncio.run(go())
     assert seen == [[1, 2], [3]], "empty pages are skipped"
-    assert stream.is_complete and stream.count == 3
-    assert [r.id for r in listing.records] == [1, 2, 3] and not listing.is_complete
+    assert stream.is_complete
+    assert stream.count == 3
+    assert [r.id for r in listing.records] == [1, 2, 3]
+    assert not listing.is_complete
 
 
 def test_a_source_that_ends_without_finish_is_incomplete() -> None:
@@ -142,15 +144,18 @@ def test_each_listing_method_has_a_default_built_on_the_other() -> None:
     async def go() -> None:
         one = OnlyList()
         stream = one.iter_records("p")
-        assert [r.id async for r in stream] == [1, 2, 3] and not stream.is_complete
+        assert [r.id async for r in stream] == [1, 2, 3]
+        assert not stream.is_complete
         two = OnlyStream()
         listing = await two.list_records_complete("p")
-        assert [r.id for r in listing.records] == [1, 2, 3, 4] and listing.is_complete
+        assert [r.id for r in listing.records] == [1, 2, 3, 4]
+        assert listing.is_complete
         assert [r.id for r in await two.list_records("p")] == [1, 2, 3, 4]
         since = T0 + timedelta(minutes=2)
         assert await two.list_changed_since("p", since) == [3, 4], "strictly after"
         changed = two.iter_changed_since("p", since)
-        assert [r.id async for r in changed] == [3, 4] and changed.is_complete
+        assert [r.id async for r in changed] == [3, 4]
+        assert changed.is_complete
 
     asyncio.run(go())
 
@@ -235,4 +240,5 @@ def test_record_stream_cap_is_a_prefix_reported_incomplete(
             return await connector.list_records_complete("p")
 
     listing = asyncio.run(go())
-    assert [r.id for r in listing.records] == ids and listing.is_complete is complete
+    assert [r.id for r in listing.records] == ids
+    assert listing.is_complete is complete
