@@ -9,7 +9,6 @@ pagination flavour.
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from collections.abc import (
     AsyncGenerator,
@@ -20,7 +19,7 @@ from collections.abc import (
     Sequence,
 )
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 from urllib.parse import parse_qsl
 
 import httpx
@@ -31,6 +30,9 @@ from reposix._http.allowlist import Origin, origin_of
 from reposix._http.decode import decode, protocol_error, raise_for_status
 from reposix._http.redact import redact_url
 from reposix._pagination.base import KeyFn, Page, PageLimits, Paginator, StatusCheck
+
+if TYPE_CHECKING:
+    import asyncio  # at run time, imported on first prefetch: the import stays light
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -82,6 +84,8 @@ class _Prefetch(Generic[T, C]):
         self._top_up()
 
     def _top_up(self) -> None:
+        import asyncio
+
         while self._queue and len(self._tasks) < self._window:
             key, cursor = self._queue.popleft()
             self._queued.discard(key)
@@ -101,6 +105,8 @@ class _Prefetch(Generic[T, C]):
 
     async def stop(self) -> None:
         """Cancel what is still pending and collect it (no error is left unretrieved)."""
+        import asyncio
+
         self._queue.clear()
         self._queued.clear()
         tasks, self._tasks = list(self._tasks.values()), {}
