@@ -319,7 +319,6 @@ class RefreshingAuth(SecretAuth):
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
         raise ConfigError("RefreshingAuth works with the SDK's async client only")
-        yield request  # pragma: no cover - makes this a generator
 
     def __repr__(self) -> str:
         return "RefreshingAuth(***)"

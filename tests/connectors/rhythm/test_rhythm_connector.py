@@ -7,6 +7,7 @@ import asyncio
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from reposix import (
     Secret,
     ServerMetadata,
     Tainted,
+    Untainted,
     sanitize,
     sanitize_for_create,
 )
@@ -35,8 +37,8 @@ from .conftest import BASE, PASSWORD, Build
 P = "acme/tracker"
 
 
-def _draft(**kw: object) -> object:
-    return sanitize_for_create(Tainted(RecordDraft(**kw)))  # type: ignore[arg-type]
+def _draft(**kw: Any) -> Untainted[RecordDraft]:
+    return sanitize_for_create(Tainted(RecordDraft(**kw)))
 
 
 @pytest.mark.parametrize("status", list(RecordStatus))
@@ -44,7 +46,7 @@ async def test_every_status_round_trips(
     build: Build, fake: RhythmFake, status: RecordStatus
 ) -> None:
     conn = build()
-    created = await conn.create_record(P, _draft(title="s", status=status, labels=["ui"]))  # type: ignore[arg-type]
+    created = await conn.create_record(P, _draft(title="s", status=status, labels=["ui"]))
     got = await conn.get_record(P, created.id)
     assert got.status is status and got.labels == ["ui"]
     wire = {
@@ -151,10 +153,10 @@ async def test_rbac_refusals_are_typed(build: Build, fake: RhythmFake) -> None:
     fake.add_user("out@x.io", "password3", org_role="")
     reporter = build(email="rep@x.io", password=Secret("password1"))
     outsider = build(email="out@x.io", password=Secret("password3"))
-    created = await reporter.create_record(P, _draft(title="open is fine"))  # type: ignore[arg-type]
+    created = await reporter.create_record(P, _draft(title="open is fine"))
     assert created.status is RecordStatus.OPEN
     with pytest.raises(AuthError, match="role"):
-        await reporter.create_record(P, _draft(title="x", status=RecordStatus.DONE))  # type: ignore[arg-type]
+        await reporter.create_record(P, _draft(title="x", status=RecordStatus.DONE))
     record = await reporter.get_record(P, seeded.id)
     meta = ServerMetadata(record.id, record.created_at, record.updated_at, record.version)
     with pytest.raises(AuthError, match="developer"):
