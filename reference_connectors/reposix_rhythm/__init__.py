@@ -20,7 +20,7 @@ __all__ = ["DEFAULT_BASE_URL", "ENV_VARS", "RhythmConnector", "build", "from_env
 DEFAULT_BASE_URL = "http://localhost:8080"
 """Rhythm is self-hosted: ``RHYTHM_URL`` names the server when no base URL is passed."""
 ENV_VARS = ("RHYTHM_URL", "RHYTHM_EMAIL", "RHYTHM_PASSWORD", "RHYTHM_REFRESH_TOKEN")
-_DOC_PAGE = "connectors/rhythm/"
+_DOC_PAGE = "connectors/rhythm.md"
 
 
 def build(base_url: str, credentials: Credentials, runtime: Runtime) -> RhythmConnector:

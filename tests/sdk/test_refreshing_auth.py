@@ -121,7 +121,8 @@ async def test_renews_ahead_of_a_known_expiry_without_a_401() -> None:
     await http.get("x", op="get")
     clock.advance(900 - 29)  # inside the 30 s leeway
     await http.get("x", op="get")
-    assert len(calls) == 2 and server.refused == 0
+    assert len(calls) == 2
+    assert server.refused == 0
     await http.aclose()
 
 
@@ -148,7 +149,9 @@ async def test_rotated_tokens_are_redacted_and_stored(tmp_path: Path) -> None:
     server = Server()
     http, auth, _, _ = _setup(server, store=store)
     await http.get("x", op="get")
-    assert store.load() is not None and store.load().reveal() == "refresh-token-number-0001"  # type: ignore[union-attr]
+    saved = store.load()
+    assert saved is not None
+    assert saved.reveal() == "refresh-token-number-0001"
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
     text = http.redact("a access-token-number-0001 b refresh-token-number-0001 c")
     assert "number-0001" not in text
@@ -160,7 +163,8 @@ def test_stores_and_sync_use() -> None:
     memory = MemoryTokenStore()
     assert memory.load() is None
     memory.save(Secret("abc"))
-    assert memory.load() is not None and "abc" not in repr(memory)
+    assert memory.load() is not None
+    assert "abc" not in repr(memory)
     assert FileTokenStore("/nonexistent/dir/token").load() is None
 
     async def refresher(refresh: Secret | None) -> TokenPair:

@@ -8,19 +8,21 @@ for redaction and never runs a hook for a request that left the first origin.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
 from reposix._clock import Clock
 from reposix._errors import ConfigError
 from reposix._secret import Secret
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = [
     "BasicAuth",
@@ -265,6 +267,8 @@ class RefreshingAuth(SecretAuth):
     async def _renew(self, seen: int) -> None:
         """Renew unless another request already did since generation ``seen``."""
         if self._lock is None:
+            import asyncio  # deferred: importing a connector stays free of asyncio
+
             self._lock = asyncio.Lock()
         async with self._lock:
             if self._generation != seen:

@@ -48,7 +48,8 @@ async def test_every_status_round_trips(
     conn = build()
     created = await conn.create_record(P, _draft(title="s", status=status, labels=["ui"]))
     got = await conn.get_record(P, created.id)
-    assert got.status is status and got.labels == ["ui"]
+    assert got.status is status
+    assert got.labels == ["ui"]
     wire = {
         "open": "open",
         "in_progress": "in_progress",
@@ -70,7 +71,8 @@ async def test_missing_tags_are_created_and_co_assignees_are_kept(
     meta = ServerMetadata(record.id, record.created_at, record.updated_at, record.version)
     patch = sanitize(Tainted(record.replace(assignee="c@x.io", labels=["new-tag"])), meta)
     updated = await conn.update_record(P, record.id, patch)
-    assert updated.assignee == "c@x.io" and updated.labels == ["new-tag"]
+    assert updated.assignee == "c@x.io"
+    assert updated.labels == ["new-tag"]
     emails = [a["email"] for a in fake._issue_json(P, fake.store.get(P, record.id))["assignees"]]  # type: ignore[arg-type]
     assert emails == ["c@x.io", "a@x.io", "b@x.io"]  # the first changed, the others kept
     assert "new-tag" in fake.tags[P]
@@ -121,14 +123,17 @@ async def test_rotated_refresh_token_is_saved_with_0600(
     conn = build(token_store=store)
     await conn.list_records(P)
     saved = store.load()
-    assert saved is not None and saved.reveal() in fake.refresh
+    assert saved is not None
+    assert saved.reveal() in fake.refresh
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
     # A later run starts from the stored token alone, and rotates it again.
     later = build(refresh_token=saved, token_store=store)
     await later.list_records(P)
     newer = store.load()
-    assert newer is not None and newer.reveal() != saved.reveal()
-    assert later._auth.refreshes == 1 and saved.reveal() in fake.revoked
+    assert newer is not None
+    assert newer.reveal() != saved.reveal()
+    assert later._auth.refreshes == 1
+    assert saved.reveal() in fake.revoked
 
 
 async def test_tokens_and_password_never_reach_the_audit_log(
@@ -141,7 +146,8 @@ async def test_tokens_and_password_never_reach_the_audit_log(
     audit = runtime.audit
     assert isinstance(audit, MemoryAuditSink)
     rows = " ".join(f"{e.op} {e.method} {e.url}" for e in audit.events)
-    assert "auth.refresh POST" in rows and "auth.login POST" in rows
+    assert "auth.refresh POST" in rows
+    assert "auth.login POST" in rows
     secrets = [PASSWORD, *fake.refresh, *fake.revoked, *fake.access]
     assert not any(s in rows for s in secrets)
     assert not any(s in repr(conn) + repr(conn._auth) for s in secrets)
@@ -173,7 +179,9 @@ def test_missing_credentials_names_every_variable() -> None:
     with pytest.raises(MissingCredentials) as info:
         plugin_build(BASE, Credentials({}), Runtime())
     text = str(info.value)
-    assert "RHYTHM_EMAIL" in text and "RHYTHM_PASSWORD" in text and "RHYTHM_REFRESH_TOKEN" in text
+    assert "RHYTHM_EMAIL" in text
+    assert "RHYTHM_PASSWORD" in text
+    assert "RHYTHM_REFRESH_TOKEN" in text
 
 
 async def test_rhythm_url_names_the_server() -> None:

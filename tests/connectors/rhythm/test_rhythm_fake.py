@@ -69,7 +69,8 @@ async def test_cursor_pages_with_next_cursor_in_the_body(fake: RhythmFake) -> No
         if cursor is None:
             assert page["has_more"] is False
             break
-    assert seen == sorted(seen) and len(seen) == 5
+    assert seen == sorted(seen)
+    assert len(seen) == 5
 
 
 async def test_filters_q_tag_assignee_status(fake: RhythmFake) -> None:
@@ -114,7 +115,8 @@ async def test_rbac_reporter_developer_admin_and_non_member(fake: RhythmFake) ->
     moved = await call(
         fake, "PATCH", PROJECT + "/issues/1", json={"status": "in_progress"}, headers=_auth(rep)
     )
-    assert moved.status_code == 403 and moved.json()["error"]["code"] == "forbidden"
+    assert moved.status_code == 403
+    assert moved.json()["error"]["code"] == "forbidden"
     ok = await call(
         fake, "PATCH", PROJECT + "/issues/1", json={"status": "in_progress"}, headers=_auth(dev)
     )
@@ -132,6 +134,7 @@ async def test_429_with_retry_after(fake: RhythmFake) -> None:
         (await call(fake, "GET", PROJECT + "/issues", headers=_auth(token))).status_code
         for _ in range(3)
     ]
-    assert statuses[:1] == [200] and statuses[-1] == 429
+    assert statuses[:1] == [200]
+    assert statuses[-1] == 429
     limited = await call(fake, "GET", PROJECT + "/issues", headers=_auth(token))
     assert int(limited.headers["Retry-After"]) > 0
