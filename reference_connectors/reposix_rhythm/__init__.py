@@ -19,7 +19,13 @@ __all__ = ["DEFAULT_BASE_URL", "ENV_VARS", "RhythmConnector", "build", "from_env
 
 DEFAULT_BASE_URL = "http://localhost:8080"
 """Rhythm is self-hosted: ``RHYTHM_URL`` names the server when no base URL is passed."""
-ENV_VARS = ("RHYTHM_URL", "RHYTHM_EMAIL", "RHYTHM_PASSWORD", "RHYTHM_REFRESH_TOKEN")
+ENV_VARS = (
+    "RHYTHM_URL",
+    "RHYTHM_EMAIL",
+    "RHYTHM_PASSWORD",
+    "RHYTHM_REFRESH_TOKEN",
+    "RHYTHM_TOKEN_FILE",
+)
 _DOC_PAGE = "connectors/rhythm.md"
 
 
@@ -27,11 +33,21 @@ def build(base_url: str, credentials: Credentials, runtime: Runtime) -> RhythmCo
     """Build the connector: ``RHYTHM_EMAIL`` + ``RHYTHM_PASSWORD``, or ``RHYTHM_REFRESH_TOKEN``.
 
     ``RHYTHM_URL`` replaces ``base_url`` when the caller passed the default.
+    ``RHYTHM_TOKEN_FILE`` (optional) keeps the rotated refresh token in that file (mode
+    0600) between runs; a token stored there is used before ``RHYTHM_REFRESH_TOKEN``.
     """
+    from reposix import FileTokenStore
     from reposix_rhythm.connector import RhythmConnector
 
+    store = (
+        FileTokenStore(credentials.text("RHYTHM_TOKEN_FILE"))
+        if "RHYTHM_TOKEN_FILE" in credentials
+        else None
+    )
+
     has_login = "RHYTHM_EMAIL" in credentials and "RHYTHM_PASSWORD" in credentials
-    if not has_login and "RHYTHM_REFRESH_TOKEN" not in credentials:
+    stored = store.load() if store is not None else None
+    if not has_login and "RHYTHM_REFRESH_TOKEN" not in credentials and stored is None:
         missing = [n for n in ("RHYTHM_EMAIL", "RHYTHM_PASSWORD") if n not in credentials]
         raise MissingCredentials(
             "rhythm",
@@ -44,7 +60,8 @@ def build(base_url: str, credentials: Credentials, runtime: Runtime) -> RhythmCo
         base_url=base_url,
         email=credentials.text("RHYTHM_EMAIL") if "RHYTHM_EMAIL" in credentials else None,
         password=credentials["RHYTHM_PASSWORD"] if has_login else None,
-        refresh_token=credentials.get("RHYTHM_REFRESH_TOKEN"),
+        refresh_token=stored or credentials.get("RHYTHM_REFRESH_TOKEN"),
+        token_store=store,
         runtime=runtime,
     )
 

@@ -194,3 +194,25 @@ async def test_rhythm_url_names_the_server() -> None:
     conn = plugin_build("http://localhost:8080", creds, Runtime())
     assert conn.base_url == "https://tracker.acme.test/"
     await conn.aclose()
+
+
+async def test_rhythm_token_file_carries_the_rotated_token_between_runs(
+    fake: RhythmFake, runtime: Runtime, tmp_path: Path
+) -> None:
+    path = tmp_path / "rhythm.token"
+    login = Credentials(
+        {
+            "RHYTHM_EMAIL": Secret("kit@rhythm.example"),
+            "RHYTHM_PASSWORD": Secret(PASSWORD),
+            "RHYTHM_TOKEN_FILE": Secret(str(path)),
+        }
+    )
+    first = plugin_build(BASE, login, runtime)
+    await first.list_records(P)
+    await first.aclose()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    # The next run has only the file: no password, no RHYTHM_REFRESH_TOKEN.
+    second = plugin_build(BASE, Credentials({"RHYTHM_TOKEN_FILE": Secret(str(path))}), runtime)
+    assert await second.list_records(P) == []
+    await second.aclose()
+    assert path.read_text(encoding="utf-8") in fake.refresh
