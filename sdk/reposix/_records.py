@@ -19,6 +19,9 @@ __all__ = [
 
 
 def _to_utc(value: datetime) -> datetime:
+    # Already UTC (a record built from another record or a converted wire value): no copy.
+    if value.tzinfo is UTC:
+        return value
     try:
         return value.astimezone(UTC)
     except OverflowError:  # 9999-12-31T23:59:59-14:00: pydantic only reports ValueError
