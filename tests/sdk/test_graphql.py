@@ -224,10 +224,12 @@ def test_ratelimited_body_is_a_refusal_in_200_and_400(status: int) -> None:
         "X-RateLimit-Complexity-Reset": reset_ms,
     }
     signal = parse_signal(status, headers, now, body=json.dumps(RATELIMITED_BODY))
-    assert signal is not None and signal.refused
+    assert signal is not None
+    assert signal.refused
     assert signal.wait == pytest.approx(30.0)
     assert signal.remaining == 0
-    assert signal.reason is not None and "Rate limit exceeded" in signal.reason
+    assert signal.reason is not None
+    assert "Rate limit exceeded" in signal.reason
 
 
 def test_other_400_bodies_are_not_rate_limits() -> None:

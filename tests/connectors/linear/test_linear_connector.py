@@ -214,7 +214,9 @@ async def test_parent_priority_and_refs(wired: Wired) -> None:
     )
     assert child.parent_id == parent.id
     ext = child.extensions["linear"]
-    assert isinstance(ext, dict) and ext["priority"] == 2 and ext["identifier"] == f"ENG-{child.id}"
+    assert isinstance(ext, dict)
+    assert ext["priority"] == 2
+    assert ext["identifier"] == f"ENG-{child.id}"
     by_identifier = await wired.connector.get_by_ref(f"ENG-{child.id}")
     by_uuid = await wired.connector.get_by_ref(str(ext["id"]))
     assert by_identifier.id == by_uuid.id == child.id
@@ -295,7 +297,8 @@ async def test_fake_refuses_with_400_ratelimited_and_a_mutation_is_not_resent() 
         await w.connector.create_record("ENG", draft())
     assert fake.store.mutations == created_before
     refused = [e for e in w.audit.events if e.outcome == "rate_limited"]
-    assert refused and all(e.op == "CreateIssue" for e in refused[-1:])
+    assert refused
+    assert all(e.op == "CreateIssue" for e in refused[-1:])
     assert w.audit.events[-1].op == "CreateIssue"
     assert sum(1 for e in w.audit.events if e.op == "CreateIssue") == 1
 

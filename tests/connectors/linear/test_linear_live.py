@@ -54,9 +54,11 @@ async def test_live_create_read_update_close() -> None:
             status=RecordStatus.IN_PROGRESS,
         )
         created = await connector.create_record(team, sanitize_for_create(Tainted(draft)))
-        assert created.status is RecordStatus.IN_PROGRESS and created.labels == ["kind:test"]
+        assert created.status is RecordStatus.IN_PROGRESS
+        assert created.labels == ["kind:test"]
         fetched = await connector.get_record(team, created.id)
-        assert fetched.title == draft.title and fetched.body == draft.body
+        assert fetched.title == draft.title
+        assert fetched.body == draft.body
 
         meta = ServerMetadata(created.id, created.created_at, created.updated_at, created.version)
         patch = sanitize(Tainted(created.replace(status=RecordStatus.OPEN)), meta)
