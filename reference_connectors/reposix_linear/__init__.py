@@ -20,7 +20,7 @@ DEFAULT_BASE_URL = "https://api.linear.app"
 ENV_VARS = ("LINEAR_API_KEY", "LINEAR_OAUTH_TOKEN")
 """A personal API key (sent raw in ``Authorization``) or an OAuth access token (sent as
 ``Bearer``): set exactly one."""
-_DOC_PAGE = "connectors/linear/"
+_DOC_PAGE = "connectors/linear.md"
 
 
 def build(base_url: str, credentials: Credentials, runtime: Runtime) -> LinearConnector:
