@@ -69,6 +69,7 @@ _HOUR_MS: Final = 3_600_000
 _AUTH_HINT: Final = "You need to authenticate to access this operation."
 _SDL: Final = """
 scalar DateTime
+scalar DateTimeOrDuration
 
 enum PaginationOrderBy { createdAt updatedAt }
 
@@ -80,7 +81,8 @@ input NumberComparator {
   eq: Float, neq: Float, gt: Float, gte: Float, lt: Float, lte: Float, in: [Float!], nin: [Float!]
 }
 input DateComparator {
-  eq: DateTime, neq: DateTime, gt: DateTime, gte: DateTime, lt: DateTime, lte: DateTime
+  eq: DateTimeOrDuration, neq: DateTimeOrDuration, gt: DateTimeOrDuration
+  gte: DateTimeOrDuration, lt: DateTimeOrDuration, lte: DateTimeOrDuration
 }
 input IDComparator { eq: ID, neq: ID, in: [ID!], nin: [ID!] }
 input TeamFilter {
