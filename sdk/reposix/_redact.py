@@ -6,12 +6,12 @@ Two rules, documented in ``docs/trust-model.md#secrets``:
   secret is masked in each of its *forms* (raw, percent-encoded, ``+``-encoded, base64
   and URL-safe base64 with and without padding, JSON-, ``repr``- and bytes-escaped). A
   form of 8 or more characters is masked wherever it occurs; a shorter form only where
-  it stands as a **whole token**: the character before it is the start of the text,
-  whitespace or one of ``" ' ` ( ) [ ] { } < > , ; : = & ? |``, and the character after
-  it is the end of the text, one of those, or a ``.`` that ends a sentence (followed by
-  whitespace, one of those or the end). So a 4-character token is masked in
-  ``Authorization: Bearer abcd``, ``(b'X-Echo', b'abcd')``, ``?token=abcd&x=1`` and
-  ``"abcd"``, but never inside ``abcdef`` or ``/abcd/`` and a one-letter test token never
+  it stands as a **whole token**: either between separators (the character before it is
+  the start of the text, whitespace or one of ``( ) [ ] { } < > , ; : = & ? |``, the one
+  after it the end, one of those, or a ``.`` that ends a sentence), or as a whole quoted
+  value (the same quote ``"``, ``'`` or a backtick on both sides). So a 4-character
+  token is masked in ``Authorization: Bearer abcd``, ``(b'X-Echo', b'abcd')``,
+  ``?token=abcd&x=1`` and ``"abcd"``, but never inside ``abcdef`` or ``/abcd/`` and a one-letter test token never
   shreds every word of every log line.
 * **Client-owned** server text (body excerpts and vendor error messages the SDK puts in
   errors, audit URLs): the client's own secrets are masked in every form **at any
@@ -126,7 +126,8 @@ def _shapes(text: str) -> str:
     return _HEADER_LINE_RE.sub(_mask, text)
 
 
-_DELIMITERS: Final = "\"'`()[]{}<>,;:=&?|"
+_DELIMITERS: Final = "()[]{}<>,;:=&?|"
+_QUOTES: Final = "\"'`"
 _lock = threading.Lock()
 _long: set[str] = set()
 _short: set[str] = set()
@@ -160,7 +161,11 @@ def _token_pattern(values: Iterable[str]) -> re.Pattern[str] | None:
         return None
     delim = re.escape(_DELIMITERS)
     alternatives = "|".join(re.escape(v) for v in ordered)
-    return re.compile(rf"(?<![^\s{delim}])(?:{alternatives})(?=$|[\s{delim}]|\.(?![^\s{delim}]))")
+    end = rf"(?=$|[\s{delim}]|\.(?![^\s{delim}\"'`]))"
+    # A bare token between separators, or a whole quoted value ('x', "x", `x`). A quote
+    # on one side only is not a boundary: the b of b'Set-Cookie' is not a token.
+    quoted = "|".join(rf"(?<={re.escape(q)})(?:{alternatives})(?={re.escape(q)})" for q in _QUOTES)
+    return re.compile(rf"(?<![^\s{delim}])(?:{alternatives}){end}|{quoted}")
 
 
 def register_secret(value: str) -> None:

@@ -57,7 +57,8 @@ from reposix_jira.connector import JiraConnector
 
 STATUSES = (200, 301, 400, 401, 403, 404, 409, 412, 422, 429, 500)
 """Every status a connector maps: 200 carries a body of the wrong shape and a bad Link."""
-DELIMS = "\"'`()[]{}<>,;:=&?|"
+DELIMS = "()[]{}<>,;:=&?|"
+QUOTES = "\"'`"
 EMAIL = "bot@example.com"
 CONTROL = "control-CANARY-0123456789-credential"
 
@@ -268,8 +269,13 @@ def _whole_token_at(text: str, form: str) -> bool:
     start = text.find(form)
     while start >= 0:
         end = start + len(form)
-        after_ok = _boundary(text, end) or (text[end] == "." and _boundary(text, end + 1))
+        after_ok = _boundary(text, end) or (
+            text[end] == "." and (_boundary(text, end + 1) or text[end + 1 : end + 2] in QUOTES)
+        )
         if _boundary(text, start - 1) and after_ok:
+            return True
+        quote = text[start - 1 : start] if start else ""
+        if quote and quote in QUOTES and text[end : end + 1] == quote:
             return True
         start = text.find(form, start + 1)
     return False

@@ -27,7 +27,12 @@ from reposix._http import (
     redact_headers,
     redact_url,
 )
-from reposix._http.redact import REDACTED, RedactingFilter, redact_text, register_secret
+from reposix._http.redact import (
+    REDACTED,
+    RedactingFilter,
+    redact_text,
+    register_secret,
+)
 from reposix._ratelimit.policy import RetryPolicy
 from reposix._runtime import Runtime
 from reposix._secret import Secret
