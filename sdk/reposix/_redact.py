@@ -11,8 +11,8 @@ Two rules, documented in ``docs/trust-model.md#secrets``:
   after it the end, one of those, or a ``.`` that ends a sentence), or as a whole quoted
   value (the same quote ``"``, ``'`` or a backtick on both sides). So a 4-character
   token is masked in ``Authorization: Bearer abcd``, ``(b'X-Echo', b'abcd')``,
-  ``?token=abcd&x=1`` and ``"abcd"``, but never inside ``abcdef`` or ``/abcd/`` and a one-letter test token never
-  shreds every word of every log line.
+  ``?token=abcd&x=1`` and ``"abcd"``, but never inside ``abcdef`` or ``/abcd/``, and a
+  one-letter test token never shreds every word of every log line.
 * **Client-owned** server text (body excerpts and vendor error messages the SDK puts in
   errors, audit URLs): the client's own secrets are masked in every form **at any
   length, wherever they occur**, then the process-wide rule applies.
