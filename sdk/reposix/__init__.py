@@ -40,12 +40,29 @@ if TYPE_CHECKING:
         VersionMismatch,
     )
     from reposix._frontmatter import parse, render
-    from reposix._http import ClientOpts, HttpClient, client
+    from reposix._http import (
+        BasicAuth,
+        BearerAuth,
+        ClientOpts,
+        HeaderAuth,
+        HttpClient,
+        client,
+        decode,
+        protocol_error,
+    )
+    from reposix._pagination import Page, Paginator, paginate_cursor_url, paginate_link
     from reposix._plugin import ConnectorPlugin, load_plugins
     from reposix._records import Record, RecordDraft, RecordId, RecordStatus
     from reposix._runtime import Runtime
     from reposix._secret import Secret
-    from reposix._taint import ServerMetadata, Tainted, Untainted, sanitize, sanitize_for_create
+    from reposix._taint import (
+        ServerMetadata,
+        Tainted,
+        Untainted,
+        require_untainted,
+        sanitize,
+        sanitize_for_create,
+    )
 
 _EXPORTS: dict[str, str] = {
     "AuditEvent": "reposix._audit",
@@ -79,7 +96,16 @@ _EXPORTS: dict[str, str] = {
     "VersionMismatch": "reposix._errors",
     "parse": "reposix._frontmatter",
     "render": "reposix._frontmatter",
+    "BasicAuth": "reposix._http",
+    "BearerAuth": "reposix._http",
     "ClientOpts": "reposix._http",
+    "HeaderAuth": "reposix._http",
+    "decode": "reposix._http",
+    "protocol_error": "reposix._http",
+    "Page": "reposix._pagination",
+    "Paginator": "reposix._pagination",
+    "paginate_cursor_url": "reposix._pagination",
+    "paginate_link": "reposix._pagination",
     "HttpClient": "reposix._http",
     "client": "reposix._http",
     "ConnectorPlugin": "reposix._plugin",
@@ -93,6 +119,7 @@ _EXPORTS: dict[str, str] = {
     "ServerMetadata": "reposix._taint",
     "Tainted": "reposix._taint",
     "Untainted": "reposix._taint",
+    "require_untainted": "reposix._taint",
     "sanitize": "reposix._taint",
     "sanitize_for_create": "reposix._taint",
 }
@@ -103,6 +130,8 @@ __all__ = [
     "AuthError",
     "BackendConnector",
     "BackendFeature",
+    "BasicAuth",
+    "BearerAuth",
     "Capabilities",
     "ClientOpts",
     "Clock",
@@ -112,6 +141,7 @@ __all__ = [
     "Credentials",
     "DeleteReason",
     "EgressDenied",
+    "HeaderAuth",
     "HttpClient",
     "HttpConnector",
     "InvalidRecord",
@@ -120,6 +150,8 @@ __all__ = [
     "MissingCredentials",
     "NotFound",
     "NotSupported",
+    "Page",
+    "Paginator",
     "ProtocolError",
     "RateLimited",
     "Record",
@@ -140,10 +172,15 @@ __all__ = [
     "VirtualClock",
     "__version__",
     "client",
+    "decode",
     "from_env",
     "load_plugins",
+    "paginate_cursor_url",
+    "paginate_link",
     "parse",
+    "protocol_error",
     "render",
+    "require_untainted",
     "sanitize",
     "sanitize_for_create",
 ]
