@@ -494,7 +494,8 @@ class GitLabFake:
         offered = len(records)
         if self.knobs.truncate_at is not None:
             offered = min(offered, self.knobs.truncate_at)
-        length = plan[index][1] - plan[index][0] if index < len(plan) else 0
+        # beyond the plan (rows moved past the cursor meanwhile): plain pages
+        length = plan[index][1] - plan[index][0] if index < len(plan) else size
         end = min(start + length, offered)
         items = records[start:end] if start < offered else []
         more = end < offered or (index + 1 < len(plan) and plan[index + 1][0] == plan[index + 1][1])
