@@ -62,7 +62,7 @@ def render_invariants_md() -> str:
         f"The suite has {len(suite)} invariants. Each runs against the sim control and every "
         "registered connector; an invariant whose capability a connector declares unsupported "
         "is reported `n/a (declared)` and the kit checks the declaration instead (the method "
-        "raises `NotSupported`, `supports()` says false, nothing is sent).",
+        "raises `NotSupported` and sends nothing).",
         "",
         "| Id | Rule | Needs |",
         "|---|---|---|",

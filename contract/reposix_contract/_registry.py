@@ -6,15 +6,35 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from reposix._backend import BackendFeature
+from reposix._backend import Capabilities, DeleteModel, VersioningModel
 
 if TYPE_CHECKING:
     from reposix_contract._harness import Harness
 
-__all__ = ["REGISTRY", "Check", "Invariant", "Requirement", "invariant", "invariants"]
+__all__ = [
+    "REGISTRY",
+    "Check",
+    "Invariant",
+    "Requirement",
+    "invariant",
+    "invariants",
+    "requirement_met",
+]
 
-Requirement = Literal["create", "update", "delete_or_close"] | BackendFeature
-"""A capability an invariant needs: a write method, or a declared feature."""
+Requirement = Literal["create", "update", "delete_or_close", "strong_versioning", "hierarchy"]
+"""A capability an invariant needs, named after the ``Capabilities`` field it reads."""
+
+
+def requirement_met(caps: Capabilities, requirement: Requirement) -> bool:
+    """Whether ``caps`` declares ``requirement``."""
+    return {
+        "create": caps.create,
+        "update": caps.update,
+        "delete_or_close": caps.delete is not DeleteModel.NONE,
+        "strong_versioning": caps.versioning is VersioningModel.STRONG,
+        "hierarchy": caps.hierarchy,
+    }[requirement]
+
 
 Check = Callable[["Harness"], Awaitable[None]]
 
@@ -33,7 +53,7 @@ class Invariant:
     requires: frozenset[Requirement] = field(default_factory=frozenset)
     declared: Check | None = None
     """Run instead of ``check`` when a requirement is declared unsupported: proves the
-    declaration holds (``NotSupported``, ``supports()`` false, nothing sent)."""
+    declaration holds (the method raises ``NotSupported`` and sends nothing)."""
 
     @property
     def family(self) -> str:

@@ -110,8 +110,8 @@ async def arun_invariant(
 def run_invariant(target: Target, invariant: Invariant, *, thorough: bool | None = None) -> Outcome:
     """Check ``invariant`` on ``target`` in a fresh harness; the connector is always closed.
 
-    Applicability comes from ``invariant.requires``: a write method is met if the
-    connector's ``capabilities`` says so, a feature if ``supports()`` does. When a
+    Applicability comes from ``invariant.requires``, each met if the connector's
+    ``capabilities`` declares it. When a
     requirement is declared away, the invariant's declaration check runs instead and
     the verdict is ``n/a`` (or ``FAIL`` if the declaration does not hold).
     """

@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
-from reposix._backend import BackendConnector, BackendFeature
+from reposix._backend import BackendConnector
 from reposix._clock import VirtualClock
 from reposix._plugin import ENTRY_POINT_GROUP, BuildFn, ConnectorPlugin
 from reposix_contract._fakes.base import FakeProjects, FakeStore, Knobs
+from reposix_contract._registry import requirement_met
 
 if TYPE_CHECKING:
     from reposix_contract._harness import ServerState
-    from reposix_contract._registry import Invariant, Requirement
+    from reposix_contract._registry import Invariant
 
 __all__ = [
     "SECRET_MARKERS",
@@ -33,7 +34,6 @@ __all__ = [
     "from_plugin",
     "load_targets",
     "make_fake",
-    "requirement_met",
     "secret_vars",
     "sim_control",
 ]
@@ -152,23 +152,9 @@ def secret_vars(fake: KitFake) -> tuple[str, ...]:
     return tuple(n for n in fake.credentials if any(m in n.upper() for m in SECRET_MARKERS))
 
 
-def requirement_met(connector: BackendConnector, requirement: Requirement) -> bool:
-    """Whether ``connector`` declares ``requirement`` (a write method or a feature)."""
-    if isinstance(requirement, BackendFeature):
-        answer: object = connector.supports(requirement)
-        if inspect.iscoroutine(answer):  # a broken async supports(): not a declaration
-            answer.close()
-            return False
-        return answer is True
-    caps = connector.capabilities
-    return {"create": caps.create, "update": caps.update, "delete_or_close": caps.delete}[
-        requirement
-    ]
-
-
 def unmet(connector: BackendConnector, inv: Invariant) -> list[str]:
     """The requirements of ``inv`` that ``connector`` declares away."""
-    return sorted(str(r) for r in inv.requires if not requirement_met(connector, r))
+    return sorted(r for r in inv.requires if not requirement_met(connector.capabilities, r))
 
 
 def from_plugin(plugin: ConnectorPlugin[BackendConnector]) -> Target:

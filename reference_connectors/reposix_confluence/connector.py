@@ -15,9 +15,9 @@ import httpx
 from pydantic import ValidationError
 
 from reposix._backend import (
-    BackendFeature,
     Capabilities,
     CommentSupport,
+    DeleteModel,
     DeleteReason,
     Listing,
     VersioningModel,
@@ -104,20 +104,13 @@ class ConfluenceConnector(HttpConnector):
 
     name: ClassVar[str] = "confluence"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        read=True,
         create=True,
         update=True,
-        delete=True,
+        delete=DeleteModel.DELETE,
         comments=CommentSupport.SEPARATE_API,
         versioning=VersioningModel.STRONG,
-    )
-    features: ClassVar[frozenset[BackendFeature]] = frozenset(
-        {
-            BackendFeature.DELETE,
-            BackendFeature.STRONG_VERSIONING,
-            BackendFeature.HIERARCHY,
-            BackendFeature.NATIVE_INCREMENTAL,
-        }
+        hierarchy=True,
+        incremental=True,
     )
     root_collection_name: ClassVar[str] = "pages"
     uncarried_fields: ClassVar[frozenset[str]] = frozenset({"assignee"})

@@ -12,9 +12,9 @@ import httpx
 from pydantic import ValidationError
 
 from reposix._backend import (
-    BackendFeature,
     Capabilities,
     CommentSupport,
+    DeleteModel,
     DeleteReason,
     Listing,
     VersioningModel,
@@ -112,14 +112,13 @@ class GitHubConnector(HttpConnector):
 
     name: ClassVar[str] = "github"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        read=True,
         create=True,
         update=True,
-        delete=True,
+        delete=DeleteModel.CLOSE,
         comments=CommentSupport.SEPARATE_API,
         versioning=VersioningModel.TIMESTAMP,
+        incremental=True,
     )
-    features: ClassVar[frozenset[BackendFeature]] = frozenset({BackendFeature.NATIVE_INCREMENTAL})
     root_collection_name: ClassVar[str] = "issues"
 
     def __init__(

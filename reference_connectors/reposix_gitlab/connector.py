@@ -29,11 +29,11 @@ from pydantic import ValidationError
 
 from reposix import (
     AuthError,
-    BackendFeature,
     BearerAuth,
     Capabilities,
     CommentSupport,
     ConfigError,
+    DeleteModel,
     DeleteReason,
     HeaderAuth,
     HttpConnector,
@@ -155,15 +155,12 @@ class GitLabConnector(HttpConnector):
 
     name: ClassVar[str] = "gitlab"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        read=True,
         create=True,
         update=True,
-        delete=True,
+        delete=DeleteModel.DELETE,
         comments=CommentSupport.SEPARATE_API,
         versioning=VersioningModel.TIMESTAMP,
-    )
-    features: ClassVar[frozenset[BackendFeature]] = frozenset(
-        {BackendFeature.DELETE, BackendFeature.NATIVE_INCREMENTAL}
+        incremental=True,
     )
     root_collection_name: ClassVar[str] = "issues"
     uncarried_fields: ClassVar[frozenset[str]] = frozenset({"parent_id", "extensions"})

@@ -11,9 +11,9 @@ import httpx
 from pydantic import TypeAdapter
 
 from reposix._backend import (
-    BackendFeature,
     Capabilities,
     CommentSupport,
+    DeleteModel,
     DeleteReason,
     Listing,
     VersioningModel,
@@ -93,15 +93,12 @@ class JiraConnector(HttpConnector):
 
     name: ClassVar[str] = "jira"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        read=True,
         create=True,
         update=True,
-        delete=True,
+        delete=DeleteModel.CLOSE,
         comments=CommentSupport.SEPARATE_API,
         versioning=VersioningModel.TIMESTAMP,
-    )
-    features: ClassVar[frozenset[BackendFeature]] = frozenset(
-        {BackendFeature.NATIVE_INCREMENTAL, BackendFeature.TRANSITIONS}
+        incremental=True,
     )
     root_collection_name: ClassVar[str] = "issues"
 

@@ -18,9 +18,9 @@ from reposix._taint import Untainted
 
 __all__ = [
     "BackendConnector",
-    "BackendFeature",
     "Capabilities",
     "CommentSupport",
+    "DeleteModel",
     "DeleteReason",
     "Listing",
     "ProgressHook",
@@ -34,18 +34,6 @@ _MAY_BE_UNCARRIED = frozenset({"assignee", "labels", "parent_id", "extensions"})
 
 ProgressHook = Callable[[int], None]
 """Called with the number of records just received, as a listing progresses."""
-
-
-class BackendFeature(StrEnum):
-    """Optional behaviours a connector may declare."""
-
-    DELETE = "delete"
-    TRANSITIONS = "transitions"
-    STRONG_VERSIONING = "strong_versioning"
-    BULK_EDIT = "bulk_edit"
-    WORKFLOWS = "workflows"
-    HIERARCHY = "hierarchy"
-    NATIVE_INCREMENTAL = "native_incremental"
 
 
 class DeleteReason(StrEnum):
@@ -73,6 +61,17 @@ class VersioningModel(StrEnum):
     """No meaningful version."""
 
 
+class DeleteModel(StrEnum):
+    """What ``delete_or_close`` does on this backend."""
+
+    NONE = "none"
+    """It raises ``NotSupported`` before any I/O."""
+    CLOSE = "close"
+    """It closes the record with ``reason.closed_status``; the record stays readable."""
+    DELETE = "delete"
+    """It removes the record: ``get_record`` raises ``NotFound`` afterwards."""
+
+
 class CommentSupport(StrEnum):
     """Where comments live on this backend."""
 
@@ -83,14 +82,28 @@ class CommentSupport(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
-    """What a connector can do, declared up front so callers and the kit need not probe."""
+    """What a connector can do, declared once, up front, so callers and the kit need not probe.
 
-    read: bool = True
+    Every connector reads; each field here is an optional behaviour. The conformance kit
+    holds a connector to what it declares: a declared write must work, an undeclared one
+    must raise ``NotSupported`` without sending anything.
+    """
+
     create: bool = False
+    """``create_record`` works."""
     update: bool = False
-    delete: bool = False
+    """``update_record`` works."""
+    delete: DeleteModel = DeleteModel.NONE
+    """What ``delete_or_close`` does."""
     comments: CommentSupport = CommentSupport.NONE
+    """Where comments live (informational: records do not carry comments)."""
     versioning: VersioningModel = VersioningModel.NONE
+    """How ``Record.version`` behaves; ``STRONG`` means stale writes are refused."""
+    hierarchy: bool = False
+    """``parent_id`` is stored and round-trips through create and update."""
+    incremental: bool = False
+    """``list_changed_since`` asks the server for the changes instead of filtering a full
+    listing (the connector overrides it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +117,7 @@ class Listing:
 class BackendConnector(ABC):
     """One tracker, seen through the normalized record vocabulary.
 
-    Subclasses set ``name``, ``capabilities`` and ``features`` and implement the
+    Subclasses set ``name`` and ``capabilities`` and implement the
     abstract methods. Write methods of a read-only connector raise ``NotSupported``
     without sending a request (the base class does this for you).
     """
@@ -112,7 +125,7 @@ class BackendConnector(ABC):
     name: ClassVar[str]
     """Stable tag used in audit rows, logs and test ids."""
     capabilities: ClassVar[Capabilities] = Capabilities()
-    features: ClassVar[frozenset[BackendFeature]] = frozenset()
+    """The one declaration of what this connector can do beyond reading."""
     root_collection_name: ClassVar[str] = "issues"
     """The collection's name as a single path component (``pages`` for Confluence)."""
     uncarried_fields: ClassVar[frozenset[str]] = frozenset()
@@ -139,10 +152,6 @@ class BackendConnector(ABC):
         root = cls.__dict__.get("root_collection_name")
         if root is not None and not _PATH_COMPONENT.match(root):
             raise TypeError(f"{cls.__name__}.root_collection_name {root!r} is not a path component")
-
-    def supports(self, feature: BackendFeature) -> bool:
-        """Whether the connector declares ``feature``. Pure: no I/O."""
-        return feature in self.features
 
     def accepts_label(self, name: str) -> bool:
         """Whether ``label_pattern`` admits ``name`` (always True without one). Pure: no I/O."""
@@ -195,7 +204,7 @@ class BackendConnector(ABC):
         """Ids of records with ``updated_at`` strictly after ``since``.
 
         The default filters a full listing; connectors with a native incremental
-        query override it (and declare ``NATIVE_INCREMENTAL``).
+        query override it (and declare ``Capabilities(incremental=True)``).
         """
         records = await self.list_records(project)
         return [r.id for r in records if r.updated_at > since]
@@ -223,7 +232,8 @@ class BackendConnector(ABC):
     async def delete_or_close(
         self, project: str, record_id: RecordId, reason: DeleteReason
     ) -> None:
-        """Delete the record (``DELETE`` feature) or close it with ``reason.closed_status``."""
+        """Delete the record (``DeleteModel.DELETE``) or close it with ``reason.closed_status``
+        (``DeleteModel.CLOSE``), as ``capabilities.delete`` declares."""
         raise NotSupported(f"{self.name} cannot delete or close records")
 
     # -- lifecycle ---------------------------------------------------------------------------

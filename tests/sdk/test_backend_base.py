@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reposix._backend import BackendConnector, BackendFeature, DeleteReason, Listing
+from reposix._backend import BackendConnector, DeleteReason, Listing
 from reposix._errors import NotSupported
 from reposix._records import Record, RecordDraft, RecordStatus
 from reposix._taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
@@ -18,7 +18,6 @@ REC = Record(id=1, title="a", status=RecordStatus.OPEN, created_at=T, updated_at
 
 class ReadOnly(BackendConnector):
     name = "readonly"
-    features = frozenset({BackendFeature.HIERARCHY})
 
     def __init__(self) -> None:
         super().__init__()
@@ -50,7 +49,6 @@ async def test_defaults_and_progress(caplog: pytest.LogCaptureFixture) -> None:
     c.add_progress_hook(seen.append)
     c.report_progress(3)
     assert seen == [3]
-    assert c.supports(BackendFeature.HIERARCHY) and not c.supports(BackendFeature.DELETE)
     assert c.root_collection_name == "issues"
     assert await c.list_records("p") == [REC]
     assert "truncated" in caplog.text

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from reposix._audit import MemoryAuditSink
-from reposix._backend import BackendFeature, DeleteReason, VersioningModel
+from reposix._backend import DeleteReason
 from reposix._clock import VirtualClock
 from reposix._credentials import Credentials
 from reposix._errors import (
@@ -86,17 +86,6 @@ def for_update(record: Record, **changes: Any) -> Untainted[Record]:
 
 def test_declarations(sim: SimBackend) -> None:
     assert sim.name == "sim" and sim.root_collection_name == "issues"
-    caps = sim.capabilities
-    assert caps.read and caps.create and caps.update and caps.delete
-    assert caps.versioning is VersioningModel.STRONG
-    for feature in (
-        BackendFeature.DELETE,
-        BackendFeature.STRONG_VERSIONING,
-        BackendFeature.HIERARCHY,
-        BackendFeature.NATIVE_INCREMENTAL,
-    ):
-        assert sim.supports(feature)
-    assert not sim.supports(BackendFeature.BULK_EDIT)
     with pytest.raises(ConfigError):
         SimBackend("127.0.0.1:7878")
 

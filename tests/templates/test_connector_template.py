@@ -55,8 +55,8 @@ EXPECTED_FILES = {
 
 DECLARED_AWAY: frozenset[str] = frozenset()
 """Invariants the template's connector honestly declares away: none (it supports
-every requirement the kit knows: create, update, delete, STRONG_VERSIONING,
-NATIVE_INCREMENTAL, HIERARCHY)."""
+every capability the kit knows: create, update, DeleteModel.DELETE, STRONG versioning,
+hierarchy, incremental)."""
 
 
 def render(output_dir: Path, **context: str) -> Path:

@@ -12,7 +12,7 @@ import httpx
 from hypothesis import strategies as st
 
 from reposix._audit import MemoryAuditSink
-from reposix._backend import BackendConnector, BackendFeature, DeleteReason
+from reposix._backend import BackendConnector, DeleteModel, DeleteReason
 from reposix._clock import VirtualClock
 from reposix._http.allowlist import Allowlist
 from reposix._records import Record, RecordDraft, RecordStatus
@@ -134,7 +134,7 @@ async def _apply(world: _World, op: tuple[Any, ...]) -> None:
     pair = world.pick(op[1]) if name in ("update", "stale", "delete", "changed") else None
     if name != "create" and name != "list" and pair is None:
         return
-    strong = supported(target, BackendFeature.STRONG_VERSIONING)
+    strong = supported(target, "strong_versioning")
     if name == "create":
         if not supported(target, "create"):
             return
@@ -175,7 +175,7 @@ async def _apply(world: _World, op: tuple[Any, ...]) -> None:
         if not supported(target, "delete_or_close") or pair.closed:
             return
         reason: DeleteReason = op[2]
-        if supported(target, BackendFeature.DELETE):
+        if target.capabilities.delete is DeleteModel.DELETE:
             a = await outcome_of(control.delete_or_close(_CONTROL_PROJECT, pair.control.id, reason))
         else:
             close: Any = getattr(control, "close_record")  # noqa: B009 - a SimBackend extension

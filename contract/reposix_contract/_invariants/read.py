@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import math
 import re
@@ -12,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from reposix._backend import BackendConnector, BackendFeature, VersioningModel
+from reposix._backend import BackendConnector, DeleteModel
 from reposix._errors import EgressDenied, NotFound, ProtocolError, ReposixError
 from reposix._records import Record, RecordStatus
 from reposix_contract._fakes.base import DECOY_ORIGIN, FOREIGN_ORIGIN
@@ -343,8 +342,8 @@ def _served_records(h: Harness, start: int) -> int | None:
 @invariant(
     "R06",
     "list_changed_since(t) returns exactly the ids with updated_at > t, for t before, between, "
-    "equal to and after the records' timestamps (sub-minute apart); NATIVE_INCREMENTAL sends "
-    "the filter and fetches fewer records",
+    "equal to and after the records' timestamps (sub-minute apart); with incremental declared "
+    "it sends the filter and fetches fewer records",
 )
 async def r06_changed_since_exact(h: Harness) -> None:
     """Incremental sync is only as good as its `since`: an inclusive filter re-syncs forever, a
@@ -369,7 +368,7 @@ async def r06_changed_since_exact(h: Harness) -> None:
             f"list_changed_since({t.isoformat()}) is wrong: {set_diff(expected, got)}"
             + _changed_hint(missing, extra, truth, t)
         )
-    if not h.connector.supports(BackendFeature.NATIVE_INCREMENTAL):
+    if not h.connector.capabilities.incremental:
         return
     t = stamps[-2]
     served0, log0 = len(h.knobs.served), mark(h)
@@ -380,12 +379,12 @@ async def r06_changed_since_exact(h: Harness) -> None:
     changed_records, changed_bytes = _served_records(h, served1), _bytes(h, log1)
     if full_records is not None and changed_records is not None:
         assert changed_records < full_records, (
-            f"NATIVE_INCREMENTAL is declared but list_changed_since fetched {changed_records} "
+            f"incremental is declared but list_changed_since fetched {changed_records} "
             f"records, as many as a full listing ({full_records}); send the filter to the server"
         )
     else:
         assert changed_bytes < full_bytes, (
-            f"NATIVE_INCREMENTAL is declared but list_changed_since downloaded {changed_bytes} "
+            f"incremental is declared but list_changed_since downloaded {changed_bytes} "
             f"bytes, no fewer than a full listing ({full_bytes}); send the filter to the server"
         )
 
@@ -566,13 +565,11 @@ async def r08_pagination(h: Harness) -> None:
 
 @invariant(
     "R09",
-    "root_collection_name is a single valid path component; name is a stable tag; supports() "
-    "does no I/O and answers a bool",
+    "root_collection_name is a single valid path component; name is a stable tag",
 )
 async def r09_identity(h: Harness) -> None:
     """The name tags audit rows and test ids, the collection name becomes a directory: a
-    slash or '..' in it writes outside the tree. supports() is called in hot paths and by
-    planners that must not touch the network."""
+    slash or '..' in it writes outside the tree."""
     c = h.connector
     assert isinstance(c.name, str) and _NAME.match(c.name), (
         f"name {c.name!r} is not a short lowercase tag ([a-z][a-z0-9_-]*)"
@@ -591,23 +588,6 @@ async def r09_identity(h: Harness) -> None:
     assert (other.name, other.root_collection_name) == (c.name, root), (
         f"a second connector says name={other.name!r}, root={other.root_collection_name!r}; "
         f"the first said {c.name!r}, {root!r}"
-    )
-    start = mark(h)
-    answers = {}
-    for feature in BackendFeature:
-        value: object = c.supports(feature)
-        if inspect.iscoroutine(value):
-            value.close()
-        assert isinstance(value, bool), (
-            f"supports({feature.value!r}) returned {type(value).__name__}, not bool "
-            "(is it async? it must be a plain method)"
-        )
-        answers[feature] = value
-    assert {f: c.supports(f) for f in BackendFeature} == answers, "supports() is not stable"
-    sent = exchanges(h, start)
-    assert not sent, (
-        f"supports() sent {len(sent)} request(s) ({sent[0].request.method} "
-        f"{sent[0].request.url}); declare features statically"
     )
 
 
@@ -714,8 +694,7 @@ def _overrides(connector: BackendConnector, method: str) -> bool:
 
 @invariant(
     "R12",
-    "declarations are consistent: capabilities and supports() agree, and every declared "
-    "capability is implemented",
+    "every declared capability is implemented",
 )
 async def r12_declarations_consistent(h: Harness) -> None:
     """Capabilities drive what callers attempt and which invariants the kit runs; a claim
@@ -724,23 +703,13 @@ async def r12_declarations_consistent(h: Harness) -> None:
     c = h.connector
     caps = c.capabilities
     problems = []
-    if not caps.read:
-        problems.append("capabilities.read is False, but every connector must read")
-    if c.supports(BackendFeature.DELETE) and not caps.delete:
-        problems.append("supports(DELETE) but capabilities.delete is False")
-    strong = caps.versioning is VersioningModel.STRONG
-    if c.supports(BackendFeature.STRONG_VERSIONING) != strong:
-        problems.append(
-            f"supports(STRONG_VERSIONING)={c.supports(BackendFeature.STRONG_VERSIONING)} but "
-            f"capabilities.versioning={caps.versioning.value}"
-        )
     for flag, method in (
         (caps.create, "create_record"),
         (caps.update, "update_record"),
-        (caps.delete, "delete_or_close"),
+        (caps.delete is not DeleteModel.NONE, "delete_or_close"),
     ):
         if flag and not _overrides(c, method):
             problems.append(f"declares {method.split('_')[0]} but does not implement {method}")
-    if c.supports(BackendFeature.NATIVE_INCREMENTAL) and not _overrides(c, "list_changed_since"):
-        problems.append("declares NATIVE_INCREMENTAL but inherits the filtering list_changed_since")
+    if caps.incremental and not _overrides(c, "list_changed_since"):
+        problems.append("declares incremental but inherits the filtering list_changed_since")
     assert not problems, "inconsistent declarations: " + "; ".join(problems)

@@ -13,13 +13,13 @@ from typing import Any, TypeVar
 import httpx
 from hypothesis import strategies as st
 
-from reposix._backend import BackendConnector, BackendFeature, DeleteReason, VersioningModel
+from reposix._backend import BackendConnector, DeleteModel, DeleteReason, VersioningModel
 from reposix._errors import NotFound, NotSupported, ReposixError, VersionMismatch
 from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
 from reposix._taint import ServerMetadata, Tainted, Untainted, sanitize, sanitize_for_create
 from reposix_contract._harness import Harness, demo_drafts
 from reposix_contract._props import for_all
-from reposix_contract._registry import Requirement, declared, invariant
+from reposix_contract._registry import Requirement, declared, invariant, requirement_met
 
 T = TypeVar("T")
 
@@ -31,13 +31,8 @@ MISSING_ID = 987_654_321
 
 
 def supported(connector: BackendConnector, requirement: Requirement) -> bool:
-    """Whether ``connector`` declares ``requirement`` (a write method or a feature)."""
-    if isinstance(requirement, BackendFeature):
-        return connector.supports(requirement)
-    caps = connector.capabilities
-    return {"create": caps.create, "update": caps.update, "delete_or_close": caps.delete}[
-        requirement
-    ]
+    """Whether ``connector``'s ``Capabilities`` declare ``requirement``."""
+    return requirement_met(connector.capabilities, requirement)
 
 
 def new_draft(title: str, **fields: Any) -> Untainted[RecordDraft]:
@@ -223,15 +218,9 @@ async def check_not_supported(h: Harness, method: str) -> None:
 
 
 async def check_declaration(h: Harness, requires: Sequence[Requirement]) -> None:
-    """Declared-away requirements hold: methods raise NotSupported, features say False."""
+    """Declared-away write methods hold: they raise NotSupported and send nothing."""
     for requirement in requires:
-        if supported(h.connector, requirement):
-            continue
-        if isinstance(requirement, BackendFeature):
-            assert requirement not in h.connector.features, (
-                f"supports({requirement.value!r}) is False but the feature is in `features`"
-            )
-        else:
+        if requirement in _METHOD_OF and not supported(h.connector, requirement):
             await check_not_supported(h, _METHOD_OF[requirement])
 
 
@@ -603,8 +592,8 @@ declared("W03")(_declared_for("create", "update"))
 @invariant(
     "W04",
     "update_record with the current expected_version succeeds and bumps the version; a "
-    "stale one raises VersionMismatch and leaves the record unchanged (STRONG_VERSIONING)",
-    requires=["update", BackendFeature.STRONG_VERSIONING],
+    "stale one raises VersionMismatch and leaves the record unchanged (STRONG versioning)",
+    requires=["update", "strong_versioning"],
 )
 async def w04_optimistic_concurrency(h: Harness) -> None:
     """Two editors of one record must not overwrite each other blindly: a stale write has to
@@ -644,13 +633,10 @@ async def w04_optimistic_concurrency(h: Harness) -> None:
 
 @declared("W04")
 async def w04_declared(h: Harness) -> None:
-    """Without STRONG_VERSIONING, expected_version is accepted and ignored."""
+    """Without STRONG versioning, expected_version is accepted and ignored."""
     if not supported(h.connector, "update"):
         await check_not_supported(h, "update_record")
         return
-    assert h.connector.capabilities.versioning is not VersioningModel.STRONG, (
-        "Capabilities.versioning is STRONG but the STRONG_VERSIONING feature is not declared"
-    )
     project, (record,) = seeded_project(h, 1)
     current = await h.connector.get_record(project, record.id)
     stale = current.version - 1 if current.version > 0 else current.version + 1
@@ -662,8 +648,8 @@ async def w04_declared(h: Harness) -> None:
     if isinstance(result, VersionMismatch):
         raise AssertionError(
             "update_record refused a stale expected_version but the connector does not "
-            "declare STRONG_VERSIONING; declare the feature (and Capabilities.versioning="
-            "STRONG) or ignore the argument"
+            "declare Capabilities(versioning=VersioningModel.STRONG); declare it or ignore "
+            "the argument"
         )
     if isinstance(result, BaseException):
         raise AssertionError(
@@ -713,8 +699,8 @@ declared("W05")(_declared_for("update"))
 
 @invariant(
     "W06",
-    "delete_or_close: with DELETE the record is gone (NotFound after); without it the record "
-    "is closed with reason.closed_status (COMPLETED -> done, others -> wont_fix)",
+    "delete_or_close: with DeleteModel.DELETE the record is gone (NotFound after); with CLOSE "
+    "it is closed with reason.closed_status (COMPLETED -> done, others -> wont_fix)",
     requires=["delete_or_close"],
 )
 async def w06_delete_or_close(h: Harness) -> None:
@@ -722,18 +708,18 @@ async def w06_delete_or_close(h: Harness) -> None:
     not-planned close reported as done, or a 'delete' that only closes, misleads them."""
     reasons = list(DeleteReason)
     project, records = seeded_project(h, len(reasons))
-    if supported(h.connector, BackendFeature.DELETE):
+    if h.connector.capabilities.delete is DeleteModel.DELETE:
         victim, survivor = records[0], records[1]
         await h.connector.delete_or_close(project, victim.id, DeleteReason.NOT_PLANNED)
         await expect_error(
             NotFound,
             h.connector.get_record(project, victim.id),
-            "get_record after delete_or_close (DELETE declared)",
-            "a connector declaring DELETE must delete the record, not close it; or drop the "
-            "DELETE feature and close with reason.closed_status",
+            "get_record after delete_or_close (DeleteModel.DELETE declared)",
+            "a connector declaring DeleteModel.DELETE must delete the record, not close it; "
+            "or declare DeleteModel.CLOSE and close with reason.closed_status",
         )
         assert h.state.get(project, victim.id) is None, (
-            "delete_or_close (DELETE declared) left the record on the server"
+            "delete_or_close (DeleteModel.DELETE declared) left the record on the server"
         )
         ids = [r.id for r in await h.connector.list_records(project)]
         assert victim.id not in ids, "list_records still shows a deleted record"
@@ -752,8 +738,8 @@ async def w06_delete_or_close(h: Harness) -> None:
             assert not diff, f"closing a record changed other fields: {diff}"
             stored = h.state.get(project, record.id)
             assert stored is not None, (
-                "delete_or_close deleted the record but DELETE is not declared; declare "
-                "BackendFeature.DELETE or close it instead"
+                "delete_or_close deleted the record but declares DeleteModel.CLOSE; declare "
+                "DeleteModel.DELETE or close it instead"
             )
         listed = {r.id for r in await h.connector.list_records(project)}
         missing = [r.id for r in records if r.id not in listed]
@@ -864,28 +850,18 @@ declared("W08")(_declared_for("create"))
 
 @invariant(
     "W09",
-    "declarations agree: Capabilities.versioning is STRONG iff STRONG_VERSIONING is declared, "
-    "DELETE implies the delete_or_close capability, and stored_form only normalizes (it is "
-    "idempotent, keeps status and parent, never empties a field and merges labels only by case)",
+    "declarations agree: STRONG versioning needs update, and stored_form only normalizes (it "
+    "is idempotent, keeps status and parent, never empties a field and merges labels only by "
+    "case)",
 )
 async def w09_consistent_declarations(h: Harness) -> None:
-    """Callers read either the capability flags or the feature set; when the two disagree
-    one of them lies and the caller takes the wrong branch (blind overwrite, wrong delete).
-    A stored_form that drops values would excuse the very loss the write checks catch."""
+    """STRONG versioning promises that stale writes are refused, which means nothing for a
+    connector that cannot write. A stored_form that drops values would excuse the very loss
+    the write checks catch."""
     c = h.connector
-    strong = c.capabilities.versioning is VersioningModel.STRONG
-    assert strong == c.supports(BackendFeature.STRONG_VERSIONING), (
-        f"Capabilities.versioning is {c.capabilities.versioning.value!r} but "
-        f"supports(STRONG_VERSIONING) is {c.supports(BackendFeature.STRONG_VERSIONING)}; "
-        "declare both or neither"
-    )
-    if c.supports(BackendFeature.DELETE):
-        assert c.capabilities.delete, (
-            "BackendFeature.DELETE is declared but Capabilities.delete is False"
-        )
-    if c.supports(BackendFeature.STRONG_VERSIONING):
+    if c.capabilities.versioning is VersioningModel.STRONG:
         assert c.capabilities.update, (
-            "STRONG_VERSIONING is declared but the connector cannot update"
+            "Capabilities.versioning is STRONG but the connector cannot update"
         )
     drafts = [*demo_drafts(7), RecordDraft(title="W09", body="b", labels=["Bug", "bug", "UI"])]
     problems: list[str] = []
@@ -987,9 +963,9 @@ declared("W11")(_declared_for("update"))
 
 @invariant(
     "W12",
-    "with HIERARCHY, parent_id round-trips: set on create, changed and cleared by update; a "
+    "with hierarchy, parent_id round-trips: set on create, changed and cleared by update; a "
     "missing parent is refused with a typed error and creates nothing",
-    requires=["create", "update", BackendFeature.HIERARCHY],
+    requires=["create", "update", "hierarchy"],
 )
 async def w12_hierarchy(h: Harness) -> None:
     """Page trees and epics are structure users rely on: a connector that drops or ignores

@@ -16,9 +16,9 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
 from reposix._backend import (
-    BackendFeature,
     Capabilities,
     CommentSupport,
+    DeleteModel,
     DeleteReason,
     Listing,
     VersioningModel,
@@ -84,20 +84,13 @@ class SimBackend(HttpConnector):
 
     name: ClassVar[str] = "sim"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        read=True,
         create=True,
         update=True,
-        delete=True,
+        delete=DeleteModel.DELETE,
         comments=CommentSupport.NONE,
         versioning=VersioningModel.STRONG,
-    )
-    features: ClassVar[frozenset[BackendFeature]] = frozenset(
-        {
-            BackendFeature.DELETE,
-            BackendFeature.STRONG_VERSIONING,
-            BackendFeature.HIERARCHY,
-            BackendFeature.NATIVE_INCREMENTAL,
-        }
+        hierarchy=True,
+        incremental=True,
     )
     root_collection_name: ClassVar[str] = "issues"
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from typing import ClassVar
 
-from reposix._backend import BackendConnector, BackendFeature, Capabilities, VersioningModel
+from reposix._backend import BackendConnector
 from reposix.sim._backend import SimBackend
 from reposix_contract._gallery import broken
 
@@ -31,25 +30,8 @@ class UnstableName(SimBackend):
         return f"sim-{id(self) % 1000}-{next(_counter)}"
 
 
-@broken("async-supports", kills={"R09"})
-class AsyncSupports(SimBackend):
-    """Makes supports() a coroutine (it would probe the server), so it answers no bool."""
-
-    async def supports(self, feature: BackendFeature) -> bool:  # type: ignore[override]
-        return feature in self.features
-
-
 @broken("claims-create-without-code", kills={"R12"})
 class ClaimsCreateWithoutCode(SimBackend):
     """Declares create in its capabilities but never implemented create_record."""
 
     create_record = BackendConnector.create_record
-
-
-@broken("misdeclared-strong-versioning", kills={"R12"})
-class MisdeclaredStrongVersioning(SimBackend):
-    """Says STRONG_VERSIONING in features but TIMESTAMP in capabilities."""
-
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        read=True, create=True, update=True, delete=True, versioning=VersioningModel.TIMESTAMP
-    )

@@ -43,7 +43,7 @@ class LocalTimeSince(NaiveLister):
 
 @broken("native-incremental-not-sent", kills={"R06"})
 class NativeIncrementalNotSent(NaiveLister):
-    """Declares NATIVE_INCREMENTAL but downloads everything and filters locally."""
+    """Declares incremental listing but downloads everything and filters locally."""
 
     async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
         return [r.id for r in await self.naive_list(project) if r.updated_at > since]

@@ -8,8 +8,9 @@ The kit derives each from the sim control (``sim_control().derive(name, cls)``).
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 
-from reposix._backend import BackendConnector, BackendFeature, Capabilities, DeleteReason
+from reposix._backend import BackendConnector, Capabilities, DeleteModel, DeleteReason
 from reposix._errors import NotFound, NotSupported, ProtocolError, TransportError
 from reposix._http import decode
 from reposix._records import Record, RecordDraft, RecordId
@@ -163,9 +164,9 @@ class DeleteOnlyCloses(SimBackend):
 
 
 class CloseOnly(SimBackend):
-    """Correct close-only connector: no DELETE feature, closes with reason.closed_status."""
+    """Correct close-only connector: declares DeleteModel.CLOSE, closes with reason.closed_status."""
 
-    features = SimBackend.features - {BackendFeature.DELETE}
+    capabilities = replace(SimBackend.capabilities, delete=DeleteModel.CLOSE)
 
     async def delete_or_close(
         self, project: str, record_id: RecordId, reason: DeleteReason
@@ -186,8 +187,7 @@ class NotPlannedIsDone(CloseOnly):
 class ReadOnly(SimBackend):
     """Correct read-only connector: declares no write capability, writes raise NotSupported."""
 
-    capabilities = Capabilities(read=True)
-    features = frozenset({BackendFeature.NATIVE_INCREMENTAL, BackendFeature.HIERARCHY})
+    capabilities = Capabilities(hierarchy=True, incremental=True)
 
     async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
         return await BackendConnector.create_record(self, project, draft)
@@ -254,13 +254,6 @@ class RetriesPost(SimBackend):
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
-
-
-@broken("misdeclared-versioning", kills={"W04", "W09"})
-class MisdeclaredVersioning(SimBackend):
-    """Capabilities say versioning=STRONG, but STRONG_VERSIONING is not declared."""
-
-    features = SimBackend.features - {BackendFeature.STRONG_VERSIONING}
 
 
 @broken("auto-creates-project", kills={"W10"})

@@ -30,9 +30,9 @@ from typing import ClassVar, Final
 import httpx
 from pydantic import ValidationError
 from reposix._backend import (
-    BackendFeature,
     Capabilities,
     CommentSupport,
+    DeleteModel,
     DeleteReason,
     Listing,
     VersioningModel,
@@ -150,20 +150,13 @@ class {{ cookiecutter.__class_prefix }}Connector(HttpConnector):
     # TODO(connector author): declare only what your tracker really does; the kit
     # checks each declaration (and reports what you declare away as n/a).
     capabilities: ClassVar[Capabilities] = Capabilities(
-        read=True,
         create=True,
         update=True,
-        delete=True,
+        delete=DeleteModel.DELETE,
         comments=CommentSupport.NONE,
         versioning=VersioningModel.STRONG,
-    )
-    features: ClassVar[frozenset[BackendFeature]] = frozenset(
-        {
-            BackendFeature.DELETE,
-            BackendFeature.STRONG_VERSIONING,
-            BackendFeature.NATIVE_INCREMENTAL,
-            BackendFeature.HIERARCHY,
-        }
+        hierarchy=True,
+        incremental=True,
     )
     root_collection_name: ClassVar[str] = "items"
 
@@ -319,8 +312,8 @@ class {{ cookiecutter.__class_prefix }}Connector(HttpConnector):
     ) -> None:
         """``DELETE`` the item (the API deletes outright; ``reason`` is not sent).
 
-        TODO(connector author): if your tracker closes instead of deleting, drop
-        ``BackendFeature.DELETE`` and set the state to
+        TODO(connector author): if your tracker closes instead of deleting, declare
+        ``delete=DeleteModel.CLOSE`` and set the state to
         ``STATUS_TO_WIRE[reason.closed_status]`` with a ``PATCH``.
         """
         response = await self._http.delete(items_path(project, record_id), op="delete_or_close")
