@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Final, cast
 
 import httpx
@@ -80,6 +80,7 @@ _WORKSPACE = re.compile(r"[A-Za-z0-9_-]{1,62}|\{[0-9a-fA-F-]{36}\}")
 _SLUG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,61}|\{[0-9a-fA-F-]{36}\}")
 _ACCOUNT = re.compile(r"[A-Za-z0-9:_-]{1,128}|\{[0-9a-fA-F-]{36}\}")
 _CATCH_UP_ROUNDS: Final = 3
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_project(project: str) -> tuple[str, str]:
@@ -110,7 +111,7 @@ def version_of(updated_on: datetime) -> int:
 
     Bitbucket has no optimistic concurrency on issues; the version tells reads apart.
     """
-    return int(updated_on.timestamp() * 1_000_000)
+    return (updated_on - _EPOCH) // timedelta(microseconds=1)
 
 
 def record_from_issue(issue: BbIssue) -> Record:
@@ -360,9 +361,10 @@ class BitbucketConnector(HttpConnector):
 
     async def _items(
         self, project: str, params: Mapping[str, Any], *, op: str, cap: int | None = None
-    ) -> tuple[list[BbIssue], bool]:
+    ) -> tuple[list[BbIssue], bool, bool]:
         """Issues up to ``cap`` (``max_records``), following ``next`` exactly as given,
-        de-duplicated by id (the last copy wins); ``(issues, complete)``."""
+        de-duplicated by id (the last copy wins); ``(issues, complete, capped)``, where
+        ``capped`` says our own cap (not the server) cut the listing."""
         limit = self.runtime.max_records if cap is None else cap
         what = f"bitbucket issues of {project}"
 
@@ -400,13 +402,14 @@ class BitbucketConnector(HttpConnector):
         finally:
             if isinstance(iterator, AsyncGenerator):
                 await cast("AsyncGenerator[BbIssue, None]", iterator).aclose()
-        return list(found.values()), (not truncated and pages.complete)
+        capped = truncated or pages.truncated in ("max_items", "max_pages")
+        return list(found.values()), (not truncated and pages.complete), capped
 
     # -- read -------------------------------------------------------------------------------
 
     async def list_records_complete(self, project: str) -> Listing:
         """Every issue of ``project`` in id order (``sort=id``)."""
-        issues, complete = await self._items(project, {"sort": "id"}, op="list")
+        issues, complete, _ = await self._items(project, {"sort": "id"}, op="list")
         return Listing([record_from_issue(i) for i in issues], is_complete=complete)
 
     async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
@@ -422,24 +425,26 @@ class BitbucketConnector(HttpConnector):
         after = since
         complete = True
         for _ in range(_CATCH_UP_ROUNDS):
-            issues, done = await self._items(
+            issues, done, capped = await self._items(
                 project,
                 {"q": f"updated_on > {bbql_string(_stamp(after))}", "sort": "-updated_on"},
                 op="list_changed_since",
                 cap=self.runtime.max_records - len(found),
             )
-            complete = complete and done
+            # a first pass that read fewer rows than ``size`` promised lost some to a
+            # shift; the catch-up rounds re-ask for everything newer than what was seen
+            complete = done if not found else complete and (done or not issues)
             fresh = [
                 i for i in issues if i.id not in found or i.updated_on > found[i.id].updated_on
             ]
             for issue in issues:
                 found[issue.id] = issue
-            if not fresh or not done:
+            if not fresh or capped:
                 break
             after = max(i.updated_on for i in issues)
         if not complete:
             log.warning(
-                "bitbucket: changes of %s since %s truncated at %d issues",
+                "bitbucket: changes of %s since %s may be incomplete (%d issues read)",
                 project,
                 since.isoformat(),
                 len(found),

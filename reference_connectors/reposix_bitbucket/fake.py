@@ -390,6 +390,11 @@ class BitbucketFake:
 
     def _list(self, project: str, request: httpx.Request) -> httpx.Response:
         q = request.url.params
+        for name in ("page", "pagelen"):
+            if name in q and not q[name].isdigit():
+                raise self._error(400, f"Invalid {name}")
+        if q.get("page", "1") not in ("", "1") and self.between_pages is not None:
+            self.between_pages(self, project)  # the query runs afresh for every page
         records = self.store.list(project)
         if "q" in q:
             try:
@@ -403,14 +408,7 @@ class BitbucketFake:
             if field not in _FIELDS:
                 raise self._error(400, "Invalid sort field", field)
             records.sort(key=lambda r: self._value(project, r, field), reverse=sort.startswith("-"))
-        for name in ("page", "pagelen"):
-            if name in q and not q[name].isdigit():
-                raise self._error(400, f"Invalid {name}")
         number = int(q.get("page", "1") or 1)
-        if number > 1 and self.between_pages is not None:
-            self.between_pages(self, project)
-            records = [r for r in records if self.store.get(project, r.id) is not None]
-            records = [self.store.get(project, r.id) or r for r in records]
         page = link_page(
             records, request, self.knobs, default_size=10, max_size=100, size_param="pagelen"
         )
