@@ -60,12 +60,13 @@ def test_extension_fields_are_validated() -> None:
     ok = {"bitbucket": {"kind": "task", "priority": "blocker", "state": "on hold"}}
     assert mapping.extension_fields(ok) == ok["bitbucket"]
     assert mapping.extension_fields({}) == {}
-    for bad in (
+    bads: list[dict[str, Any]] = [
         {"bitbucket": {"kind": "epic"}},
         {"bitbucket": {"severity": "high"}},
         {"jira": {}},
         {"bitbucket": "bug"},
-    ):
+    ]
+    for bad in bads:
         with pytest.raises(InvalidRecord):
             mapping.extension_fields(bad)
 
