@@ -26,11 +26,22 @@ if TYPE_CHECKING:
         cursor_page,
         decode_token,
         encode_token,
+        graphql_page,
         link_page,
         offset_page,
         plan_pages,
+        token_page,
     )
-    from reposix_contract._fakes.wire import json_response, parse_iso, read_json
+    from reposix_contract._fakes.wire import (
+        Routes,
+        decoy,
+        iso_ms,
+        iso_seconds,
+        iso_z,
+        json_response,
+        parse_iso,
+        read_json,
+    )
 
 _EXPORTS: dict[str, str] = {
     "basic": "reposix_contract._fakes.auth",
@@ -51,6 +62,13 @@ _EXPORTS: dict[str, str] = {
     "link_page": "reposix_contract._fakes.pagination",
     "offset_page": "reposix_contract._fakes.pagination",
     "plan_pages": "reposix_contract._fakes.pagination",
+    "graphql_page": "reposix_contract._fakes.pagination",
+    "token_page": "reposix_contract._fakes.pagination",
+    "Routes": "reposix_contract._fakes.wire",
+    "decoy": "reposix_contract._fakes.wire",
+    "iso_ms": "reposix_contract._fakes.wire",
+    "iso_seconds": "reposix_contract._fakes.wire",
+    "iso_z": "reposix_contract._fakes.wire",
     "json_response": "reposix_contract._fakes.wire",
     "parse_iso": "reposix_contract._fakes.wire",
     "read_json": "reposix_contract._fakes.wire",
@@ -64,6 +82,7 @@ __all__ = [
     "FakeProjects",
     "FakeStore",
     "Knobs",
+    "Routes",
     "Served",
     "WireFake",
     "basic",
@@ -71,13 +90,19 @@ __all__ = [
     "check_auth",
     "cursor_page",
     "decode_token",
+    "decoy",
     "encode_token",
+    "graphql_page",
+    "iso_ms",
+    "iso_seconds",
+    "iso_z",
     "json_response",
     "link_page",
     "offset_page",
     "parse_iso",
     "plan_pages",
     "read_json",
+    "token_page",
 ]
 
 
