@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Final, Literal, cast
 from urllib.parse import quote
 
@@ -68,6 +68,7 @@ __all__ = [
 
 log = logging.getLogger("reposix.gitlab")
 
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_PAGE_SIZE: Final = 100
 """GitLab's ``per_page`` maximum (https://docs.gitlab.com/api/rest/#offset-based-pagination)."""
 _SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}")
@@ -105,11 +106,13 @@ def version_of(updated_at: datetime) -> int:
     GitLab has no optimistic concurrency on issue updates; the version only tells two
     reads apart.
     """
-    return int(updated_at.timestamp() * 1000)
+    return (updated_at - _EPOCH) // timedelta(milliseconds=1)
 
 
 def record_from_issue(issue: GlIssue) -> Record:
-    """The reposix record for a GitLab issue: ``id`` is the project-scoped ``iid``."""
+    """The reposix record for a GitLab issue: ``id`` is the project-scoped ``iid``;
+    ``extensions["gitlab"]`` holds the read-only ``closed_at`` (ISO 8601, ms) and
+    ``closed_by`` (username), both None while the issue is open."""
     names = issue.usernames
     return Record(
         id=issue.iid,
@@ -121,7 +124,18 @@ def record_from_issue(issue: GlIssue) -> Record:
         updated_at=issue.updated_at,
         version=version_of(issue.updated_at),
         body=issue.description or "",
+        extensions={
+            "gitlab": {
+                "closed_at": _iso(issue.closed_at) if issue.closed_at else None,
+                "closed_by": issue.closed_by.username if issue.closed_by else None,
+            }
+        },
     )
+
+
+def _iso(when: datetime) -> str:
+    utc = when.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def _after_param(since: datetime) -> str:
@@ -149,8 +163,9 @@ class GitLabConnector(HttpConnector):
     Versioning is ``TIMESTAMP``: GitLab cannot refuse a stale write, so
     ``expected_version`` is accepted and ignored; last writer wins. Deletes are real
     (``DELETE``) and need the Owner role: a 403 is an ``AuthError`` that says so.
-    Epics, tasks and other work-item hierarchy are not carried (``parent_id``), nor are
-    GitLab-only fields (``extensions``): see ``uncarried_fields``.
+    Epics, tasks and other work-item hierarchy are not carried (``parent_id``); writes
+    ignore ``extensions``, which reads fill with the server-set ``closed_at``/``closed_by``
+    (see ``uncarried_fields``).
     """
 
     name: ClassVar[str] = "gitlab"
@@ -164,6 +179,9 @@ class GitLabConnector(HttpConnector):
     )
     root_collection_name: ClassVar[str] = "issues"
     uncarried_fields: ClassVar[frozenset[str]] = frozenset({"parent_id", "extensions"})
+    """``parent_id``: epics are group-level (Premium) and tasks are work items of another
+    API, neither a parent field of a REST v4 issue. ``extensions``: not written; reads
+    carry the server-set ``closed_at`` and ``closed_by`` there."""
     label_pattern: ClassVar[re.Pattern[str] | None] = mapping.LABEL_PATTERN
 
     def __init__(
@@ -492,7 +510,7 @@ class GitLabConnector(HttpConnector):
     async def delete_or_close(
         self, project: str, record_id: RecordId, reason: DeleteReason
     ) -> None:
-        """``DELETE /projects/:id/issues/:iid`` (``DELETE`` declared: the issue is gone).
+        """``DELETE /projects/:id/issues/:iid`` (``DeleteModel.DELETE``: the issue is gone).
 
         GitLab lets only project Owners and administrators delete issues; anyone else gets
         a 403, raised as ``AuthError`` with that fix. ``reason`` is not recorded (GitLab

@@ -49,7 +49,14 @@ def test_get_create_and_close_examples(load: Load) -> None:
     )
     closed = ISSUE.validate_python(load("update-issue-close.json")["response_200_example"])
     assert closed.closed_by is not None and closed.closed_by.username == "root"
-    assert record_from_issue(closed).status is RecordStatus.DONE
+    record = record_from_issue(closed)
+    assert record.status is RecordStatus.DONE
+    assert record.extensions == {
+        "gitlab": {"closed_at": "2016-01-08T12:55:16.213Z", "closed_by": "root"}
+    }
+    assert record_from_issue(created).extensions == {
+        "gitlab": {"closed_at": None, "closed_by": None}
+    }
 
 
 def test_unknown_state_and_missing_iid_are_validation_errors(load: Load) -> None:
