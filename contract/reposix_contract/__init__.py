@@ -1,7 +1,13 @@
 """The reposix conformance kit: ``pytest --reposix-contract``.
 
-The names a connector's wire fake needs are re-exported here and imported lazily, so a
-fake imports kit names only from ``reposix_contract`` (the public API).
+What a third-party connector needs to build a wire fake and run the kit is importable
+from here, and only from here (the modules behind it are private). Names load lazily,
+so the pytest plugin entry point stays cheap. ``_EXPORTS`` is the one table of the
+public surface; ``__all__`` is derived from it and a test checks the ``TYPE_CHECKING``
+imports agree with it.
+
+A connector registers with the kit through its ``reposix.connectors`` entry point: a
+``reposix.ConnectorPlugin`` whose ``fake`` names the wire fake (``"pkg.fake:MyFake"``).
 """
 
 from __future__ import annotations
@@ -10,104 +16,95 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from reposix_contract._fakes.auth import basic, bearer, check_auth
-    from reposix_contract._fakes.base import (
-        DECOY_ORIGIN,
-        FOREIGN_ORIGIN,
-        FakeConflict,
-        FakeProjects,
-        FakeStore,
-        Knobs,
-        Served,
-        WireFake,
-    )
-    from reposix_contract._fakes.pagination import (
-        BadCursor,
-        cursor_page,
-        decode_token,
-        encode_token,
-        graphql_page,
-        link_page,
-        offset_page,
-        plan_pages,
-        token_page,
-    )
-    from reposix_contract._fakes.wire import (
-        Routes,
-        decoy,
-        iso_ms,
-        iso_seconds,
-        iso_z,
-        json_response,
-        parse_iso,
-        read_json,
-    )
+    from reposix._faults import DECOY_ORIGIN as DECOY_ORIGIN
+    from reposix._faults import FOREIGN_ORIGIN as FOREIGN_ORIGIN
+    from reposix._faults import MID_LISTING as MID_LISTING
+    from reposix._faults import MidListing as MidListing
+    from reposix._faults import PageFaults as PageFaults
+    from reposix_contract._fakes.auth import basic as basic
+    from reposix_contract._fakes.auth import bearer as bearer
+    from reposix_contract._fakes.auth import check_auth as check_auth
+    from reposix_contract._fakes.base import FakeConflict as FakeConflict
+    from reposix_contract._fakes.base import FakeProjects as FakeProjects
+    from reposix_contract._fakes.base import FakeStore as FakeStore
+    from reposix_contract._fakes.base import Knobs as Knobs
+    from reposix_contract._fakes.base import Served as Served
+    from reposix_contract._fakes.base import WireFake as WireFake
+    from reposix_contract._fakes.pagination import BadCursor as BadCursor
+    from reposix_contract._fakes.pagination import cursor_page as cursor_page
+    from reposix_contract._fakes.pagination import graphql_page as graphql_page
+    from reposix_contract._fakes.pagination import link_page as link_page
+    from reposix_contract._fakes.pagination import offset_page as offset_page
+    from reposix_contract._fakes.pagination import plan_pages as plan_pages
+    from reposix_contract._fakes.pagination import token_page as token_page
+    from reposix_contract._fakes.wire import BadRequest as BadRequest
+    from reposix_contract._fakes.wire import Routes as Routes
+    from reposix_contract._fakes.wire import decoy as decoy
+    from reposix_contract._fakes.wire import iso_ms as iso_ms
+    from reposix_contract._fakes.wire import iso_seconds as iso_seconds
+    from reposix_contract._fakes.wire import iso_z as iso_z
+    from reposix_contract._fakes.wire import json_response as json_response
+    from reposix_contract._fakes.wire import parse_iso as parse_iso
+    from reposix_contract._fakes.wire import read_json as read_json
+    from reposix_contract._registry import Invariant as Invariant
+    from reposix_contract._registry import invariants as invariants
+    from reposix_contract._runner import Outcome as Outcome
+    from reposix_contract._runner import run_invariant as run_invariant
+    from reposix_contract._targets import Target as Target
+    from reposix_contract._targets import from_plugin as from_plugin
+    from reposix_contract._targets import load_targets as load_targets
+    from reposix_contract._targets import sim_control as sim_control
 
-_EXPORTS: dict[str, str] = {
-    "basic": "reposix_contract._fakes.auth",
-    "bearer": "reposix_contract._fakes.auth",
-    "check_auth": "reposix_contract._fakes.auth",
-    "DECOY_ORIGIN": "reposix_contract._fakes.base",
-    "FOREIGN_ORIGIN": "reposix_contract._fakes.base",
-    "FakeConflict": "reposix_contract._fakes.base",
-    "FakeProjects": "reposix_contract._fakes.base",
-    "FakeStore": "reposix_contract._fakes.base",
-    "Knobs": "reposix_contract._fakes.base",
-    "Served": "reposix_contract._fakes.base",
-    "WireFake": "reposix_contract._fakes.base",
-    "BadCursor": "reposix_contract._fakes.pagination",
-    "cursor_page": "reposix_contract._fakes.pagination",
-    "decode_token": "reposix_contract._fakes.pagination",
-    "encode_token": "reposix_contract._fakes.pagination",
-    "link_page": "reposix_contract._fakes.pagination",
-    "offset_page": "reposix_contract._fakes.pagination",
-    "plan_pages": "reposix_contract._fakes.pagination",
-    "graphql_page": "reposix_contract._fakes.pagination",
-    "token_page": "reposix_contract._fakes.pagination",
-    "Routes": "reposix_contract._fakes.wire",
-    "decoy": "reposix_contract._fakes.wire",
-    "iso_ms": "reposix_contract._fakes.wire",
-    "iso_seconds": "reposix_contract._fakes.wire",
-    "iso_z": "reposix_contract._fakes.wire",
-    "json_response": "reposix_contract._fakes.wire",
-    "parse_iso": "reposix_contract._fakes.wire",
-    "read_json": "reposix_contract._fakes.wire",
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "reposix_contract._fakes.auth": ("basic", "bearer", "check_auth"),
+    "reposix._faults": (
+        "DECOY_ORIGIN",
+        "FOREIGN_ORIGIN",
+        "MID_LISTING",
+        "MidListing",
+        "PageFaults",
+    ),
+    "reposix_contract._fakes.base": (
+        "FakeConflict",
+        "FakeProjects",
+        "FakeStore",
+        "Knobs",
+        "Served",
+        "WireFake",
+    ),
+    "reposix_contract._fakes.pagination": (
+        "BadCursor",
+        "cursor_page",
+        "graphql_page",
+        "link_page",
+        "offset_page",
+        "plan_pages",
+        "token_page",
+    ),
+    "reposix_contract._fakes.wire": (
+        "BadRequest",
+        "Routes",
+        "decoy",
+        "iso_ms",
+        "iso_seconds",
+        "iso_z",
+        "json_response",
+        "parse_iso",
+        "read_json",
+    ),
+    "reposix_contract._registry": ("Invariant", "invariants"),
+    "reposix_contract._runner": ("Outcome", "run_invariant"),
+    "reposix_contract._targets": ("Target", "from_plugin", "load_targets", "sim_control"),
 }
+"""The public surface: defining module -> the names it exports (the one table)."""
 
-__all__ = [
-    "DECOY_ORIGIN",
-    "FOREIGN_ORIGIN",
-    "BadCursor",
-    "FakeConflict",
-    "FakeProjects",
-    "FakeStore",
-    "Knobs",
-    "Routes",
-    "Served",
-    "WireFake",
-    "basic",
-    "bearer",
-    "check_auth",
-    "cursor_page",
-    "decode_token",
-    "decoy",
-    "encode_token",
-    "graphql_page",
-    "iso_ms",
-    "iso_seconds",
-    "iso_z",
-    "json_response",
-    "link_page",
-    "offset_page",
-    "parse_iso",
-    "plan_pages",
-    "read_json",
-    "token_page",
-]
+_MODULE_OF: dict[str, str] = {name: mod for mod, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
+    module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'reposix_contract' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)

@@ -2,11 +2,58 @@
 
 from __future__ import annotations
 
+import difflib
+import importlib.util
 import logging
 
 import click
 
-__all__ = ["contract", "run_matrix"]
+__all__ = ["KIT_EXTRA", "KIT_MODULES", "check_selection", "contract", "run_matrix"]
+
+KIT_EXTRA = "reposix-sdk[contract]"
+"""The extra that installs what the kit needs on top of the SDK."""
+KIT_MODULES = ("pytest", "respx", "hypothesis")
+"""The modules the kit's extra brings (what ``reposix contract`` checks for first)."""
+
+
+def _require_kit_extra() -> None:
+    missing = [m for m in KIT_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        click.echo(
+            f"reposix contract needs the conformance kit's extra ({', '.join(missing)} "
+            f"missing): pip install '{KIT_EXTRA}'",
+            err=True,
+        )
+        raise SystemExit(2)
+
+
+def _unknown(kind: str, given: list[str], known: list[str]) -> click.UsageError:
+    hints = []
+    for name in given:
+        folded = [k for k in known if k.lower() == name.lower()]
+        close = folded or difflib.get_close_matches(name, known, n=1)
+        if close:
+            hints.append(f"{name!r} → did you mean {close[0]!r}?")
+    text = f"unknown {kind} {', '.join(repr(n) for n in given)}; known: {', '.join(known)}"
+    if hints:
+        text += " (" + "; ".join(hints) + ")"
+    return click.UsageError(text)
+
+
+def check_selection(connectors: tuple[str, ...], only: tuple[str, ...]) -> None:
+    """Refuse unknown (or miscased) connector names and unknown invariant ids up front, as
+    one usage error listing what is known (exit 2), before anything runs."""
+    from reposix_contract._registry import invariants
+    from reposix_contract._targets import registered_names
+
+    known = registered_names()
+    bad = [n for n in dict.fromkeys(connectors) if n not in known]
+    if bad:
+        raise _unknown("connector" if len(bad) == 1 else "connectors", bad, known)
+    ids = [i.id for i in invariants()]
+    bad = [i for i in dict.fromkeys(only) if i not in ids]
+    if bad:
+        raise _unknown("invariant" if len(bad) == 1 else "invariants", bad, ids)
 
 
 def run_matrix(
@@ -71,16 +118,22 @@ def contract(
     target, with each target's coverage) and exits 1 if anything FAILs. The same
     suite runs under pytest with ``pytest --reposix-contract``.
     """
+    _require_kit_extra()
     from reposix_contract._report import Matrix, write_reports
 
+    check_selection(connectors, only)
     matrix = run_matrix(connectors, thorough=thorough, only=only)
     assert isinstance(matrix, Matrix)
     click.echo()
-    click.echo(matrix.render_text())
+    matrix.print()
     for path in write_reports(matrix, reports):
         click.echo(f"matrix written to {path}")
     if matrix.failed:
         failures = [o for o in matrix.outcomes.values() if o.status == "FAIL"]
         for outcome in failures:
-            click.echo(f"\n[{outcome.target}-{outcome.invariant}]\n{outcome.detail}", err=True)
+            rule = matrix.invariants[outcome.invariant].rule
+            click.echo(
+                f"\n[{outcome.target}-{outcome.invariant}] rule: {rule}\n{outcome.detail}",
+                err=True,
+            )
         raise SystemExit(1)

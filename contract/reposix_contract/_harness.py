@@ -18,6 +18,7 @@ import httpx
 from reposix._audit import MemoryAuditSink
 from reposix._backend import BackendConnector
 from reposix._clock import VirtualClock
+from reposix._faults import MidListing, apply_mid_listing
 from reposix._records import Record, RecordDraft, RecordStatus
 from reposix_contract._fakes.base import FakeProjects, Knobs
 
@@ -121,9 +122,14 @@ SCHEDULE_ENTRIES: frozenset[str] = frozenset(
         "truncated",
         "wrong-types",
         "missing-fields",
+        "302",
+        "401",
+        "403",
     }
 )
-"""What a ``Knobs.schedule`` entry may say ("429:N" sets the Retry-After seconds)."""
+"""What a ``Knobs.schedule`` entry may say ("429:N" sets the Retry-After seconds; "302"
+redirects to the request's own URL, an unexpected redirect; "401" and "403" refuse the
+credential with a generic body, no rate-limit headers)."""
 
 RETRY_AFTER = 2
 """Seconds a scheduled 429 asks for unless the entry says ``429:N``."""
@@ -273,6 +279,8 @@ class KitHarness:
             self.fake.credentials = dict(creds)
         self.credential_values: dict[str, str] = creds
         self.exchanges: list[Exchange] = []
+        self.mid_listing_changes: list[tuple[MidListing, int]] = []
+        """Every mid-listing change applied (``Knobs.mid_listing``): ``(kind, record id)``."""
         self.connectors: list[BackendConnector] = []
         self._home = _origin(httpx.URL(self.base_url))
         self._env_saved: dict[str, str | None] = {}
@@ -441,15 +449,24 @@ class KitHarness:
             raise ValueError(
                 f"unknown schedule entry {fault!r}; known: {', '.join(sorted(SCHEDULE_ENTRIES))}"
             )
-        early = self._early(kind, arg)
+        early = self._early(kind, arg, request.url)
         if early is not None:
             self._log(request, early.status_code, fault, len(early.content), at=at)
             return early
         if kind == "transport":
             self._log(request, None, fault, 0, at=at)
             raise httpx.ConnectError("reposix kit: injected connection failure", request=request)
+        served = len(knobs.served)
         response = await self.fake.handle(request)
         content = response.content if response.is_stream_consumed else await response.aread()
+        if knobs.mid_listing is not None and len(knobs.served) > served:
+            page = knobs.served[-1]
+            state: Any = self.state
+            changed = apply_mid_listing(
+                knobs, state, self.projects.seeded, served=page.ids, order=page.order
+            )
+            if changed is not None:
+                self.mid_listing_changes.append(changed)
         headers = dict(response.headers)
         status = response.status_code
         if kind == "transport-after":
@@ -488,7 +505,7 @@ class KitHarness:
             "X-RateLimit-Reset": str(reset_at),
         }
 
-    def _early(self, kind: str, arg: str) -> httpx.Response | None:
+    def _early(self, kind: str, arg: str, request_url: httpx.URL) -> httpx.Response | None:
         """Responses sent instead of asking the fake."""
         wait = int(arg) if arg.isdigit() else RETRY_AFTER
         error = {"Content-Type": "application/json"}
@@ -505,6 +522,8 @@ class KitHarness:
         if kind == "403-ratelimit":
             body = json.dumps({"message": "API rate limit exceeded (injected)"}).encode()
             return httpx.Response(403, content=body, headers={**error, **self._limit_headers(wait)})
+        if kind == "302":
+            return httpx.Response(302, headers={"Location": str(request_url)})
         if kind.isdigit():
             body = json.dumps({"message": f"injected HTTP {kind}"}).encode()
             return httpx.Response(int(kind), content=body, headers=error)

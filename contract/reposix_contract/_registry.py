@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -54,6 +55,13 @@ class Invariant:
     declared: Check | None = None
     """Run instead of ``check`` when a requirement is declared unsupported: proves the
     declaration holds (the method raises ``NotSupported`` and sends nothing)."""
+
+    @property
+    def name(self) -> str:
+        """A short name from the check function (``r13_listing_under_change`` →
+        ``listing under change``), shown next to the id in the matrix."""
+        raw = getattr(self.check, "__name__", "") or self.id
+        return re.sub(r"^[a-z]\d+_", "", raw).replace("_", " ")
 
     @property
     def family(self) -> str:

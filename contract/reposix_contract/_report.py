@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from reposix_contract._registry import Invariant
 from reposix_contract._runner import Outcome
@@ -95,22 +101,26 @@ class Matrix:
     def _header(self, target: str) -> str:
         return f"{target} (control)" if target in self.controls else target
 
-    def render_text(self) -> str:
-        """A plain-text table for the terminal."""
-        if not self.outcomes:
-            return "reposix conformance matrix: nothing ran"
-        heads = [self._header(t) for t in self.targets]
-        widths = [max(len(h), 4) for h in heads]
-        first = max(9, *(len(i) for i in self.ids()))
-        lines = [
-            "invariant".ljust(first)
-            + "  "
-            + "  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True))
-        ]
+    def table(self) -> Table:
+        """The matrix as a rich table: invariant id and name, one column per target, FAIL
+        in bold red (colour only shows on a terminal)."""
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+        table.add_column("invariant", no_wrap=True)
+        table.add_column("name")
+        for target in self.targets:
+            table.add_column(self._header(target), no_wrap=True)
+        styles = {"pass": "green", "FAIL": "bold red", "n/a": "dim"}
         for inv in self.ids():
-            cells = [self._cell(t, inv).ljust(w) for t, w in zip(self.targets, widths, strict=True)]
-            lines.append(inv.ljust(first) + "  " + "  ".join(cells))
-        lines.append("")
+            cells = [
+                Text(self._cell(t, inv), style=styles.get(self._cell(t, inv), ""))
+                for t in self.targets
+            ]
+            table.add_row(inv, self.invariants[inv].name, *cells)
+        return table
+
+    def summary(self) -> list[str]:
+        """One verdict line per target, then one line per FAIL."""
+        lines = []
         for target in self.targets:
             cov = self.coverage(target)
             verdict = "FAIL" if cov.failed else "ok"
@@ -122,7 +132,26 @@ class Matrix:
         for outcome in failures:
             first_line = (outcome.detail.strip().splitlines() or [""])[0]
             lines.append(f"  FAIL [{outcome.target}-{outcome.invariant}] {first_line[:160]}")
-        return "\n".join(lines)
+        return lines
+
+    def print(self, console: Console | None = None) -> None:
+        """Print the table and the summary (colours only when ``console`` is a terminal)."""
+        console = console or Console(highlight=False)
+        if not self.outcomes:
+            console.print("reposix conformance matrix: nothing ran")
+            return
+        console.print(self.table())
+        for line in self.summary():
+            console.print(Text(line, style="red" if "FAIL [" in line else ""))
+
+    def render_text(self, *, color: bool = False, width: int = 160) -> str:
+        """The table and summary as text (ANSI colours only if ``color``)."""
+        buffer = io.StringIO()
+        console = Console(
+            file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False
+        )
+        self.print(console)
+        return buffer.getvalue().rstrip("\n")
 
     def render_markdown(self) -> str:
         """A Markdown table (for the docs and CI summaries)."""

@@ -42,22 +42,42 @@ class Outcome:
     """Record fields the target declares it cannot carry (compared loosely, and reported)."""
 
     @property
+    def by_assertion(self) -> bool:
+        """True if a FAIL came from an assertion of the kit's own checks (the invariant's
+        rule) or from the kit's runaway guard, not from a crash, a build error or a timeout."""
+        if self.status == "FAIL" and isinstance(self.error, RunawayConnector):
+            return True
+        if self.status != "FAIL" or not isinstance(self.error, AssertionError):
+            return False
+        frames = traceback.extract_tb(self.error.__traceback__)
+        return bool(frames) and "reposix_contract" in frames[-1].filename
+
+    @property
     def label(self) -> str:
         """``pass``, ``FAIL`` or ``n/a (declared)`` — as the matrix prints it."""
         return "n/a (declared)" if self.status == "n/a" else self.status
 
 
+def _example(exc: BaseException) -> str:
+    """Hypothesis' minimal failing example, from the notes it adds to the exception."""
+    notes = [str(n) for n in getattr(exc, "__notes__", ()) if str(n).strip()]
+    if not notes:
+        return ""
+    return "\n  minimal failing example: " + "\n  ".join(notes)
+
+
 def describe_failure(exc: BaseException) -> str:
-    """A failure message: the assertion text, or the exception and where it was raised."""
+    """A failure message: the assertion text, or the exception and where it was raised;
+    then the minimal failing example when a property check shrank one."""
     if isinstance(exc, AssertionError) and str(exc):
-        return str(exc)
+        return str(exc) + _example(exc)
     head = f"{type(exc).__name__}: {exc}".strip()
     frames = traceback.extract_tb(exc.__traceback__)
     where = [f for f in frames if "reposix_contract" not in f.filename]
     if where:
         last = where[-1]
         head += f"\n  raised at {last.filename}:{last.lineno} in {last.name}"
-    return head
+    return head + _example(exc)
 
 
 async def arun_invariant(

@@ -34,6 +34,7 @@ __all__ = [
     "from_plugin",
     "load_targets",
     "make_fake",
+    "registered_names",
     "secret_vars",
     "sim_control",
 ]
@@ -197,6 +198,14 @@ def _failed(name: str, exc: BaseException) -> Target:
         fake=None,
         error=f"the plugin for connector {name!r} could not be loaded: {detail}",
     )
+
+
+def registered_names() -> list[str]:
+    """``sim`` and the name of every plugin registered under ``reposix.connectors``, sorted,
+    without importing any of them (what ``reposix contract --connector`` accepts)."""
+    from importlib.metadata import entry_points
+
+    return sorted({"sim", *(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))})
 
 
 def load_targets(names: Sequence[str] | None = None) -> list[Target]:

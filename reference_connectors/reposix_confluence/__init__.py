@@ -9,12 +9,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from reposix._errors import ConfigError, MissingCredentials
-from reposix._plugin import ConnectorPlugin
+from reposix import ConfigError, ConnectorPlugin, MissingCredentials
 
 if TYPE_CHECKING:
-    from reposix._credentials import Credentials
-    from reposix._runtime import Runtime
+    from reposix import Credentials, Runtime
     from reposix_confluence.connector import ConfluenceConnector
 
 __all__ = [

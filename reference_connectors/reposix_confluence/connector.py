@@ -14,31 +14,35 @@ from zoneinfo import ZoneInfo
 import httpx
 from pydantic import ValidationError
 
-from reposix._backend import (
+from reposix import (
+    AuthError,
+    BasicAuth,
     Capabilities,
     CommentSupport,
     DeleteModel,
     DeleteReason,
-    Listing,
-    VersioningModel,
-)
-from reposix._connector_base import HttpConnector
-from reposix._errors import (
-    AuthError,
+    HttpConnector,
     InvalidRecord,
+    Listing,
     NotFound,
     NotSupported,
+    Page,
     RateLimited,
+    Record,
+    RecordDraft,
+    RecordId,
     ReposixError,
+    Runtime,
+    Secret,
+    Untainted,
+    VersioningModel,
     VersionMismatch,
+    adf,
+    decode,
+    paginate_cursor_url,
+    protocol_error,
+    require_untainted,
 )
-from reposix._formats.adf import from_markdown
-from reposix._http import BasicAuth, decode, protocol_error
-from reposix._pagination import Page, paginate_cursor_url
-from reposix._records import Record, RecordDraft, RecordId
-from reposix._runtime import Runtime
-from reposix._secret import Secret
-from reposix._taint import Untainted, require_untainted
 from reposix_confluence import mapping
 from reposix_confluence.cql import changed_since_cql, check_space_key, zone_for
 from reposix_confluence.wire import (
@@ -413,7 +417,7 @@ class ConfluenceConnector(HttpConnector):
     @staticmethod
     def _adf(body: str) -> dict[str, str]:
         """``{representation, value}`` with the Markdown body as an ADF JSON string."""
-        doc = from_markdown(body)
+        doc = adf.from_markdown(body)
         value = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
         return {"representation": _BODY, "value": value}
 

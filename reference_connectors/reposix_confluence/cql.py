@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from reposix._errors import ConfigError
+from reposix import ConfigError
 
 __all__ = ["CQL_FORMAT", "changed_since_cql", "check_space_key", "cql_minute", "zone_for"]
 

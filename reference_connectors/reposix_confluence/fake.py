@@ -42,12 +42,18 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from reposix._errors import InvalidRecord, ProtocolError
-from reposix._formats.adf import RAW_LANGUAGE, from_markdown, to_markdown
-from reposix._records import Record, RecordDraft, RecordStatus
-from reposix_contract._fakes import DECOY_ORIGIN, FakeConflict, FakeProjects, FakeStore, Knobs
-from reposix_contract._fakes.auth import basic, check_auth
-from reposix_contract._fakes.pagination import BadCursor, cursor_page
+from reposix import InvalidRecord, ProtocolError, Record, RecordDraft, RecordStatus, adf
+from reposix_contract import (
+    DECOY_ORIGIN,
+    BadCursor,
+    FakeConflict,
+    FakeProjects,
+    FakeStore,
+    Knobs,
+    basic,
+    check_auth,
+    cursor_page,
+)
 
 __all__ = ["ConfluenceFake"]
 
@@ -214,14 +220,18 @@ class ConfluenceFake:
     def adf(body: str) -> dict[str, Any]:
         """The ADF document the server holds for a Markdown body, with ``localId``s added."""
         try:
-            doc = from_markdown(body)
+            doc = adf.from_markdown(body)
         except InvalidRecord:
             block = {"type": "text", "text": body}
             doc = {
                 "type": "doc",
                 "version": 1,
                 "content": [
-                    {"type": "codeBlock", "attrs": {"language": RAW_LANGUAGE}, "content": [block]}
+                    {
+                        "type": "codeBlock",
+                        "attrs": {"language": adf.RAW_LANGUAGE},
+                        "content": [block],
+                    }
                 ],
             }
         for index, node in enumerate(doc.get("content", [])):
@@ -420,7 +430,7 @@ class ConfluenceFake:
             doc = json.loads(value)
             if not isinstance(doc, dict) or doc.get("type") != "doc":
                 raise ValueError("not an ADF doc")
-            return to_markdown(doc)
+            return adf.to_markdown(doc)
         except (ValueError, ProtocolError) as exc:
             raise self._error(400, "INVALID_REQUEST_PARAMETER", f"Invalid ADF: {exc}") from None
 

@@ -28,9 +28,7 @@ from typing import Any, Final
 
 from pydantic import JsonValue
 
-from reposix._errors import InvalidRecord, ProtocolError
-from reposix._formats.adf import to_markdown
-from reposix._records import Record, RecordStatus
+from reposix import InvalidRecord, ProtocolError, Record, RecordStatus, adf
 from reposix_confluence.wire import CfLabel, CfPage
 
 __all__ = [
@@ -172,7 +170,7 @@ def body_markdown(page: CfPage) -> str:
         raise ProtocolError(f"confluence page {page.id}: body is not ADF JSON ({exc})") from None
     if not isinstance(doc, dict) or doc.get("type") != "doc":
         raise ProtocolError(f"confluence page {page.id}: body is not an ADF document")
-    return to_markdown(doc)
+    return adf.to_markdown(doc)
 
 
 def parent_for(page: CfPage, homepage_id: str | None) -> int | None:

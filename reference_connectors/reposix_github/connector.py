@@ -11,29 +11,32 @@ from typing import Any, ClassVar, Final, cast
 import httpx
 from pydantic import ValidationError
 
-from reposix._backend import (
+from reposix import (
+    AuthError,
+    BearerAuth,
     Capabilities,
     CommentSupport,
+    ConfigError,
     DeleteModel,
     DeleteReason,
-    Listing,
-    VersioningModel,
-)
-from reposix._connector_base import HttpConnector
-from reposix._errors import (
-    AuthError,
-    ConfigError,
+    HttpConnector,
     InvalidRecord,
+    Listing,
     NotFound,
     RateLimited,
+    Record,
+    RecordDraft,
+    RecordId,
     ReposixError,
+    Runtime,
+    Secret,
+    Untainted,
+    VersioningModel,
+    decode,
+    paginate_link,
+    protocol_error,
+    require_untainted,
 )
-from reposix._http import BearerAuth, decode, protocol_error
-from reposix._pagination import paginate_link
-from reposix._records import Record, RecordDraft, RecordId
-from reposix._runtime import Runtime
-from reposix._secret import Secret
-from reposix._taint import Untainted, require_untainted
 from reposix_github import DEFAULT_BASE_URL, ENV_VARS, mapping
 from reposix_github.wire import ERROR, ISSUE, PAGE, GhIssue
 
@@ -119,6 +122,10 @@ class GitHubConnector(HttpConnector):
         versioning=VersioningModel.TIMESTAMP,
         incremental=True,
     )
+    uncarried_fields: ClassVar[frozenset[str]] = frozenset({"parent_id"})
+    """Sub-issues live behind a separate endpoint family
+    (https://docs.github.com/en/rest/issues/sub-issues) that this connector does not map:
+    a ``parent_id`` is neither read nor written (kit: W14)."""
     root_collection_name: ClassVar[str] = "issues"
 
     def __init__(
@@ -285,29 +292,71 @@ class GitHubConnector(HttpConnector):
         return Listing([record_from_issue(i) for i in issues], is_complete=complete)
 
     async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
-        """Ids of issues updated strictly after ``since``, via GitHub's ``since=``.
+        """Ids of issues updated strictly after ``since``, paged by keyset on ``updated_at``.
 
-        GitHub's ``since`` is inclusive and second-precision, so the query asks
-        for ``floor(since)`` and the exact timestamps are filtered to ``> since``.
+        GitHub pages ``sort=updated`` listings by page number, so an issue edited between
+        two page requests moves to the end and every issue behind it slides back one
+        place: the one on the page boundary is never served. Each request therefore
+        asks again for ``since=<newest updated_at seen>`` from page 1, and issues are
+        de-duplicated by number. Only while a whole page shares one second (a bulk edit)
+        does it page by number (2, 3 …), and then it reads that second once more from its
+        first page, to catch an issue an edit slid back. GitHub's ``since`` is inclusive
+        and second-precision, so the query asks for ``floor(since)`` and the exact
+        timestamps are filtered to ``> since``.
+        Source: https://docs.github.com/en/rest/issues/issues#list-repository-issues
+        (``since``: "Only show results that were last updated after the given time";
+        ``sort``/``direction``; page-number pagination).
         """
-        issues, complete = await self._items(
-            project,
-            {
+        _since_param(since)  # a naive datetime is a ConfigError before any request
+        cap = self.runtime.max_records
+        what = f"github issues of {project}"
+        found: dict[int, GhIssue] = {}
+        cursor, page, empty_streak = since, 1, 0
+        rechecked: set[int] = set()
+        while True:
+            params = {
                 "state": "all",
                 "sort": "updated",
                 "direction": "asc",
-                "since": _since_param(since),
-            },
-            op="list_changed_since",
-        )
-        if not complete:
+                "since": _since_param(cursor),
+                "per_page": self.page_size,
+                "page": page,
+            }
+            response = await self._http.request(
+                "GET", self._issues_path(project), op="list_changed_since", params=params
+            )
+            self._raise_for(
+                response, what=what, missing=f"github repository {project} not found", listing=True
+            )
+            items = decode(response, PAGE, f"{what} page")
+            for item in items:
+                if not item.is_pull_request and item.updated_at > since:
+                    found[item.number] = item
+            if len(found) >= cap or "next" not in response.links:
+                break
+            empty_streak = empty_streak + 1 if not items else 0
+            if empty_streak > 2:
+                break
+            newest = max((i.updated_at for i in items), default=cursor)
+            second = int(cursor.timestamp())
+            if int(newest.timestamp()) <= second:
+                page += 1  # a whole page in one second: only page numbers get past it
+            elif page > 1 and second not in rechecked:
+                # that second was paged by number, where an edit can slide an issue back
+                # onto a page already read: read the second once more from its page 1
+                rechecked.add(second)
+                page = 1
+            else:
+                cursor, page = newest, 1
+        if len(found) > cap or (len(found) == cap and "next" in response.links):
             log.warning(
                 "github: changes of %s since %s truncated at %d issues",
                 project,
                 since.isoformat(),
-                len(issues),
+                cap,
             )
-        return [i.number for i in issues if i.updated_at > since]
+        ordered = sorted(found.values(), key=lambda i: (i.updated_at, i.number))[:cap]
+        return [i.number for i in ordered]
 
     async def get_record(self, project: str, record_id: RecordId) -> Record:
         """One issue; ``NotFound`` for a missing number or a pull request."""

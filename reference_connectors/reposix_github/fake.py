@@ -37,11 +37,18 @@ from urllib.parse import quote
 
 import httpx
 
-from reposix._records import Record, RecordDraft, RecordStatus
-from reposix_contract._fakes import DECOY_ORIGIN, FakeProjects, FakeStore, Knobs
-from reposix_contract._fakes.auth import bearer, check_auth
-from reposix_contract._fakes.pagination import link_page, plan_pages
-from reposix_contract._fakes.wire import parse_iso
+from reposix import Record, RecordDraft, RecordStatus
+from reposix_contract import (
+    DECOY_ORIGIN,
+    FakeProjects,
+    FakeStore,
+    Knobs,
+    bearer,
+    check_auth,
+    link_page,
+    parse_iso,
+    plan_pages,
+)
 
 __all__ = ["GitHubFake"]
 

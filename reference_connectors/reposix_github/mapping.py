@@ -17,9 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from reposix._backend import DeleteReason
-from reposix._errors import InvalidRecord
-from reposix._records import RecordStatus
+from reposix import DeleteReason, InvalidRecord, RecordStatus
 
 __all__ = [
     "IN_PROGRESS_LABEL",

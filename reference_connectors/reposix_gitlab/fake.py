@@ -517,7 +517,16 @@ class GitLabFake:
             next_url = str(request.url.copy_set_param("cursor", cursor))
         if next_url is not None and self.knobs.foreign_next and index == 0:
             next_url = FOREIGN_ORIGIN + httpx.URL(next_url).raw_path.decode("ascii")
-        self.knobs.served.append(Served("link", index, len(items), next_url is not None))
+        self.knobs.served.append(
+            Served(
+                "link",
+                index,
+                len(items),
+                next_url is not None,
+                ids=tuple(r.id for r in items),
+                order=tuple(r.id for r in records),
+            )
+        )
         headers = {"x-per-page": str(size)}
         if next_url:
             headers["link"] = f'<{next_url}>; rel="next"'

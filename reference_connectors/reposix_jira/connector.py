@@ -10,31 +10,39 @@ from typing import Any, ClassVar, Final, TypeVar
 import httpx
 from pydantic import TypeAdapter
 
-from reposix._backend import (
+from reposix import (
+    AuthError,
+    BasicAuth,
     Capabilities,
     CommentSupport,
     DeleteModel,
     DeleteReason,
-    Listing,
-    VersioningModel,
-)
-from reposix._connector_base import HttpConnector
-from reposix._errors import (
-    AuthError,
+    HttpConnector,
     InvalidRecord,
+    Listing,
     NotFound,
     NotSupported,
+    Page,
+    PageLimits,
+    Paginator,
     ProtocolError,
+    Record,
+    RecordDraft,
+    RecordId,
+    RecordStatus,
     ReposixError,
+    Runtime,
+    Secret,
+    Untainted,
+    VersioningModel,
+    adf,
+    decode,
+    excerpt,
+    paginate_token,
+    protocol_error,
+    raise_for_status,
+    require_untainted,
 )
-from reposix._formats.adf import from_markdown
-from reposix._http import BasicAuth, decode, protocol_error
-from reposix._http.decode import excerpt, raise_for_status
-from reposix._pagination import Page, PageLimits, Paginator, paginate_token
-from reposix._records import Record, RecordDraft, RecordId, RecordStatus
-from reposix._runtime import Runtime
-from reposix._secret import Secret
-from reposix._taint import Untainted, require_untainted
 from reposix_jira import jql, mapping
 from reposix_jira.wire import (
     CREATED,
@@ -297,7 +305,7 @@ class JiraConnector(HttpConnector):
 
     @staticmethod
     def _description(body: str) -> dict[str, Any] | None:
-        return from_markdown(body) if body else None
+        return adf.from_markdown(body) if body else None
 
     async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
         """``POST /rest/api/3/issue``, then move it to the draft's status, then read it back."""

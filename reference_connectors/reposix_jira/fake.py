@@ -33,13 +33,18 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from reposix._errors import ProtocolError
-from reposix._formats.adf import from_markdown, to_markdown
-from reposix._records import Record, RecordDraft, RecordStatus
-from reposix_contract._fakes import DECOY_ORIGIN, FakeProjects, FakeStore, Knobs
-from reposix_contract._fakes.auth import basic, check_auth
-from reposix_contract._fakes.pagination import BadCursor, token_page
-from reposix_contract._fakes.wire import iso_ms
+from reposix import ProtocolError, Record, RecordDraft, RecordStatus, adf
+from reposix_contract import (
+    DECOY_ORIGIN,
+    BadCursor,
+    FakeProjects,
+    FakeStore,
+    Knobs,
+    basic,
+    check_auth,
+    iso_ms,
+    token_page,
+)
 
 __all__ = ["JiraFake"]
 
@@ -251,7 +256,7 @@ class JiraFake:
         """``record`` as Jira's IssueBean, with only ``fields`` (None: all)."""
         values: dict[str, Any] = {
             "summary": record.title,
-            "description": from_markdown(record.body) if record.body else None,
+            "description": adf.from_markdown(record.body) if record.body else None,
             "status": self._status(record.status),
             "resolution": self._resolution(record),
             "assignee": self._user(record.assignee) if record.assignee else None,
@@ -452,7 +457,7 @@ class JiraFake:
                 changes["body"] = ""
             else:
                 try:
-                    changes["body"] = to_markdown(desc)
+                    changes["body"] = adf.to_markdown(desc)
                 except ProtocolError:
                     raise _errors(
                         400,

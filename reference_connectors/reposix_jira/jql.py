@@ -16,7 +16,7 @@ import re
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from reposix._errors import ConfigError
+from reposix import ConfigError
 
 __all__ = [
     "ORDER",

@@ -16,9 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from reposix._errors import ProtocolError
-from reposix._formats.adf import to_markdown
-from reposix._records import Record, RecordStatus
+from reposix import ProtocolError, Record, RecordStatus, adf
 from reposix_jira.wire import Issue, Named, Status, Transition
 
 __all__ = [
@@ -149,7 +147,7 @@ def record_from_issue(issue: Issue) -> Record:
             created_at=f.created,
             updated_at=f.updated,
             version=version_of(f.updated),
-            body=to_markdown(f.description) if f.description is not None else "",
+            body=adf.to_markdown(f.description) if f.description is not None else "",
             parent_id=parent_id if parent_id else None,
             extensions={"jira": extensions},
         )

@@ -1,7 +1,13 @@
 """reposix: write issue-tracker connectors once, prove them with a conformance kit.
 
-The public API is re-exported here and imported lazily, so ``import reposix``
-stays cheap (the HTTP stack, pydantic models and the simulator load on first use).
+Everything a connector author needs is importable from here, and only from here: the
+modules behind it are private (leading underscore). Names load lazily on first use,
+so ``import reposix`` stays cheap (the HTTP stack and pydantic models load when a name
+that needs them is first touched).
+
+``_EXPORTS`` below is the one table of the public surface; ``__all__`` is derived from
+it, and a test checks that the ``TYPE_CHECKING`` imports (for type checkers) list the
+same names from the same modules.
 """
 
 from __future__ import annotations
@@ -9,188 +15,185 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from reposix._version import __version__
+from reposix._version import __version__ as __version__
 
 if TYPE_CHECKING:
-    from reposix._audit import AuditEvent, AuditSink, MemoryAuditSink, SqliteAuditSink
-    from reposix._backend import (
-        BackendConnector,
-        Capabilities,
-        CommentSupport,
-        DeleteModel,
-        DeleteReason,
-        Listing,
-        VersioningModel,
-    )
-    from reposix._clock import Clock, SystemClock, VirtualClock
-    from reposix._connector_base import HttpConnector
-    from reposix._credentials import Credentials, from_env
-    from reposix._errors import (
-        AuthError,
-        ConfigError,
-        EgressDenied,
-        InvalidRecord,
-        MissingCredentials,
-        NotFound,
-        NotSupported,
-        ProtocolError,
-        RateLimited,
-        ReposixError,
-        TransportError,
-        VersionMismatch,
-    )
-    from reposix._frontmatter import parse, render
-    from reposix._http import (
-        BasicAuth,
-        BearerAuth,
-        ClientOpts,
-        HeaderAuth,
-        HttpClient,
-        client,
-        decode,
-        protocol_error,
-    )
-    from reposix._pagination import Page, Paginator, paginate_cursor_url, paginate_link
-    from reposix._plugin import ConnectorPlugin, load_plugins
-    from reposix._records import Record, RecordDraft, RecordId, RecordStatus
-    from reposix._runtime import Runtime
-    from reposix._secret import Secret
-    from reposix._taint import (
-        ServerMetadata,
-        Tainted,
-        Untainted,
-        require_untainted,
-        sanitize,
-        sanitize_for_create,
-    )
+    from reposix._audit import AuditEvent as AuditEvent
+    from reposix._audit import AuditSink as AuditSink
+    from reposix._audit import MemoryAuditSink as MemoryAuditSink
+    from reposix._audit import SqliteAuditSink as SqliteAuditSink
+    from reposix._backend import BackendConnector as BackendConnector
+    from reposix._backend import Capabilities as Capabilities
+    from reposix._backend import CommentSupport as CommentSupport
+    from reposix._backend import DeleteModel as DeleteModel
+    from reposix._backend import DeleteReason as DeleteReason
+    from reposix._backend import Listing as Listing
+    from reposix._backend import ProgressHook as ProgressHook
+    from reposix._backend import VersioningModel as VersioningModel
+    from reposix._clock import Clock as Clock
+    from reposix._clock import SystemClock as SystemClock
+    from reposix._clock import VirtualClock as VirtualClock
+    from reposix._connector_base import HttpConnector as HttpConnector
+    from reposix._credentials import Credentials as Credentials
+    from reposix._credentials import from_env as from_env
+    from reposix._errors import AuthError as AuthError
+    from reposix._errors import ConfigError as ConfigError
+    from reposix._errors import EgressDenied as EgressDenied
+    from reposix._errors import InvalidRecord as InvalidRecord
+    from reposix._errors import MissingCredentials as MissingCredentials
+    from reposix._errors import NotFound as NotFound
+    from reposix._errors import NotSupported as NotSupported
+    from reposix._errors import ProtocolError as ProtocolError
+    from reposix._errors import RateLimited as RateLimited
+    from reposix._errors import ReposixError as ReposixError
+    from reposix._errors import TransportError as TransportError
+    from reposix._errors import VersionMismatch as VersionMismatch
+    from reposix._formats import adf as adf
+    from reposix._frontmatter import parse as parse
+    from reposix._frontmatter import render as render
+    from reposix._http.allowlist import ALLOWLIST_ENV as ALLOWLIST_ENV
+    from reposix._http.allowlist import Allowlist as Allowlist
+    from reposix._http.allowlist import Origin as Origin
+    from reposix._http.allowlist import origin_of as origin_of
+    from reposix._http.auth import BasicAuth as BasicAuth
+    from reposix._http.auth import BearerAuth as BearerAuth
+    from reposix._http.auth import HeaderAuth as HeaderAuth
+    from reposix._http.client import ClientOpts as ClientOpts
+    from reposix._http.client import HttpClient as HttpClient
+    from reposix._http.client import client as client
+    from reposix._http.decode import decode as decode
+    from reposix._http.decode import excerpt as excerpt
+    from reposix._http.decode import protocol_error as protocol_error
+    from reposix._http.decode import raise_for_status as raise_for_status
+    from reposix._http.redact import redact_headers as redact_headers
+    from reposix._http.redact import redact_text as redact_text
+    from reposix._http.redact import redact_url as redact_url
+    from reposix._pagination.base import KeyFn as KeyFn
+    from reposix._pagination.base import Page as Page
+    from reposix._pagination.base import PageInfo as PageInfo
+    from reposix._pagination.base import PageLimits as PageLimits
+    from reposix._pagination.base import Paginator as Paginator
+    from reposix._pagination.base import StatusCheck as StatusCheck
+    from reposix._pagination.base import Truncation as Truncation
+    from reposix._pagination.base import collect as collect
+    from reposix._pagination.cursor import paginate_cursor_url as paginate_cursor_url
+    from reposix._pagination.cursor import site_resolver as site_resolver
+    from reposix._pagination.graphql import paginate_graphql as paginate_graphql
+    from reposix._pagination.link import paginate_link as paginate_link
+    from reposix._pagination.offset import paginate_offset as paginate_offset
+    from reposix._pagination.token import paginate_token as paginate_token
+    from reposix._plugin import ConnectorPlugin as ConnectorPlugin
+    from reposix._plugin import load_plugins as load_plugins
+    from reposix._ratelimit.gate import RateGate as RateGate
+    from reposix._ratelimit.policy import RateLimitPolicy as RateLimitPolicy
+    from reposix._ratelimit.policy import RetryPolicy as RetryPolicy
+    from reposix._ratelimit.signals import RateSignal as RateSignal
+    from reposix._ratelimit.signals import parse_signal as parse_signal
+    from reposix._records import SERVER_FIELDS as SERVER_FIELDS
+    from reposix._records import Record as Record
+    from reposix._records import RecordDraft as RecordDraft
+    from reposix._records import RecordId as RecordId
+    from reposix._records import RecordStatus as RecordStatus
+    from reposix._records import UtcDatetime as UtcDatetime
+    from reposix._runtime import Runtime as Runtime
+    from reposix._secret import Secret as Secret
+    from reposix._taint import ServerMetadata as ServerMetadata
+    from reposix._taint import Tainted as Tainted
+    from reposix._taint import Untainted as Untainted
+    from reposix._taint import require_untainted as require_untainted
+    from reposix._taint import sanitize as sanitize
+    from reposix._taint import sanitize_for_create as sanitize_for_create
 
-_EXPORTS: dict[str, str] = {
-    "AuditEvent": "reposix._audit",
-    "AuditSink": "reposix._audit",
-    "MemoryAuditSink": "reposix._audit",
-    "SqliteAuditSink": "reposix._audit",
-    "BackendConnector": "reposix._backend",
-    "Capabilities": "reposix._backend",
-    "CommentSupport": "reposix._backend",
-    "DeleteModel": "reposix._backend",
-    "DeleteReason": "reposix._backend",
-    "Listing": "reposix._backend",
-    "VersioningModel": "reposix._backend",
-    "Clock": "reposix._clock",
-    "SystemClock": "reposix._clock",
-    "VirtualClock": "reposix._clock",
-    "HttpConnector": "reposix._connector_base",
-    "Credentials": "reposix._credentials",
-    "from_env": "reposix._credentials",
-    "AuthError": "reposix._errors",
-    "ConfigError": "reposix._errors",
-    "EgressDenied": "reposix._errors",
-    "InvalidRecord": "reposix._errors",
-    "MissingCredentials": "reposix._errors",
-    "NotFound": "reposix._errors",
-    "NotSupported": "reposix._errors",
-    "ProtocolError": "reposix._errors",
-    "RateLimited": "reposix._errors",
-    "ReposixError": "reposix._errors",
-    "TransportError": "reposix._errors",
-    "VersionMismatch": "reposix._errors",
-    "parse": "reposix._frontmatter",
-    "render": "reposix._frontmatter",
-    "BasicAuth": "reposix._http",
-    "BearerAuth": "reposix._http",
-    "ClientOpts": "reposix._http",
-    "HeaderAuth": "reposix._http",
-    "decode": "reposix._http",
-    "protocol_error": "reposix._http",
-    "Page": "reposix._pagination",
-    "Paginator": "reposix._pagination",
-    "paginate_cursor_url": "reposix._pagination",
-    "paginate_link": "reposix._pagination",
-    "HttpClient": "reposix._http",
-    "client": "reposix._http",
-    "ConnectorPlugin": "reposix._plugin",
-    "load_plugins": "reposix._plugin",
-    "Record": "reposix._records",
-    "RecordDraft": "reposix._records",
-    "RecordId": "reposix._records",
-    "RecordStatus": "reposix._records",
-    "Runtime": "reposix._runtime",
-    "Secret": "reposix._secret",
-    "ServerMetadata": "reposix._taint",
-    "Tainted": "reposix._taint",
-    "Untainted": "reposix._taint",
-    "require_untainted": "reposix._taint",
-    "sanitize": "reposix._taint",
-    "sanitize_for_create": "reposix._taint",
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "reposix._audit": ("AuditEvent", "AuditSink", "MemoryAuditSink", "SqliteAuditSink"),
+    "reposix._backend": (
+        "BackendConnector",
+        "Capabilities",
+        "CommentSupport",
+        "DeleteModel",
+        "DeleteReason",
+        "Listing",
+        "ProgressHook",
+        "VersioningModel",
+    ),
+    "reposix._clock": ("Clock", "SystemClock", "VirtualClock"),
+    "reposix._connector_base": ("HttpConnector",),
+    "reposix._credentials": ("Credentials", "from_env"),
+    "reposix._errors": (
+        "AuthError",
+        "ConfigError",
+        "EgressDenied",
+        "InvalidRecord",
+        "MissingCredentials",
+        "NotFound",
+        "NotSupported",
+        "ProtocolError",
+        "RateLimited",
+        "ReposixError",
+        "TransportError",
+        "VersionMismatch",
+    ),
+    "reposix._formats": ("adf",),
+    "reposix._frontmatter": ("parse", "render"),
+    "reposix._http.allowlist": ("ALLOWLIST_ENV", "Allowlist", "Origin", "origin_of"),
+    "reposix._http.auth": ("BasicAuth", "BearerAuth", "HeaderAuth"),
+    "reposix._http.client": ("ClientOpts", "HttpClient", "client"),
+    "reposix._http.decode": ("decode", "excerpt", "protocol_error", "raise_for_status"),
+    "reposix._http.redact": ("redact_headers", "redact_text", "redact_url"),
+    "reposix._pagination.base": (
+        "KeyFn",
+        "Page",
+        "PageInfo",
+        "PageLimits",
+        "Paginator",
+        "StatusCheck",
+        "Truncation",
+        "collect",
+    ),
+    "reposix._pagination.cursor": ("paginate_cursor_url", "site_resolver"),
+    "reposix._pagination.graphql": ("paginate_graphql",),
+    "reposix._pagination.link": ("paginate_link",),
+    "reposix._pagination.offset": ("paginate_offset",),
+    "reposix._pagination.token": ("paginate_token",),
+    "reposix._plugin": ("ConnectorPlugin", "load_plugins"),
+    "reposix._ratelimit.gate": ("RateGate",),
+    "reposix._ratelimit.policy": ("RateLimitPolicy", "RetryPolicy"),
+    "reposix._ratelimit.signals": ("RateSignal", "parse_signal"),
+    "reposix._records": (
+        "SERVER_FIELDS",
+        "Record",
+        "RecordDraft",
+        "RecordId",
+        "RecordStatus",
+        "UtcDatetime",
+    ),
+    "reposix._runtime": ("Runtime",),
+    "reposix._secret": ("Secret",),
+    "reposix._taint": (
+        "ServerMetadata",
+        "Tainted",
+        "Untainted",
+        "require_untainted",
+        "sanitize",
+        "sanitize_for_create",
+    ),
 }
+"""The public surface: defining module -> the names it exports (the one table)."""
 
-__all__ = [
-    "AuditEvent",
-    "AuditSink",
-    "AuthError",
-    "BackendConnector",
-    "BasicAuth",
-    "BearerAuth",
-    "Capabilities",
-    "ClientOpts",
-    "Clock",
-    "CommentSupport",
-    "ConfigError",
-    "ConnectorPlugin",
-    "Credentials",
-    "DeleteModel",
-    "DeleteReason",
-    "EgressDenied",
-    "HeaderAuth",
-    "HttpClient",
-    "HttpConnector",
-    "InvalidRecord",
-    "Listing",
-    "MemoryAuditSink",
-    "MissingCredentials",
-    "NotFound",
-    "NotSupported",
-    "Page",
-    "Paginator",
-    "ProtocolError",
-    "RateLimited",
-    "Record",
-    "RecordDraft",
-    "RecordId",
-    "RecordStatus",
-    "ReposixError",
-    "Runtime",
-    "Secret",
-    "ServerMetadata",
-    "SqliteAuditSink",
-    "SystemClock",
-    "Tainted",
-    "TransportError",
-    "Untainted",
-    "VersionMismatch",
-    "VersioningModel",
-    "VirtualClock",
-    "__version__",
-    "client",
-    "decode",
-    "from_env",
-    "load_plugins",
-    "paginate_cursor_url",
-    "paginate_link",
-    "parse",
-    "protocol_error",
-    "render",
-    "require_untainted",
-    "sanitize",
-    "sanitize_for_create",
-]
+_MODULE_OF: dict[str, str] = {name: mod for mod, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted([*_MODULE_OF, "__version__"])
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
+    module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'reposix' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    owner = importlib.import_module(module)
+    try:
+        value = getattr(owner, name)
+    except AttributeError:  # a submodule exported whole (``adf``)
+        value = importlib.import_module(f"{module}.{name}")
     globals()[name] = value
     return value
 

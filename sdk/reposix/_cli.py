@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from reposix._backend import BackendConnector, Listing
     from reposix._plugin import ConnectorPlugin
 
-__all__ = ["LAZY_COMMANDS", "LazyGroup", "cli", "main"]
+__all__ = ["LAZY_COMMANDS", "SIM_EXTRA_HINT", "LazyGroup", "cli", "main"]
+
+SIM_EXTRA_HINT = "reposix sim: the simulator needs the [sim] extra: pip install 'reposix-sdk[sim]'"
 
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     # name: ("module:attr", one-line help shown by `reposix --help`)
@@ -242,6 +244,11 @@ def sim(
     """Serve the simulator over HTTP (demo seed, faults, optional SQLite)."""
     import json
 
+    from reposix._main import missing_modules
+
+    if missing_modules("starlette", "uvicorn"):
+        click.echo(SIM_EXTRA_HINT, err=True)
+        raise SystemExit(2)
     from reposix._errors import ConfigError
     from reposix.sim._app import SimApp
     from reposix.sim._faults import Faults

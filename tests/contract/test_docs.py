@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reposix_contract._docs import (
+from kit_pages import (
     GALLERY_PAGE,
     INVARIANTS_PAGE,
     README,
@@ -16,7 +16,7 @@ from reposix_contract._docs import (
 from reposix_contract._gallery import load_gallery, render_kill_table
 
 ROOT = Path(__file__).resolve().parents[2]
-FIX = "regenerate with: python -m reposix_contract._docs"
+FIX = "regenerate with: python docs/_gen/kit_pages.py"
 
 
 def test_invariants_page_matches_the_registry() -> None:

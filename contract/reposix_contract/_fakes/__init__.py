@@ -1,7 +1,7 @@
 """Building blocks for wire fakes: stateful in-process emulations of a backend's HTTP API."""
 
+from reposix._faults import DECOY_ORIGIN, FOREIGN_ORIGIN
 from reposix_contract._fakes.base import (
-    DECOY_ORIGIN,
     FakeConflict,
     FakeProjects,
     FakeStore,
@@ -9,4 +9,12 @@ from reposix_contract._fakes.base import (
     WireFake,
 )
 
-__all__ = ["DECOY_ORIGIN", "FakeConflict", "FakeProjects", "FakeStore", "Knobs", "WireFake"]
+__all__ = [
+    "DECOY_ORIGIN",
+    "FOREIGN_ORIGIN",
+    "FakeConflict",
+    "FakeProjects",
+    "FakeStore",
+    "Knobs",
+    "WireFake",
+]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import httpx
 
 from reposix._clock import VirtualClock
+from reposix._faults import DECOY_ORIGIN, FOREIGN_ORIGIN, PageFaults
 from reposix._records import Record, RecordDraft, RecordStatus
 
 __all__ = [
@@ -22,13 +23,6 @@ __all__ = [
     "Served",
     "WireFake",
 ]
-
-DECOY_ORIGIN = "https://decoy.reposix.invalid"
-"""Fakes point every server URL field (``url``, ``html_url``, ``self``, ``_links``,
-avatars) here. A connector that requests it fails S03."""
-
-FOREIGN_ORIGIN = "https://foreign.reposix.invalid"
-"""Where a ``foreign_next`` link or cursor URL points: paginators must refuse it (R08, S02)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +41,10 @@ class Served:
     """Records on the page."""
     has_next: bool
     """Whether the page offered a continuation (next link, token, cursor, more)."""
+    ids: tuple[int, ...] = ()
+    """The record ids on the page, in order (when the emitter can tell)."""
+    order: tuple[int, ...] = ()
+    """The whole listing's ids in the server's order when the page was served."""
 
 
 class FakeConflict(Exception):
@@ -59,49 +57,27 @@ class FakeConflict(Exception):
 
 
 @dataclass
-class Knobs:
-    """The kit's fault knobs. Fakes honour the pagination ones through the shared
-    emitters; the kit applies the transport-level ones around ``handle``.
+class Knobs(PageFaults):
+    """The kit's fault knobs: :class:`reposix._faults.PageFaults` (the vocabulary the
+    simulator's ``Faults`` shares) plus what only a wire fake or the kit can do.
+
+    Fakes honour the pagination knobs through the shared emitters; the kit applies the
+    per-request ones (``schedule``, ``latency``, ``redirect_to``) and ``mid_listing``
+    around ``handle``. ``schedule`` entries the kit understands: "ok", "429", "429:N"
+    (Retry-After N seconds), "429-date", "remaining0", "403-ratelimit", "500", "502",
+    "503", "504", "transport", "500-after"/"503-after"/"transport-after" (the fake
+    handles the request, so a write commits, then the response is lost), "malformed",
+    "truncated", "wrong-types" and "missing-fields" (the fake's JSON with the record
+    objects' values replaced by wrong types / removed), "302" (a redirect back to the
+    same URL), "401" and "403". See :data:`reposix_contract._harness.SCHEDULE_ENTRIES`.
     """
 
-    # -- served by the fake (pagination emitters read these) -----------------------------
-    page_size: int | None = None
-    """Override the server's page size (None: the backend's default or the client's ask)."""
-    truncate_at: int | None = None
-    """The server stops offering more pages after this many records (hard server cap)."""
-    cycle: Literal["self", "ab"] | None = None
-    """Make the next cursor repeat: A→A ("self") or A→B→A ("ab")."""
-    foreign_next: bool = False
-    """The next link / cursor URL points at a foreign origin."""
-    next_on_last_page: bool = False
-    """The last page still carries a next link/cursor that yields an empty page."""
-    empty_middle_page: bool = False
-    """An empty page appears in the middle, with a next link after it."""
-    short_page: bool = False
-    """A page shorter than the page size appears before the end."""
     ignore_offset: bool = False
     """The server ignores the offset parameter (offset style only)."""
     omit_total: bool = False
     """Totals and counts are left out (GitLab above 10k, Jira enhanced search)."""
     decoys: bool = True
-    """Server URL fields point at :data:`DECOY_ORIGIN`."""
-    # -- applied by the kit around handle() ------------------------------------------------
-    schedule: list[str] = field(default_factory=list)
-    """Faults consumed one per request, in order: "ok", "429", "429-date",
-    "remaining0", "403-ratelimit", "500", "503", "transport", "malformed", "truncated".
-
-    The kit also understands: "429:N" (Retry-After N seconds), "502", "504",
-    "500-after"/"503-after"/"transport-after" (the fake handles the request, so a write
-    commits, then the response is lost), "wrong-types" and "missing-fields" (the
-    fake's JSON with the record objects' values replaced by wrong types / removed).
-    See :data:`reposix_contract._harness.SCHEDULE_ENTRIES`."""
-    latency: float = 0.0
-    """Seconds of (virtual) latency per request."""
-    redirect_to: str | None = None
-    """Answer the next request with a 302 to this URL."""
-    schedule_methods: list[str] | None = None
-    """Consume ``schedule`` only on requests with these methods (e.g. ``["POST", "PATCH"]``);
-    None: every request."""
+    """Server URL fields point at :data:`DECOY_ORIGIN` (on by default in the kit)."""
     max_requests: int = 400
     """Runaway guard: the kit aborts a check whose connector sends more requests than this
     (a connector looping on a repeating cursor fails instead of hanging)."""

@@ -28,7 +28,8 @@ from typing import Any, Generic, TypeVar
 
 import httpx
 
-from reposix_contract._fakes.base import FOREIGN_ORIGIN, Knobs, Served
+from reposix._faults import FOREIGN_ORIGIN, next_index, plan_pages
+from reposix_contract._fakes.base import Knobs, Served
 
 __all__ = [
     "BadCursor",
@@ -52,32 +53,6 @@ T = TypeVar("T")
 
 class BadCursor(ValueError):
     """A page token or cursor the emitter never issued; fakes answer it with their 400 body."""
-
-
-def plan_pages(count: int, size: int, knobs: Knobs) -> list[tuple[int, int]]:
-    """The server's page plan: ``(start, end)`` slices of the listing, misbehaviours included.
-
-    ``truncate_at`` caps the records offered; ``short_page`` makes the first page one
-    record short (when more follow); ``empty_middle_page`` inserts an empty page after
-    the first (when more follow); ``next_on_last_page`` appends an empty final page.
-    An empty listing is one empty page.
-    """
-    size = max(1, size)
-    offered = count if knobs.truncate_at is None else min(count, knobs.truncate_at)
-    pages: list[tuple[int, int]] = []
-    start = 0
-    while start < offered:
-        step = size - 1 if knobs.short_page and not pages and size > 1 else size
-        end = min(start + step, offered)
-        pages.append((start, end))
-        if knobs.empty_middle_page and len(pages) == 1 and end < offered:
-            pages.append((end, end))
-        start = end
-    if not pages:
-        pages.append((0, 0))
-    elif knobs.next_on_last_page:
-        pages.append((offered, offered))
-    return pages
 
 
 def _truncated(count: int, knobs: Knobs) -> bool:
@@ -132,16 +107,26 @@ def _slice(items: Sequence[T], plan: list[tuple[int, int]], index: int) -> list[
 
 
 def _next_index(index: int, plan_len: int, knobs: Knobs) -> int | None:
-    """The page the continuation of page ``index`` names, after the cycle knob."""
-    if knobs.cycle == "self" and index == 0:
-        return 0
-    if knobs.cycle == "ab" and index == 0:
-        return 1
-    if knobs.cycle == "ab" and index == 1:
-        return 0
-    if index + 1 < plan_len:
-        return index + 1
-    return None
+    return next_index(index, plan_len, knobs)
+
+
+def _id_of(item: Any) -> int | None:
+    """A listing item's record id: ``Record.id``, or a JSON object's ``number``/``id``."""
+    value = getattr(item, "id", None)
+    if value is None and isinstance(item, Mapping):
+        value = item.get("number", item.get("id"))
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _served(
+    style: str, index: int, page: Sequence[Any], has_next: bool, items: Sequence[Any]
+) -> Served:
+    ids = tuple(i for i in map(_id_of, page) if i is not None)
+    order = tuple(i for i in map(_id_of, items) if i is not None)
+    return Served(style, index, len(page), has_next, ids, order)
 
 
 @dataclass(frozen=True)
@@ -185,7 +170,7 @@ def link_page(
     if knobs.foreign_next and index == 0:
         nxt = request.url.copy_set_param(page_param, str(1 + first_page))
         next_url = FOREIGN_ORIGIN + nxt.raw_path.decode("ascii")
-    knobs.served.append(Served("link", index, len(page), next_url is not None))
+    knobs.served.append(_served("link", index, page, next_url is not None, items))
     headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else {}
     total = None if knobs.omit_total else len(items)
     return LinkPage(page, next_url, headers, total)
@@ -226,7 +211,7 @@ def offset_page(
     step = size - 1 if knobs.short_page and start == 0 and size > 1 else size
     page = list(items[start : min(start + step, offered)])
     is_last = start + len(page) >= len(items)
-    knobs.served.append(Served("offset", start // size, len(page), not is_last))
+    knobs.served.append(_served("offset", start // size, page, not is_last, items))
     total = None if knobs.omit_total else len(items)
     return OffsetPage(page, start, size, total, is_last)
 
@@ -265,7 +250,7 @@ def token_page(
     target = _next_index(index, len(plan), knobs) if index < len(plan) else None
     next_token = encode_token(target) if target is not None else None
     truncated = _truncated(len(items), knobs) and target is None
-    knobs.served.append(Served("token", index, len(page), next_token is not None or truncated))
+    knobs.served.append(_served("token", index, page, next_token is not None or truncated, items))
     total = None if knobs.omit_total else len(items)
     return TokenPage(page, next_token, next_token is None and not truncated, total)
 
@@ -309,7 +294,7 @@ def cursor_page(
     if knobs.foreign_next and index == 0:
         url = request.url.copy_set_param(cursor_param, encode_token(1))
         nxt = FOREIGN_ORIGIN + url.raw_path.decode("ascii")
-    knobs.served.append(Served("cursor", index, len(page), nxt is not None))
+    knobs.served.append(_served("cursor", index, page, nxt is not None, items))
     total = None if knobs.omit_total else len(items)
     return CursorPage(page, nxt, total)
 
@@ -346,6 +331,6 @@ def graphql_page(
         "hasNextPage": target is not None or truncated,
         "endCursor": encode_token(target) if target is not None else None,
     }
-    knobs.served.append(Served("graphql", index, len(page), bool(info["hasNextPage"])))
+    knobs.served.append(_served("graphql", index, page, bool(info["hasNextPage"]), items))
     total = None if knobs.omit_total else len(items)
     return GraphQLPage(page, info, total)

@@ -3,9 +3,10 @@
 The kit mounts it like any connector's fake: its ``store`` is the simulator's
 :class:`~reposix.sim._store.SimStore` (which satisfies the kit's ``ServerState``),
 the pagination and payload knobs are copied onto the app's
-:class:`~reposix.sim._faults.Faults` before every request, and the transport-level
-knobs (schedule, latency, redirects) are applied by the kit around ``handle`` as
-for every other fake.
+:class:`~reposix.sim._faults.Faults` (the same :class:`reposix._faults.PageFaults`
+vocabulary) before every request, and the per-request knobs (schedule, latency,
+redirects) and mid-listing changes are applied by the kit around ``handle`` as for
+every other fake.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from reposix._clock import VirtualClock
-from reposix_contract._fakes.base import DECOY_ORIGIN, FOREIGN_ORIGIN, FakeProjects, Knobs, Served
+from reposix._faults import PAGE_AND_PAYLOAD
+from reposix_contract._fakes.base import FakeProjects, Knobs, Served
 
 if TYPE_CHECKING:
     from reposix.sim._app import SimApp
@@ -68,17 +70,9 @@ class SimWireFake:
         return self._app
 
     def _sync_faults(self) -> None:
-        knobs, faults = self.knobs, self.faults
-        faults.page_size = knobs.page_size
-        faults.truncate_at = knobs.truncate_at
-        faults.cycle = knobs.cycle
-        faults.foreign_next = knobs.foreign_next
-        faults.foreign_origin = FOREIGN_ORIGIN
-        faults.next_on_last_page = knobs.next_on_last_page
-        faults.empty_middle_page = knobs.empty_middle_page
-        faults.short_page = knobs.short_page
-        faults.decoys = knobs.decoys
-        faults.decoy_origin = DECOY_ORIGIN
+        """Copy the knobs the app serves (one vocabulary: both are ``PageFaults``)."""
+        for name in PAGE_AND_PAYLOAD:
+            setattr(self.faults, name, getattr(self.knobs, name))
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         """Serve ``request`` with the simulator app, in-process."""
@@ -99,8 +93,11 @@ class SimWireFake:
         page = request.url.params.get("page", "1")
         index = int(page) - 1 if page.isdigit() else 0
         has_next = "next" in response.links
-        count = len(items) if isinstance(items, list) else 0
-        self.knobs.served.append(Served("link", index, count, has_next))
+        rows = items if isinstance(items, list) else []
+        ids = tuple(r["id"] for r in rows if isinstance(r, dict) and isinstance(r.get("id"), int))
+        slug = request.url.path.rstrip("/").split("/")[-2]
+        order = tuple(r.id for r in self.store.list(slug)) if self.store.has_project(slug) else ()
+        self.knobs.served.append(Served("link", index, len(rows), has_next, ids, order))
 
 
 def sim_fake(clock: VirtualClock | None = None) -> SimWireFake:

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from reposix_contract._fakes.base import DECOY_ORIGIN
+from reposix._faults import DECOY_ORIGIN
 
 __all__ = [
     "BadRequest",

@@ -19,7 +19,7 @@ from reposix._records import Record, RecordDraft, RecordStatus
 from reposix._runtime import Runtime
 from reposix._taint import Tainted, sanitize_for_create
 from reposix_contract._harness import Harness
-from reposix_contract._invariants.write import (
+from reposix_contract._invariants._support import (
     carried_view,
     expected_view,
     fit_labels,

@@ -14,7 +14,7 @@ from reposix._errors import AuthError, RateLimited, ReposixError
 from reposix._ratelimit.policy import RateLimitPolicy, RetryPolicy
 from reposix._records import Record
 from reposix_contract._harness import Harness
-from reposix_contract._invariants.write import (
+from reposix_contract._invariants._support import (
     describe,
     outcome_of,
     record_diff,

@@ -1,4 +1,4 @@
-"""Read invariants R01–R12: listings and gets never lose, duplicate, invent or corrupt records."""
+"""Read invariants R01–R13: listings and gets never lose, duplicate, invent or corrupt records."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from reposix._backend import BackendConnector, DeleteModel
 from reposix._errors import EgressDenied, NotFound, ProtocolError, ReposixError
+from reposix._faults import DECOY_ORIGIN, FOREIGN_ORIGIN, MID_LISTING, MidListing
 from reposix._records import Record, RecordStatus
-from reposix_contract._fakes.base import DECOY_ORIGIN, FOREIGN_ORIGIN
 from reposix_contract._harness import Harness, demo_drafts
 from reposix_contract._invariants._support import (
     MISSING_ID,
@@ -356,18 +356,7 @@ async def r06_changed_since_exact(h: Harness) -> None:
     if callable(update):
         for rec in h.state.list(project)[1::3]:
             update(project, rec.id, {"title": rec.title + " (edited)"})
-    truth = {r.id: r for r in h.state.list(project)}
-    stamps = sorted({r.updated_at for r in truth.values()})
-    for t in _probes(stamps):
-        expected = {i for i, r in truth.items() if r.updated_at > t}
-        got = await h.connector.list_changed_since(project, t)
-        dup = duplicates(got)
-        assert not dup, f"list_changed_since({t.isoformat()}) returned ids {dup} twice"
-        missing, extra = expected - set(got), set(got) - expected
-        assert not missing and not extra, (
-            f"list_changed_since({t.isoformat()}) is wrong: {set_diff(expected, got)}"
-            + _changed_hint(missing, extra, truth, t)
-        )
+    stamps = await _exact_at_probes(h, project)
     if not h.connector.capabilities.incremental:
         return
     t = stamps[-2]
@@ -387,6 +376,23 @@ async def r06_changed_since_exact(h: Harness) -> None:
             f"incremental is declared but list_changed_since downloaded {changed_bytes} "
             f"bytes, no fewer than a full listing ({full_bytes}); send the filter to the server"
         )
+
+
+async def _exact_at_probes(h: Harness, project: str, where: str = "") -> list[datetime]:
+    """list_changed_since(t) == {updated_at > t} at every probe; the sorted stamps."""
+    truth = {r.id: r for r in h.state.list(project)}
+    stamps = sorted({r.updated_at for r in truth.values()})
+    for t in _probes(stamps):
+        expected = {i for i, r in truth.items() if r.updated_at > t}
+        got = await h.connector.list_changed_since(project, t)
+        dup = duplicates(got)
+        assert not dup, f"list_changed_since({t.isoformat()}){where} returned ids {dup} twice"
+        missing, extra = expected - set(got), set(got) - expected
+        assert not missing and not extra, (
+            f"list_changed_since({t.isoformat()}){where} is wrong: {set_diff(expected, got)}"
+            + _changed_hint(missing, extra, truth, t)
+        )
+    return stamps
 
 
 def _bytes(h: Harness, start: int) -> int:
@@ -713,3 +719,153 @@ async def r12_declarations_consistent(h: Harness) -> None:
     if caps.incremental and not _overrides(c, "list_changed_since"):
         problems.append("declares incremental but inherits the filtering list_changed_since")
     assert not problems, "inconsistent declarations: " + "; ".join(problems)
+
+
+# -- R13 -----------------------------------------------------------------------------------
+
+
+def _changes(h: Harness) -> list[tuple[MidListing, int]]:
+    return list(getattr(h, "mid_listing_changes", ()))
+
+
+async def _listing_under_change(h: Harness, kind: MidListing, size: int) -> None:
+    async with fresh(h) as sub:
+        sub.knobs.page_size = size
+        sub.seed_demo(7)
+        project = sub.projects.seeded
+        before = {r.id for r in sub.state.list(project)}
+        sub.knobs.mid_listing = kind
+        what = f"list_records_complete (7 records, {size} per page, {kind} after page 1)"
+        result = await outcome_of(sub.connector.list_records_complete(project))
+        sub.knobs.mid_listing = None
+        changes = _changes(sub)
+        assert changes, (
+            f"{what}: the fake never applied the change (does it serve listings through the "
+            "kit's pagination emitters, which report the ids served?)"
+        )
+        touched = {rid for _, rid in changes}
+        if isinstance(result, Exception):
+            raise AssertionError(
+                f"{what} raised {type(result).__name__} ({first_line(result)}); a tracker "
+                "that changes during a listing is normal, not an error"
+            )
+        got = ids(result.records)
+        dup = duplicates(got)
+        assert not dup, (
+            f"{what} returned ids {dup} twice (order {got}); the sort moved records across "
+            "a page boundary: de-duplicate by id, or page in an order edits cannot change"
+        )
+        unchanged = before - touched
+        missing = sorted(unchanged - set(got))
+        assert not missing, (
+            f"{what} lost {missing}, which did not change during the listing (changed: "
+            f"{sorted(touched)}; got {got}); page in a stable order (id, creation) or by keyset, "
+            "not by page number over an order that edits reorder"
+        )
+        invented = sorted(set(got) - before - touched)
+        assert not invented, f"{what} returned ids {invented} that never existed"
+
+
+async def _changed_since_under_change(h: Harness, kind: MidListing) -> None:
+    async with fresh(h) as sub:
+        sub.knobs.page_size = 2
+        sub.seed_demo(7)
+        project = sub.projects.seeded
+        records = sub.state.list(project)
+        before = {r.id for r in records}
+        for since in (datetime(2000, 1, 1, tzinfo=UTC), sorted(r.updated_at for r in records)[1]):
+            sub.knobs.mid_listing = kind
+            mark_changes = len(_changes(sub))
+            changed_before = {r.id for r in sub.state.list(project) if r.updated_at > since}
+            what = (
+                f"list_changed_since({since.isoformat()}) with {len(changed_before)} records "
+                f"changed before the call (2 per page, {kind} after page 1)"
+            )
+            result = await outcome_of(sub.connector.list_changed_since(project, since))
+            sub.knobs.mid_listing = None
+            touched = {rid for _, rid in _changes(sub)[mark_changes:]}
+            if isinstance(result, Exception):
+                raise AssertionError(
+                    f"{what} raised {type(result).__name__} ({first_line(result)}); a tracker "
+                    "that changes during a listing is normal, not an error"
+                )
+            got = list(result)
+            dup = duplicates(got)
+            assert not dup, f"{what} returned ids {dup} twice ({got}); de-duplicate by id"
+            # a record changed again (or deleted) during the call is the next call's news
+            missing = sorted(changed_before - touched - set(got))
+            assert not missing, (
+                f"{what} missed {missing} (changed during the call: {sorted(touched)}; got "
+                f"{sorted(got)}); an edit moved records across a page boundary of an "
+                "updated-ordered listing: page by keyset (re-query past the last updated_at "
+                "seen) or in an order edits cannot change, and de-duplicate by id"
+            )
+            invented = sorted(set(got) - before - touched)
+            assert not invented, f"{what} returned ids {invented} that never existed"
+            before |= touched
+
+
+@invariant(
+    "R13",
+    "while the tracker changes between page requests (a record edited across the page "
+    "boundary, one created, one deleted), a listing returns every record that stayed unchanged "
+    "exactly once and no duplicates, and list_changed_since never misses a record changed "
+    "before the call started",
+)
+async def r13_listing_under_change(h: Harness) -> None:
+    """Trackers change while a connector pages through them. Paging by page number over an
+    order that edits change (GitHub's sort=updated, Jira's ORDER BY updated) skips the record
+    that slides over a page boundary and repeats another: a sync then deletes a file that
+    still exists, or never sees an edit again."""
+    for kind in MID_LISTING:
+        for size in (2, 3):  # where the page boundaries fall
+            await _listing_under_change(h, kind, size)
+        await _changed_since_under_change(h, kind)
+
+
+# -- R14 -----------------------------------------------------------------------------------
+
+PROFILE_ZONES = ("UTC", "America/St_Johns", "Asia/Kathmandu", "Australia/Sydney")
+"""User profile zones R14 gives a fake that has one: UTC, a half-hour and a 45-minute
+offset west and east of UTC, and one in daylight-saving time in January."""
+
+DST_EDGES = (
+    ("Australia/Sydney", datetime(2026, 4, 4, 15, 59, 30, tzinfo=UTC)),
+    ("America/New_York", datetime(2026, 3, 8, 6, 59, 30, tzinfo=UTC)),
+)
+"""Seeding starts half a minute before a daylight-saving change (Sydney's fold: 03:00
+AEDT becomes 02:00 AEST; New York's gap: 02:00 EST becomes 03:00 EDT), so records
+straddle it (https://www.timeanddate.com/time/change/australia/sydney?year=2026)."""
+
+
+@invariant(
+    "R14",
+    "list_changed_since stays exact (R06's probes) under several user profile zones (UTC, "
+    "-03:30, +05:45, a zone in DST) and across a daylight-saving fold and gap, for backends "
+    "whose queries are read in the user's zone",
+)
+async def r14_changed_since_in_every_zone(h: Harness) -> None:
+    """Jira's JQL and Confluence's CQL read dates in the calling user's profile zone: a
+    connector tested only under one zone (or only in UTC) drops edits for every user east or
+    west of it, and an hour of them twice a year around daylight-saving changes."""
+    fake = getattr(h, "fake", None)
+    if fake is None or not hasattr(fake, "time_zone"):
+        async with fresh(h) as sub:  # a backend without profile zones: R06's probes once
+            sub.seed_demo(7)
+            await _exact_at_probes(sub, sub.projects.seeded)
+        return
+    runs: list[tuple[str, datetime | None]] = [(z, None) for z in PROFILE_ZONES]
+    runs += list(DST_EDGES)
+    for zone, start in runs:
+        async with fresh(h) as sub:
+            sub.fake.time_zone = zone  # type: ignore[attr-defined]
+            sub.knobs.page_size = 4
+            if start is not None:
+                sub.clock.advance((start - sub.clock.now()).total_seconds())
+            sub.seed_demo(7)
+            where = f" with the user's profile zone {zone}" + (
+                f" (records straddle the daylight-saving change at {start:%Y-%m-%d})"
+                if start is not None
+                else ""
+            )
+            await _exact_at_probes(sub, sub.projects.seeded, where)

@@ -14,24 +14,24 @@ import httpx
 from reposix._audit import AuditEvent
 from reposix._backend import BackendConnector, DeleteReason
 from reposix._errors import AuthError, EgressDenied, NotSupported, ProtocolError, ReposixError
+from reposix._faults import DECOY_ORIGIN, FOREIGN_ORIGIN
 from reposix._http.allowlist import Allowlist, origin_of
+from reposix._http.redact import fresh_registry
 from reposix._records import Record
-from reposix_contract._fakes.base import DECOY_ORIGIN
 from reposix_contract._harness import Harness
-from reposix_contract._invariants.write import (
+from reposix_contract._invariants._support import (
     MISSING_ID,
     describe,
     new_draft,
     outcome_of,
     patch_of,
     requests_since,
+    secret_forms,
     seeded_project,
     supported,
 )
 from reposix_contract._registry import invariant
 
-FOREIGN_ORIGIN = "https://foreign.reposix.invalid"
-"""Where the kit redirects to (the simulator's ``foreign_next`` host too)."""
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 Call = Callable[[], Awaitable[Any]]
@@ -462,7 +462,10 @@ async def full_exercise(
 )
 async def s05_no_secret_leaks(h: Harness) -> None:
     """Exceptions, logs and audit rows end up in bug reports, CI logs and terminals; a
-    token that shows up in any of them is a leaked token."""
+    token that shows up in any of them, even percent-encoded or base64-encoded (Basic auth
+    encodes ``email:token``), is a leaked token. Construction is watched from a process
+    state that has never seen the secret, so masking registered earlier cannot hide a
+    connector that logs its credential before handing it to the SDK."""
     canary = h.canary
     assert canary, "the harness gave no canary credential"
     root = logging.getLogger()
@@ -470,30 +473,99 @@ async def s05_no_secret_leaks(h: Harness) -> None:
     old_level = root.level
     root.addHandler(capture)
     root.setLevel(logging.DEBUG)
+    leaks: list[str] = []
     try:
+        names = _secret_vars(h)
+        if names:
+            fresh = f"{canary}fresh"
+            with fresh_registry():
+                built = h.build(credentials=dict.fromkeys(names, fresh))
+            for text in capture.texts:
+                forms = secret_forms(text, fresh)
+                if forms:
+                    shown = text.replace(fresh, "<CANARY>")[:120]
+                    leaks.append(f"log record while building ({'/'.join(forms)}) {shown!r}")
+            capture.texts.clear()
+            await built.aclose()
         errors, others = await full_exercise(h, h.connector)
     finally:
         root.removeHandler(capture)
         root.setLevel(old_level)
-    leaks: list[str] = []
+
+    def check(where: str, text: str) -> None:
+        forms = secret_forms(text, canary)
+        if forms:
+            leaks.append(f"{where} ({'/'.join(forms)})")
+
     for exc in errors:
-        if any(canary in text for text in _exception_texts(exc)):
-            leaks.append(f"exception {type(exc).__name__}: {str(exc)[:120]!r}")
+        for text in _exception_texts(exc):
+            check(f"exception {type(exc).__name__}: {str(exc)[:120]!r}", text)
     for connector in (h.connector, *others):
         for path, text in _reprs(connector):
-            if canary in text:
-                leaks.append(f"repr({path})")
+            check(f"repr({path})", text)
     for text in capture.texts:
-        if canary in text:
-            leaks.append(f"log record {text[:120]!r}")
-    if any(canary in text for text in _audit_texts(list(h.audit.events))):
-        leaks.append("an audit row")
+        check(f"log record {text[:120]!r}", text)
+    for text in _audit_texts(list(h.audit.events)):
+        check("an audit row", text)
     masked = sorted({leak.replace(canary, "<CANARY>") for leak in leaks})
     assert not masked, (
         "the credential leaked into: "
         + "; ".join(masked)
         + ". Keep credentials as reposix.Secret, pass them only to the SDK's auth hooks "
         "(BearerAuth/BasicAuth/HeaderAuth), never format them into messages or logs"
+    )
+
+
+# -- S08 -----------------------------------------------------------------------------------
+
+
+@invariant(
+    "S08",
+    "the credential appears on the wire only where the auth scheme puts it: never in a URL, "
+    "query, body or any other header, in raw, percent-encoded or base64 form, and only to "
+    "the fake's own origin",
+)
+async def s08_secret_only_in_auth_header(h: Harness) -> None:
+    """A token in a query string lands in server access logs, proxies and browser history; one
+    copied into a body or a debug header is stored by the tracker itself. The auth header is
+    the one place built to carry it, and only to the host it belongs to."""
+    canary = h.canary
+    start = len(h.requests)
+    _, others = await full_exercise(h, h.connector)
+    for other in others:
+        await other.aclose()
+    home = origin_of(h.base_url)
+    problems: list[str] = []
+    for request in requests_since(h, start):
+        where = f"{request.method} {str(request.url).replace(canary, '<CANARY>')[:100]}"
+        forms = secret_forms(str(request.url), canary)
+        if forms:
+            problems.append(f"{where}: in the URL ({'/'.join(forms)})")
+        try:
+            body = request.content.decode("utf-8", errors="replace")
+        except httpx.RequestNotRead:
+            body = request.read().decode("utf-8", errors="replace")
+        forms = secret_forms(body, canary)
+        if forms:
+            problems.append(f"{where}: in the body ({'/'.join(forms)})")
+        auth = {k.lower() for k, _ in _auth_headers(request)}
+        try:
+            own = origin_of(request.url) == home
+        except ValueError:
+            own = False
+        for name, value in request.headers.multi_items():
+            forms = secret_forms(value, canary)
+            if not forms:
+                continue
+            if name.lower() not in auth:
+                problems.append(f"{where}: in header {name} ({'/'.join(forms)})")
+            elif not own:
+                problems.append(f"{where}: {name} sent to another origin")
+    assert not problems, (
+        "the credential went on the wire outside the auth header:\n  "
+        + "\n  ".join(sorted(set(problems))[:10])
+        + "\n  attach credentials only through the SDK's auth hooks (BearerAuth/BasicAuth/"
+        "HeaderAuth), never in URLs, query parameters, bodies or extra headers"
     )
 
 

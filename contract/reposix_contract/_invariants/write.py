@@ -1,235 +1,48 @@
-"""Write invariants W01–W11: creates, updates and deletes never lose, duplicate or forge data.
+"""Write invariants W01–W12: creates, updates and deletes never lose, duplicate or forge data.
 
-The helpers at the top are shared with the security, limits and differential families.
+Shared helpers live in :mod:`reposix_contract._invariants._support`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from hypothesis import strategies as st
 
-from reposix._backend import BackendConnector, DeleteModel, DeleteReason, VersioningModel
-from reposix._errors import NotFound, NotSupported, ReposixError, VersionMismatch
+from reposix._backend import DeleteModel, DeleteReason, VersioningModel
+from reposix._errors import NotFound, ReposixError, VersionMismatch
 from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
-from reposix._taint import ServerMetadata, Tainted, Untainted, sanitize, sanitize_for_create
+from reposix._taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
 from reposix_contract._harness import Harness, demo_drafts
+from reposix_contract._invariants._support import (
+    METHOD_OF,
+    MISSING_ID,
+    _declared_for,
+    carried_view,
+    check_not_supported,
+    describe,
+    expect_error,
+    expected_view,
+    field_diff,
+    first_line,
+    fit_labels,
+    json_body,
+    new_draft,
+    outcome_of,
+    patch_of,
+    record_diff,
+    requests_since,
+    seeded_project,
+    supported,
+    uncarried,
+    user_fields,
+    walk,
+)
 from reposix_contract._props import for_all
-from reposix_contract._registry import Requirement, declared, invariant, requirement_met
-
-T = TypeVar("T")
-
-WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-MISSING_ID = 987_654_321
-"""An id no fake or simulator hands out during a check."""
-
-# -- shared helpers ------------------------------------------------------------------------
-
-
-def supported(connector: BackendConnector, requirement: Requirement) -> bool:
-    """Whether ``connector``'s ``Capabilities`` declare ``requirement``."""
-    return requirement_met(connector.capabilities, requirement)
-
-
-def new_draft(title: str, **fields: Any) -> Untainted[RecordDraft]:
-    """A vetted draft for ``create_record``."""
-    return sanitize_for_create(Tainted(RecordDraft(title=title, **fields)))
-
-
-def patch_of(record: Record, **changes: Any) -> Untainted[Record]:
-    """A vetted update patch: ``record`` with ``changes``, server fields from ``record``."""
-    meta = ServerMetadata(record.id, record.created_at, record.updated_at, record.version)
-    return sanitize(Tainted(record.replace(**changes)), meta)
-
-
-def user_view(record: Record | RecordDraft) -> dict[str, Any]:
-    """The user-controlled fields every write must carry (labels compared as a multiset)."""
-    return {
-        "title": record.title,
-        "body": record.body,
-        "labels": sorted(record.labels),
-        "assignee": record.assignee,
-        "status": record.status.value,
-    }
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _where_strings_differ(a: str, b: str) -> str:
-    """Where two strings first differ, by code point (for differences you cannot see)."""
-    i = next((k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    left = f"U+{ord(a[i]):04X}" if i < len(a) else "end"
-    right = f"U+{ord(b[i]):04X}" if i < len(b) else "end"
-    return f" (first difference at index {i}: expected {left}, got {right})"
-
-
-def field_diff(expected: dict[str, Any], actual: dict[str, Any]) -> str:
-    """``field: expected -> actual`` for every field that differs."""
-    lines = []
-    for k in sorted(set(expected) | set(actual)):
-        a, b = expected.get(k), actual.get(k)
-        if a == b:
-            continue
-        line = f"{k}: expected {_show(a)}, got {_show(b)}"
-        if isinstance(a, str) and isinstance(b, str):
-            line += _where_strings_differ(a, b)
-        lines.append(line)
-    return "; ".join(lines)
-
-
-def record_diff(expected: Record, actual: Record) -> str:
-    """Field-by-field differences between two records (empty when equal)."""
-    return field_diff(expected.model_dump(mode="json"), actual.model_dump(mode="json"))
-
-
-def requests_since(h: Harness, start: int) -> list[httpx.Request]:
-    """Requests that reached the mocked network after the first ``start``."""
-    return list(h.requests)[start:]
-
-
-def describe(requests: Sequence[httpx.Request]) -> str:
-    """``GET /path, POST /path`` for messages."""
-    return ", ".join(f"{r.method} {r.url}" for r in requests) or "(none)"
-
-
-def json_body(request: httpx.Request) -> Any:
-    """The request's JSON body, or None when it has none / is not JSON."""
-    try:
-        content = request.content
-    except httpx.RequestNotRead:
-        content = request.read()
-    if not content:
-        return None
-    try:
-        return json.loads(content)
-    except ValueError:
-        return None
-
-
-def walk(value: Any, path: str = "$") -> Iterator[tuple[str, Any, Any]]:
-    """Every ``(path, key, value)`` in a JSON document (key None for list items and leaves)."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield f"{path}.{k}", k, v
-            yield from walk(v, f"{path}.{k}")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield f"{path}[{i}]", None, v
-            yield from walk(v, f"{path}[{i}]")
-
-
-async def outcome_of(call: Awaitable[T]) -> T | BaseException:
-    """Await ``call``; return its exception instead of raising it."""
-    try:
-        return await call
-    except Exception as exc:
-        return exc
-
-
-async def expect_error(
-    kind: type[BaseException], call: Awaitable[Any], what: str, fix: str
-) -> BaseException:
-    """Await ``call`` and insist it raises ``kind`` (not any error)."""
-    result = await outcome_of(call)
-    if isinstance(result, kind):
-        return result
-    if isinstance(result, BaseException):
-        raise AssertionError(
-            f"{what} raised {type(result).__name__} ({_first_line(result)}) instead of "
-            f"{kind.__name__}; {fix}"
-        )
-    shown = repr(result)
-    shown = shown if len(shown) < 160 else shown[:157] + "..."
-    raise AssertionError(f"{what} returned {shown} instead of raising {kind.__name__}; {fix}")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else repr(exc)
-
-
-def seeded_project(h: Harness, count: int) -> tuple[str, list[Record]]:
-    """The seeded project with ``count`` open records the check may change (in the
-    target's ``stored_form``, as its server would hold them)."""
-    project = h.projects.seeded
-    drafts = [
-        h.connector.stored_form(
-            RecordDraft(
-                title=f"kit record {i}",
-                body=f"body {i}\n\nsecond paragraph",
-                labels=list(filter(h.connector.accepts_label, ["kit", f"n{i}"])),
-                assignee="agent-alpha" if i % 2 else None,
-            )
-        )
-        for i in range(count)
-    ]
-    h.state.add_project(project)
-    return project, h.state.seed(project, drafts)
-
-
-async def call_write(
-    connector: BackendConnector, method: str, project: str, record: Record
-) -> None:
-    """Call write method ``method`` with plausible arguments for ``record``."""
-    if method == "create_record":
-        await connector.create_record(project, new_draft("kit: must not be created"))
-    elif method == "update_record":
-        await connector.update_record(
-            project, record.id, patch_of(record, title="kit: must not be updated"), record.version
-        )
-    else:
-        await connector.delete_or_close(project, record.id, DeleteReason.COMPLETED)
-
-
-_METHOD_OF: dict[str, str] = {
-    "create": "create_record",
-    "update": "update_record",
-    "delete_or_close": "delete_or_close",
-}
-
-
-async def check_not_supported(h: Harness, method: str) -> None:
-    """``method`` raises NotSupported, sends nothing and changes nothing."""
-    project, (record,) = seeded_project(h, 1)
-    start, mutations = len(h.requests), h.state.mutations
-    await expect_error(
-        NotSupported,
-        call_write(h.connector, method, project, record),
-        f"{method} (declared unsupported)",
-        f"a connector that declares it cannot {method.split('_')[0]} must raise "
-        "NotSupported before any I/O (leave the base class method alone, or declare "
-        "the capability in Capabilities)",
-    )
-    sent = requests_since(h, start)
-    assert not sent, (
-        f"{method} is declared unsupported but sent {describe(sent)} before raising; "
-        "raise NotSupported before building any request"
-    )
-    assert h.state.mutations == mutations, (
-        f"{method} is declared unsupported but the server recorded a change"
-    )
-
-
-async def check_declaration(h: Harness, requires: Sequence[Requirement]) -> None:
-    """Declared-away write methods hold: they raise NotSupported and send nothing."""
-    for requirement in requires:
-        if requirement in _METHOD_OF and not supported(h.connector, requirement):
-            await check_not_supported(h, _METHOD_OF[requirement])
-
-
-def _declared_for(*requires: Requirement) -> Callable[[Harness], Awaitable[None]]:
-    async def check(h: Harness) -> None:
-        await check_declaration(h, requires)
-
-    return check
-
+from reposix_contract._registry import declared, invariant
 
 # -- W01 -----------------------------------------------------------------------------------
 
@@ -373,7 +186,7 @@ async def w02_no_server_fields_on_wire(h: Harness) -> None:
                 for leak in _server_field_leaks(request, update=False)
             ]
         if isinstance(result, BaseException):
-            raise AssertionError(f"create_record failed: {_first_line(result)}") from result
+            raise AssertionError(f"create_record failed: {first_line(result)}") from result
     current = await h.connector.get_record(project, record.id)
     forged = current.replace(
         title="W02 update",
@@ -399,7 +212,7 @@ async def w02_no_server_fields_on_wire(h: Harness) -> None:
     )
     if isinstance(result, BaseException):
         raise AssertionError(
-            f"update_record of a sanitized patch failed: {_first_line(result)}"
+            f"update_record of a sanitized patch failed: {first_line(result)}"
         ) from result
     stored = h.state.get(project, record.id)
     assert stored is not None and stored.title == "W02 update", (
@@ -411,93 +224,6 @@ declared("W02")(_declared_for("update"))
 
 
 # -- W03 -----------------------------------------------------------------------------------
-
-_LINE_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp"))
-_LINE = st.text(_LINE_CHARS, max_size=40)
-_BODY_LINE = st.one_of(
-    _LINE,
-    st.sampled_from(
-        [
-            "---",
-            "title: not frontmatter",
-            "version: 999",
-            "# Heading",
-            "- [ ] task item",
-            "```python\nprint('x')\n```",
-            "> quoted **bold** _em_ `code`",
-            "| a | b |\n|---|---|",
-            "emoji 🚀✨👩🏽‍💻 and 日本語 and العربية",
-            "<script>alert(1)</script>",
-            "",
-            "\ttab-indented",
-        ]
-    ),
-)
-_BODY = st.one_of(
-    st.just(""),
-    st.lists(_BODY_LINE, max_size=8).map("\n".join),
-    st.builds(
-        lambda n, s: (s + "\n") * n,
-        st.integers(200, 600),
-        st.sampled_from(["long ✓ body line", "---"]),
-    ),
-)
-_TITLE = st.text(_LINE_CHARS, min_size=1, max_size=60).map(str.strip).filter(bool)
-_LABEL = st.text(
-    st.characters(codec="utf-8", categories=("L", "N"), include_characters="-_.:"),
-    min_size=1,
-    max_size=16,
-)
-
-
-def user_fields(connector: BackendConnector) -> st.SearchStrategy[dict[str, Any]]:
-    """Generated user fields; labels only of names ``connector`` accepts (``label_pattern``)."""
-    label = _LABEL if connector.label_pattern is None else _LABEL.filter(connector.accepts_label)
-    return st.fixed_dictionaries(
-        {
-            "title": _TITLE,
-            "body": _BODY,
-            "labels": st.lists(label, unique=True, max_size=4),
-            "assignee": st.one_of(
-                st.none(), st.sampled_from(["agent-alpha", "agent-beta", "bob-2"])
-            ),
-            "status": st.sampled_from(list(RecordStatus)),
-        }
-    )
-
-
-def fit_labels(connector: BackendConnector, fields: dict[str, Any]) -> dict[str, Any]:
-    """``fields`` without the labels ``connector`` declares it cannot accept."""
-    if "labels" not in fields:
-        return fields
-    return {**fields, "labels": [n for n in fields["labels"] if connector.accepts_label(n)]}
-
-
-def uncarried(h: Harness) -> frozenset[str]:
-    """User fields the target declares it cannot carry (compared loosely)."""
-    declared_away: Any = getattr(h, "uncarried_fields", None) or getattr(
-        h.connector, "uncarried_fields", ()
-    )
-    return frozenset(str(name) for name in declared_away)
-
-
-def carried_view(h: Harness, record: Record | RecordDraft) -> dict[str, Any]:
-    """``user_view`` without the fields the target declares it cannot carry."""
-    skip = uncarried(h)
-    return {k: v for k, v in user_view(record).items() if k not in skip}
-
-
-def stored(h: Harness, record: Record | RecordDraft) -> RecordDraft:
-    """``record``'s user fields as the target's server keeps them (its ``stored_form``)."""
-    draft = record.draft() if isinstance(record, Record) else record
-    return h.connector.stored_form(draft)
-
-
-def expected_view(h: Harness, record: Record | RecordDraft) -> dict[str, Any]:
-    """``carried_view`` of what the server should hold once ``record`` is written: the
-    EXPECTED side of a comparison (the actual side stays un-normalized, so a connector
-    that returns anything but the stored form is still caught)."""
-    return carried_view(h, stored(h, record))
 
 
 @invariant(
@@ -569,7 +295,7 @@ async def _round_trip(h: Harness, values: tuple[dict[str, Any], dict[str, Any]])
         again = await h.connector.get_record(project, created.id)
     except ReposixError as exc:
         raise AssertionError(
-            f"round trip raised {type(exc).__name__}: {_first_line(exc)}{shown}"
+            f"round trip raised {type(exc).__name__}: {first_line(exc)}{shown}"
         ) from exc
     diff = field_diff(expected_view(h, second), carried_view(h, again))
     assert not diff, (
@@ -653,7 +379,7 @@ async def w04_declared(h: Harness) -> None:
         )
     if isinstance(result, BaseException):
         raise AssertionError(
-            f"update_record with an expected_version failed: {_first_line(result)}"
+            f"update_record with an expected_version failed: {first_line(result)}"
         ) from result
     stored = h.state.get(project, record.id)
     assert stored is not None and stored.title == "W04 unversioned", (
@@ -692,6 +418,107 @@ async def w05_missing_id(h: Harness) -> None:
 
 
 declared("W05")(_declared_for("update"))
+
+
+# -- W14 -----------------------------------------------------------------------------------
+
+
+@invariant(
+    "W14",
+    "parent_id round-trips through create -> get -> update -> get whether or not hierarchy "
+    "is declared, unless the connector declares it uncarried",
+    requires=["create", "update"],
+)
+async def w14_parent_carried_or_declared(h: Harness) -> None:
+    """A field the connector maps must come back, optional feature or not: a connector that
+    reads parents but drops them on create (or on update) flattens a tree one sync at a
+    time, silently. If the backend cannot store a parent, say so in ``uncarried_fields``."""
+    if "parent_id" in uncarried(h):
+        return
+    project, (first, second) = seeded_project(h, 2)
+    problems: list[str] = []
+    child = await outcome_of(
+        h.connector.create_record(project, new_draft("W14 child", parent_id=first.id))
+    )
+    if isinstance(child, Exception):
+        raise AssertionError(
+            f"create_record with parent_id={first.id} raised {type(child).__name__} "
+            f"({first_line(child)}); carry the parent, or declare 'parent_id' in "
+            "uncarried_fields"
+        )
+    got = await h.connector.get_record(project, child.id)
+    for what, rec, want in (("create", child, first.id), ("get after create", got, first.id)):
+        if rec.parent_id != want:
+            problems.append(f"{what}: parent_id {rec.parent_id}, expected {want}")
+    for parent in (second.id, None):
+        current = await h.connector.get_record(project, child.id)
+        updated = await h.connector.update_record(
+            project, child.id, patch_of(current, parent_id=parent)
+        )
+        again = await h.connector.get_record(project, child.id)
+        for what, rec in ((f"update to {parent}", updated), (f"get after {parent}", again)):
+            if rec.parent_id != parent:
+                problems.append(f"{what}: parent_id {rec.parent_id}, expected {parent}")
+    assert not problems, (
+        "parent_id did not round-trip: "
+        + "; ".join(problems)
+        + ". A connector that maps parents must send them on create and update; one whose "
+        "backend cannot store them declares uncarried_fields = {'parent_id', ...}"
+    )
+
+
+declared("W14")(_declared_for("create", "update"))
+
+
+# -- W13 -----------------------------------------------------------------------------------
+
+
+@invariant(
+    "W13",
+    "get_record, update_record and delete_or_close of a record through a project that does "
+    "not hold it raise NotFound and change nothing",
+)
+async def w13_writes_stay_in_their_project(h: Harness) -> None:
+    """Many APIs address records by a global id (Jira, Confluence), so a connector that does
+    not check the record's project updates or deletes a record of a project the user never
+    named: one mistyped project argument and another team's issue is gone."""
+    project, (record,) = seeded_project(h, 1)
+    other = h.projects.empty
+    h.state.add_project(other)
+    before = h.state.get(project, record.id)
+    mutations = h.state.mutations
+    fix = (
+        "check that the record belongs to the project named (the path, or the project the "
+        "server reports for the id) before reading or writing it"
+    )
+    where = f"of record {record.id} of {project!r} through project {other!r}"
+    await expect_error(
+        NotFound, h.connector.get_record(other, record.id), f"get_record {where}", fix
+    )
+    if supported(h.connector, "update"):
+        await expect_error(
+            NotFound,
+            h.connector.update_record(
+                other, record.id, patch_of(record, title="W13: wrong project"), None
+            ),
+            f"update_record {where}",
+            fix,
+        )
+    if supported(h.connector, "delete_or_close"):
+        await expect_error(
+            NotFound,
+            h.connector.delete_or_close(other, record.id, DeleteReason.COMPLETED),
+            f"delete_or_close {where}",
+            fix,
+        )
+    after = h.state.get(project, record.id)
+    assert after == before, (
+        f"a write {where} changed the record (now "
+        f"{'gone' if after is None else repr(after.title)}); {fix}"
+    )
+    assert h.state.mutations == mutations, (
+        f"a write {where} changed the server ({h.state.mutations - mutations} mutation(s)); {fix}"
+    )
 
 
 # -- W06 -----------------------------------------------------------------------------------
@@ -767,7 +594,7 @@ async def w07_read_only_declarations(h: Harness) -> None:
     fails with a transport error instead of NotSupported) breaks callers that trust it."""
     for requirement in ("create", "update", "delete_or_close"):
         if not supported(h.connector, requirement):
-            await check_not_supported(h, _METHOD_OF[requirement])
+            await check_not_supported(h, METHOD_OF[requirement])
 
 
 # -- W08 -----------------------------------------------------------------------------------
@@ -805,7 +632,7 @@ async def _no_duplicate_write(
         )
         if isinstance(result, BaseException):
             assert isinstance(result, ReposixError), (
-                f"{what} under a {fault} raised {type(result).__name__}: {_first_line(result)}; "
+                f"{what} under a {fault} raised {type(result).__name__}: {first_line(result)}; "
                 "raise the SDK's typed errors (ProtocolError, TransportError …)"
             )
         elif isinstance(result, Record):

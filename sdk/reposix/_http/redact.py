@@ -8,11 +8,12 @@ given is registered here, process-wide) are replaced wherever they appear, and
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 import httpx
 
@@ -21,6 +22,7 @@ __all__ = [
     "SENSITIVE_HEADERS",
     "SENSITIVE_PARAMS",
     "RedactingFilter",
+    "fresh_registry",
     "install_log_redaction",
     "known_secrets",
     "redact_headers",
@@ -117,6 +119,24 @@ def register_secret(value: str) -> None:
         plus = urllib.parse.quote_plus(value, safe="")
         if plus != value:
             _secrets.add(plus)
+
+
+@contextlib.contextmanager
+def fresh_registry() -> Iterator[None]:
+    """Run a block as if this process had never registered a secret (restored after).
+
+    For tests and the conformance kit: what a connector logs while it is being built,
+    before its client registers the credential, must not rely on an earlier
+    registration to be masked.
+    """
+    with _lock:
+        saved = set(_secrets)
+        _secrets.clear()
+    try:
+        yield
+    finally:
+        with _lock:
+            _secrets.update(saved)
 
 
 def known_secrets() -> frozenset[str]:

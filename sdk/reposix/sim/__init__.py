@@ -16,41 +16,33 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from reposix.sim._app import SimApp, create_app
-    from reposix.sim._backend import SimBackend
-    from reposix.sim._faults import Faults
-    from reposix.sim._seed import DEMO_SEED, load_seed_file
-    from reposix.sim._store import Conflict, SimStore, UnknownProject, UnknownRecord
+    from reposix.sim._app import SimApp as SimApp
+    from reposix.sim._app import create_app as create_app
+    from reposix.sim._backend import SimBackend as SimBackend
+    from reposix.sim._faults import Faults as Faults
+    from reposix.sim._seed import DEMO_SEED as DEMO_SEED
+    from reposix.sim._seed import load_seed_file as load_seed_file
+    from reposix.sim._store import Conflict as Conflict
+    from reposix.sim._store import SimStore as SimStore
+    from reposix.sim._store import UnknownProject as UnknownProject
+    from reposix.sim._store import UnknownRecord as UnknownRecord
 
-_EXPORTS: dict[str, str] = {
-    "SimApp": "reposix.sim._app",
-    "create_app": "reposix.sim._app",
-    "SimBackend": "reposix.sim._backend",
-    "Faults": "reposix.sim._faults",
-    "DEMO_SEED": "reposix.sim._seed",
-    "load_seed_file": "reposix.sim._seed",
-    "Conflict": "reposix.sim._store",
-    "SimStore": "reposix.sim._store",
-    "UnknownProject": "reposix.sim._store",
-    "UnknownRecord": "reposix.sim._store",
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "reposix.sim._app": ("SimApp", "create_app"),
+    "reposix.sim._backend": ("SimBackend",),
+    "reposix.sim._faults": ("Faults",),
+    "reposix.sim._seed": ("DEMO_SEED", "load_seed_file"),
+    "reposix.sim._store": ("Conflict", "SimStore", "UnknownProject", "UnknownRecord"),
 }
+"""The public surface: defining module -> the names it exports (the one table)."""
 
-__all__ = [
-    "DEMO_SEED",
-    "Conflict",
-    "Faults",
-    "SimApp",
-    "SimBackend",
-    "SimStore",
-    "UnknownProject",
-    "UnknownRecord",
-    "create_app",
-    "load_seed_file",
-]
+_MODULE_OF: dict[str, str] = {name: mod for mod, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
+    module = _MODULE_OF.get(name)
     if module is None:
         raise AttributeError(f"module 'reposix.sim' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)

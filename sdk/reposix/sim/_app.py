@@ -42,6 +42,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from reposix._backend import DeleteReason
 from reposix._clock import Clock
+from reposix._faults import apply_mid_listing, next_index, plan_pages
 from reposix._records import SERVER_FIELDS, Record, RecordDraft
 from reposix._secret import Secret
 from reposix.sim._faults import Faults, FixedWindowLimiter
@@ -489,46 +490,41 @@ class SimApp:
         per_page = _int_param(request, "per_page", 1)
         after = _int_param(request, "after", 0) or 0
         page = _int_param(request, "page", 1) or 1
-        empty = request.query_params.get("empty") == "1"
         faults = self.faults
         size = faults.page_size or min(per_page or self.default_page_size, self.max_page_size)
         # Keyset paging in the store: a page costs O(page), not O(collection).
         total = self.store.count(slug, since=since)
-        cap = total if faults.truncate_at is None else min(total, faults.truncate_at)
 
-        def link(after_id: int, page_no: int, *, empty_page: bool = False) -> str:
+        def link(after_id: int, page_no: int) -> str:
             params: dict[str, Any] = {"per_page": size}
             if raw_since:
                 params["since"] = raw_since
             params["after"] = after_id
             params["page"] = page_no
-            if empty_page:
-                params["empty"] = 1
             return str(request.url.replace(query=urlencode(params)))
 
+        # One page plan for the simulator and the kit's fakes (reposix._faults); the
+        # simulator walks it by keyset (``after``), so a page costs O(page).
+        plan = plan_pages(total, size, faults)
+        index = page - 1
+        items: list[Record] = []
         next_url: str | None = None
-        if empty:
-            items: list[Record] = []
-            next_url = link(after, page + 1)
-        else:
-            start = min(total - self.store.count(slug, since=since, after=after), cap)
-            count = size - 1 if faults.short_page and page == 1 and size > 1 else size
-            take = min(count, cap - start)
-            items = self.store.list(slug, since=since, after=after, limit=take) if take > 0 else []
+        if 0 <= index < len(plan):
+            start, end = plan[index]
+            if end > start:
+                items = self.store.list(slug, since=since, after=after, limit=end - start)
             last = items[-1].id if items else after
-            if start + count < cap:
-                next_url = link(last, page + 1, empty_page=faults.empty_middle_page and page == 1)
-            elif faults.next_on_last_page and items:
-                next_url = link(last, page + 1)
-            if faults.cycle == "self" and page == 1:
-                next_url = link(0, 1)
-            elif faults.cycle == "ab" and page == 1:
-                next_url = link(last, 2)
-            elif faults.cycle == "ab" and page == 2:
-                next_url = link(0, 1)
-            if faults.foreign_next and page == 1:
+            target = next_index(index, len(plan), faults)
+            if target is not None:
+                keyset = 0 if target == 0 else after if target == index else last
+                next_url = link(keyset, target + 1)
+            if faults.foreign_next and index == 0:
                 foreign = faults.foreign_origin.rstrip("/")
                 next_url = foreign + request.url.path + "?" + urlencode({"after": last, "page": 2})
+            if index == 0 and faults.mid_listing is not None:
+                order = [r.id for r in self.store.list(slug, since=since)]
+                served = [r.id for r in items]
+                apply_mid_listing(faults, self.store, slug, served=served, order=order)
         headers = {"X-Total-Count": str(total)}
         if next_url is not None:
             headers["Link"] = f'<{next_url}>; rel="next"'

@@ -1,16 +1,18 @@
 """Fault injection: what a misbehaving tracker does, switchable per app instance.
 
-Field names mirror the conformance kit's ``Knobs`` where the meaning is the same, so
-the kit maps one onto the other field by field. Set them from tests (``app.faults``),
-over HTTP (``PUT``/``PATCH /_admin/faults``) or from ``reposix sim`` flags.
+The shared misbehaviours (pagination, payload, per request) are
+:class:`reposix._faults.PageFaults`, the conformance kit's vocabulary too. Set them from
+tests (``app.faults``), over HTTP (``PUT``/``PATCH /_admin/faults``) or from ``reposix sim`` flags.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
+
+from reposix._faults import DECOY_ORIGIN, FOREIGN_ORIGIN, PageFaults
 
 __all__ = [
     "DECOY_ORIGIN",
@@ -19,11 +21,6 @@ __all__ = [
     "Faults",
     "FixedWindowLimiter",
 ]
-
-DECOY_ORIGIN = "https://decoy.reposix.invalid"
-"""Where decoy URL fields point (the kit's ``DECOY_ORIGIN``): clients must never request it."""
-FOREIGN_ORIGIN = "https://foreign.reposix.invalid"
-"""Where a ``foreign_next`` link points: paginators must refuse to follow it."""
 
 SCHEDULE_ENTRIES: frozenset[str] = frozenset(
     {
@@ -48,40 +45,16 @@ are not expressible inside an ASGI app: the kit injects those at its own layer."
 
 
 @dataclass
-class Faults:
-    """Faults one simulator app injects. The defaults inject nothing."""
+class Faults(PageFaults):
+    """Faults one simulator app injects. The defaults inject nothing.
 
-    # -- pagination (see docs/simulator.md#pagination) -------------------------------------
-    page_size: int | None = None
-    """Force this page size whatever ``?per_page=`` asks (None: honour the client)."""
-    truncate_at: int | None = None
-    """Serve at most this many records of a listing, then stop offering next links."""
-    cycle: Literal["self", "ab"] | None = None
-    """The next link repeats: page 1 → page 1 ("self") or page 1 → 2 → 1 ("ab")."""
-    foreign_next: bool = False
-    """The first page's next link points at :attr:`foreign_origin`."""
-    foreign_origin: str = FOREIGN_ORIGIN
-    next_on_last_page: bool = False
-    """The last page still carries a next link; following it yields an empty final page."""
-    empty_middle_page: bool = False
-    """An empty page (with a next link) is served between the first and second pages."""
-    short_page: bool = False
-    """The first page is one record shorter than the page size though more follow."""
-    # -- payload ---------------------------------------------------------------------------
-    decoys: bool = False
-    """Every record carries ``url`` and ``html_url`` fields pointing at :attr:`decoy_origin`."""
-    decoy_origin: str = DECOY_ORIGIN
-    # -- per request -----------------------------------------------------------------------
-    schedule: list[str] = field(default_factory=list)
-    """Faults consumed one per request, in order (see :data:`SCHEDULE_ENTRIES`)."""
-    schedule_methods: list[str] | None = None
-    """Consume the schedule only on these methods (e.g. ``["POST", "PATCH"]``); None: all."""
+    The pagination, payload and per-request fields come from
+    :class:`reposix._faults.PageFaults`, shared with the conformance kit's ``Knobs``
+    (see docs/simulator.md#pagination); the simulator adds its retry and rate-limit knobs.
+    """
+
     retry_after: float = 1.0
     """Seconds a scheduled rate-limit fault asks the client to wait."""
-    latency: float = 0.0
-    """Seconds slept (on the app's clock: virtual in tests) before each response."""
-    redirect_to: str | None = None
-    """Answer the next request with a 302 to this URL (one shot; cleared once used)."""
     rate_limit: int | None = None
     """A real fixed-window limiter: at most this many requests per :attr:`rate_window`."""
     rate_window: float = 60.0
@@ -124,16 +97,6 @@ class Faults:
             first = exc.errors()[0]
             loc = ".".join(str(p) for p in first["loc"]) or "<root>"
             raise ValueError(f"{loc}: {first['msg']}") from None
-
-    def next_scheduled(self, method: str) -> str | None:
-        """Pop the schedule entry for a request with ``method`` (None: nothing scheduled)."""
-        if not self.schedule:
-            return None
-        if self.schedule_methods is not None and method.upper() not in {
-            m.upper() for m in self.schedule_methods
-        }:
-            return None
-        return self.schedule.pop(0)
 
 
 _ADAPTER: TypeAdapter[Faults] = TypeAdapter(Faults)

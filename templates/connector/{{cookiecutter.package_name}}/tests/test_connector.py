@@ -12,20 +12,26 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from reposix._audit import MemoryAuditSink
-from reposix._errors import (
+from reposix import (
+    SERVER_FIELDS,
+    Allowlist,
     AuthError,
     ConfigError,
+    MemoryAuditSink,
     MissingCredentials,
     NotFound,
+    Record,
+    RecordDraft,
+    RecordStatus,
+    Runtime,
+    Secret,
+    ServerMetadata,
+    Tainted,
     VersionMismatch,
+    origin_of,
+    sanitize,
 )
-from reposix._http import Allowlist, origin_of
-from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
-from reposix._runtime import Runtime
-from reposix._secret import Secret
-from reposix._taint import ServerMetadata, Tainted, sanitize
-from reposix_contract._fakes import FakeStore
+from reposix_contract import FakeStore
 
 from {{ cookiecutter.package_name }} import ENV_VAR, NAME, from_env, plugin
 from {{ cookiecutter.package_name }}.connector import (

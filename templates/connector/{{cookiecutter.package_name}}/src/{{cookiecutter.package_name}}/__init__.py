@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reposix._errors import MissingCredentials
-from reposix._plugin import ConnectorPlugin
+from reposix import ConnectorPlugin, MissingCredentials
 
 if TYPE_CHECKING:
-    from reposix._credentials import Credentials
-    from reposix._runtime import Runtime
+    from reposix import Credentials, Runtime
 
     from {{ cookiecutter.package_name }}.connector import (
         {{ cookiecutter.__class_prefix }}Connector,

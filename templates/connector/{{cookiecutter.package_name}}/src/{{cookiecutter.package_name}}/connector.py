@@ -29,22 +29,32 @@ from typing import ClassVar, Final
 
 import httpx
 from pydantic import ValidationError
-from reposix._backend import (
+from reposix import (
+    BearerAuth,
     Capabilities,
     CommentSupport,
+    ConfigError,
     DeleteModel,
     DeleteReason,
+    HttpConnector,
+    InvalidRecord,
     Listing,
+    PageLimits,
+    Record,
+    RecordDraft,
+    RecordId,
+    RecordStatus,
+    Runtime,
+    Secret,
+    Untainted,
     VersioningModel,
+    VersionMismatch,
+    collect,
+    decode,
+    paginate_link,
+    raise_for_status,
+    require_untainted,
 )
-from reposix._connector_base import HttpConnector
-from reposix._errors import ConfigError, InvalidRecord, VersionMismatch
-from reposix._http import BearerAuth, decode, raise_for_status
-from reposix._pagination import PageLimits, collect, paginate_link
-from reposix._records import Record, RecordDraft, RecordId, RecordStatus
-from reposix._runtime import Runtime
-from reposix._secret import Secret
-from reposix._taint import Untainted, require_untainted
 
 from {{ cookiecutter.package_name }} import DEFAULT_BASE_URL, ENV_VARS, NAME
 from {{ cookiecutter.package_name }}.wire import (

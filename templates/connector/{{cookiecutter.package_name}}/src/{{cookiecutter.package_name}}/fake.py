@@ -34,15 +34,20 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import httpx
-from reposix._records import Record, RecordDraft, RecordStatus
-from reposix_contract._fakes import DECOY_ORIGIN, FakeConflict, FakeProjects, FakeStore, Knobs
-from reposix_contract._fakes.auth import bearer, check_auth
-from reposix_contract._fakes.pagination import link_page
-from reposix_contract._fakes.wire import (
+from reposix import Record, RecordDraft, RecordStatus
+from reposix_contract import (
+    DECOY_ORIGIN,
     BadRequest,
+    FakeConflict,
+    FakeProjects,
+    FakeStore,
+    Knobs,
     Routes,
+    bearer,
+    check_auth,
     iso_z,
     json_response,
+    link_page,
     parse_iso,
     read_json,
 )
