@@ -112,7 +112,8 @@ def version_of(updated_at: datetime) -> int:
 def record_from_issue(issue: GlIssue) -> Record:
     """The reposix record for a GitLab issue: ``id`` is the project-scoped ``iid``;
     ``extensions["gitlab"]`` holds the read-only ``closed_at`` (ISO 8601, ms) and
-    ``closed_by`` (username), both None while the issue is open."""
+    ``closed_by`` (username), both None while the issue is open, and ``issue_type``
+    (``issue``, ``incident``, ``test_case``, ``task``: the listing returns every type)."""
     names = issue.usernames
     return Record(
         id=issue.iid,
@@ -128,6 +129,7 @@ def record_from_issue(issue: GlIssue) -> Record:
             "gitlab": {
                 "closed_at": _iso(issue.closed_at) if issue.closed_at else None,
                 "closed_by": issue.closed_by.username if issue.closed_by else None,
+                "issue_type": issue.issue_type or "issue",
             }
         },
     )

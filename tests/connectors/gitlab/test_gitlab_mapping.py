@@ -52,10 +52,14 @@ def test_get_create_and_close_examples(load: Load) -> None:
     record = record_from_issue(closed)
     assert record.status is RecordStatus.DONE
     assert record.extensions == {
-        "gitlab": {"closed_at": "2016-01-08T12:55:16.213Z", "closed_by": "root"}
+        "gitlab": {
+            "closed_at": "2016-01-08T12:55:16.213Z",
+            "closed_by": "root",
+            "issue_type": "issue",
+        }
     }
     assert record_from_issue(created).extensions == {
-        "gitlab": {"closed_at": None, "closed_by": None}
+        "gitlab": {"closed_at": None, "closed_by": None, "issue_type": "issue"}
     }
 
 
