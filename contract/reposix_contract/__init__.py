@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from reposix_contract._fakes.base import Knobs as Knobs
     from reposix_contract._fakes.base import Served as Served
     from reposix_contract._fakes.base import WireFake as WireFake
+    from reposix_contract._fakes.mount import mount_prefix as mount_prefix
+    from reposix_contract._fakes.mount import unmount as unmount
     from reposix_contract._fakes.pagination import BadCursor as BadCursor
     from reposix_contract._fakes.pagination import cursor_page as cursor_page
     from reposix_contract._fakes.pagination import graphql_page as graphql_page
@@ -72,6 +74,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Served",
         "WireFake",
     ),
+    "reposix_contract._fakes.mount": ("mount_prefix", "unmount"),
     "reposix_contract._fakes.pagination": (
         "BadCursor",
         "cursor_page",

@@ -6,10 +6,9 @@ stack and the wire fake load on first use.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
-from reposix import ConfigError, ConnectorPlugin, MissingCredentials
+from reposix import ConnectorPlugin
 
 if TYPE_CHECKING:
     from reposix import Credentials, Runtime
@@ -29,39 +28,31 @@ DEFAULT_BASE_URL = "https://{tenant}.atlassian.net"
 """Filled from ``REPOSIX_CONFLUENCE_TENANT`` when no explicit base URL is given."""
 ENV_VARS = ("ATLASSIAN_EMAIL", "ATLASSIAN_API_KEY", "REPOSIX_CONFLUENCE_TENANT")
 _CREDENTIALS = ("ATLASSIAN_EMAIL", "ATLASSIAN_API_KEY")
-_TENANT = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_DOC_PAGE = "connectors/confluence/"
 
 
 def base_url_for(tenant: str) -> str:
-    """``https://{tenant}.atlassian.net`` for a validated site name."""
-    if not _TENANT.match(tenant):
-        raise ConfigError(
-            f"REPOSIX_CONFLUENCE_TENANT {tenant!r} is not a Confluence Cloud site name",
-            hint="use the part before .atlassian.net: 1-63 lowercase letters, digits and "
-            "inner hyphens (e.g. acme for https://acme.atlassian.net/wiki)",
-        )
-    return DEFAULT_BASE_URL.format(tenant=tenant)
+    """``https://{tenant}.atlassian.net`` for a validated site name (else ``ConfigError``)."""
+    from reposix import AtlassianSite
+
+    site = AtlassianSite.for_site_name(tenant, "confluence", variable="REPOSIX_CONFLUENCE_TENANT")
+    return site.root
 
 
 def build(base_url: str, credentials: Credentials, runtime: Runtime) -> ConfluenceConnector:
     """Build the connector for ``base_url`` (or, if it is the template, the site named by
     ``REPOSIX_CONFLUENCE_TENANT``); ``MissingCredentials`` lists every missing variable."""
+    from reposix import AtlassianSite
     from reposix_confluence.connector import ConfluenceConnector
 
-    needs_tenant = not base_url or "{tenant}" in base_url
-    required = _CREDENTIALS + (("REPOSIX_CONFLUENCE_TENANT",) if needs_tenant else ())
-    missing = [name for name in required if name not in credentials]
-    if missing:
-        raise MissingCredentials("confluence", missing, doc_page=_DOC_PAGE)
-    if needs_tenant:
-        base_url = base_url_for(credentials.text("REPOSIX_CONFLUENCE_TENANT"))
-    return ConfluenceConnector(
-        credentials.text("ATLASSIAN_EMAIL"),
-        credentials["ATLASSIAN_API_KEY"],
-        base_url=base_url,
-        runtime=runtime,
+    site = AtlassianSite.from_settings(
+        base_url,
+        credentials,
+        "confluence",
+        site_var="REPOSIX_CONFLUENCE_TENANT",
+        required=_CREDENTIALS,
     )
+    email, key = credentials.text("ATLASSIAN_EMAIL"), credentials["ATLASSIAN_API_KEY"]
+    return ConfluenceConnector(email, key, base_url=site.root, runtime=runtime)
 
 
 plugin = ConnectorPlugin(

@@ -15,6 +15,7 @@ import httpx
 from pydantic import ValidationError
 
 from reposix import (
+    AtlassianSite,
     AuthError,
     BasicAuth,
     Capabilities,
@@ -38,13 +39,14 @@ from reposix import (
     VersioningModel,
     VersionMismatch,
     adf,
+    atlassian_zone,
     decode,
     paginate_cursor_url,
     protocol_error,
     require_untainted,
 )
 from reposix_confluence import mapping
-from reposix_confluence.cql import changed_since_cql, check_space_key, zone_for
+from reposix_confluence.cql import changed_since_cql, check_space_key
 from reposix_confluence.wire import (
     ERRORS,
     LABEL_PAGE,
@@ -65,8 +67,9 @@ __all__ = ["API", "CREDENTIAL_VARS", "ConfluenceConnector", "SpaceInfo"]
 
 log = logging.getLogger("reposix.confluence")
 
-API: Final = "/wiki/api/v2"
-V1: Final = "/wiki/rest/api"
+API: Final = "wiki/api/v2"
+"""v2 paths, relative to the site's root (so a gateway prefix survives)."""
+V1: Final = "wiki/rest/api"
 CREDENTIAL_VARS: Final = ("ATLASSIAN_EMAIL", "ATLASSIAN_API_KEY")
 MAX_PAGE_SIZE: Final = 250
 SEARCH_PAGE_SIZE: Final = 100
@@ -83,14 +86,6 @@ class SpaceInfo:
     key: str
     id: int
     homepage_id: str | None
-
-
-def _v1_next(page: CfSearchPage) -> str | None:
-    """v1 ``_links.next`` is relative to the ``/wiki`` context (``/rest/api/…``)."""
-    nxt = page.links.next
-    if nxt and nxt.startswith("/rest/"):
-        return "/wiki" + nxt
-    return nxt
 
 
 class ConfluenceConnector(HttpConnector):
@@ -129,14 +124,16 @@ class ConfluenceConnector(HttpConnector):
         base_url: str,
         runtime: Runtime | None = None,
     ) -> None:
+        # The site root, the site's /wiki, or the gateway
+        # (https://api.atlassian.com/ex/confluence/{cloudId}): one root under which every
+        # request and every followed next link stays.
+        self.site = AtlassianSite.parse(base_url, "confluence")
         super().__init__(
-            base_url,
+            self.site.client_base,
             auth=BasicAuth(email, self.require_secret(api_key, "the API key")),
             headers={"Accept": "application/json"},
             runtime=runtime,
         )
-        # The site root without its slash: record URLs are built as site + "/wiki/...".
-        self.base_url = self.base_url.rstrip("/")
         self._spaces: dict[str, SpaceInfo] = {}
         self._zone: tuple[ZoneInfo | None] | None = None
 
@@ -232,7 +229,7 @@ class ConfluenceConnector(HttpConnector):
             response = await self._http.get(f"{V1}/user/current", op="user_zone")
             self._raise_for(response, what="current user", missing="confluence current user")
             user = decode(response, USER, "confluence current user")
-            zone = zone_for(user.timeZone)
+            zone = atlassian_zone(user.timeZone)
             if zone is None:
                 log.warning("confluence: unknown user time zone; widening CQL dates by 14 hours")
             self._zone = (zone,)
@@ -256,7 +253,7 @@ class ConfluenceConnector(HttpConnector):
         """Global label names of a page (one request per 250 labels)."""
 
         def extract(body: CfLabelPage) -> Page[CfLabel]:
-            return Page(body.results, next=body.links.next)
+            return Page(body.results, next=self.site.next_url(body.links.next))
 
         pages = paginate_cursor_url(
             self._http,
@@ -265,7 +262,7 @@ class ConfluenceConnector(HttpConnector):
             adapter=LABEL_PAGE,
             extract=extract,
             params={"limit": MAX_PAGE_SIZE},
-            site=self.base_url,
+            site=self.site.root,
             what=f"confluence labels of page {page_id}",
             env_vars=CREDENTIAL_VARS,
         )
@@ -302,7 +299,7 @@ class ConfluenceConnector(HttpConnector):
             adapter=adapter,
             extract=extract,
             params=params,
-            site=self.base_url,
+            site=self.site.root,
             key=lambda item: item.id,
             what=what,
             env_vars=CREDENTIAL_VARS,
@@ -332,7 +329,7 @@ class ConfluenceConnector(HttpConnector):
         space = await self._space(project)
 
         def extract(body: CfPageList) -> Page[CfPage]:
-            return Page(body.results, next=body.links.next)
+            return Page(body.results, next=self.site.next_url(body.links.next))
 
         pages, complete = await self._collect(
             f"{API}/spaces/{space.id}/pages",
@@ -366,7 +363,7 @@ class ConfluenceConnector(HttpConnector):
         await self._space(key)  # unknown space: NotFound (CQL would just find nothing)
 
         def extract(body: CfSearchPage) -> Page[CfSearchContent]:
-            return Page(body.results, next=_v1_next(body))
+            return Page(body.results, next=self.site.next_url(body.links.next))
 
         context = json.dumps(
             {"spaceKey": key, "contentStatuses": list(LISTED_STATUSES)}, separators=(",", ":")
@@ -383,7 +380,7 @@ class ConfluenceConnector(HttpConnector):
                 "expand": "version",
                 "limit": min(self.page_size, SEARCH_PAGE_SIZE),
             },
-            site=self.base_url,
+            site=self.site.root,
             key=lambda item: item.id,
             what=f"confluence changes in space {key}",
             env_vars=CREDENTIAL_VARS,

@@ -53,6 +53,8 @@ from reposix_contract import (
     basic,
     check_auth,
     cursor_page,
+    mount_prefix,
+    unmount,
 )
 
 __all__ = ["ConfluenceFake"]
@@ -106,6 +108,11 @@ def _ts(when: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
+def _site_root(base_url: str) -> str:
+    """``https://x.atlassian.net`` for ``https://x.atlassian.net`` or ``…/wiki``."""
+    return base_url[: -len("/wiki")] if base_url.endswith("/wiki") else base_url
+
+
 def _num(text: str) -> str:
     return str(zlib.crc32(text.encode()) % 900_000_000 + 1_000_000)
 
@@ -125,8 +132,13 @@ class ConfluenceFake:
         email: str = _EMAIL,
         api_key: str = _API_KEY,
         time_zone: str | None = "Australia/Sydney",
+        site_url: str = "https://reposix-test.atlassian.net",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.mount = mount_prefix(self.base_url, context="/wiki")
+        """The gateway prefix requests arrive under (``/ex/confluence/{cloudId}``), or ``""``."""
+        self.site_url = site_url.rstrip("/") if self.mount else _site_root(self.base_url)
+        """The site Confluence names in ``_links.base``: behind the gateway, the real site."""
         self.store = store if store is not None else FakeStore()
         self.knobs = knobs if knobs is not None else Knobs()
         self.projects = FakeProjects(seeded="DEMO", empty="EMPTY", unknown="NOPE")
@@ -167,7 +179,7 @@ class ConfluenceFake:
 
     @property
     def _site(self) -> str:
-        return DECOY_ORIGIN if self.knobs.decoys else self.base_url
+        return DECOY_ORIGIN if self.knobs.decoys else self.site_url
 
     def _json(
         self, status: int, body: Any, headers: Mapping[str, str] | None = None
@@ -293,9 +305,12 @@ class ConfluenceFake:
     # -- dispatch ---------------------------------------------------------------------------
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
-        """Serve one request from the store."""
+        """Serve one request from the store (under :attr:`mount` when mounted)."""
+        inner = unmount(request, self.mount)
+        if inner is None:  # the gateway knows nothing outside /ex/confluence/{cloudId}
+            return self._json(404, {"message": "Not Found", "status": 404})
         try:
-            return self._dispatch(request)
+            return self._dispatch(inner)
         except _Reply as reply:
             return reply.response
 

@@ -422,10 +422,13 @@ class GitHubConnector(HttpConnector):
         assignees = mapping.assignees_for_write(value.assignee, current.assignee_logins)
         if assignees is not None:
             body["assignees"] = assignees
+        # A closed issue whose reason already reads as the wanted status keeps its reason
+        # (a ``duplicate`` stays ``duplicate``); one that reads otherwise is reopened and
+        # closed again, since GitHub ignores state_reason unless state changes.
         reason_change = (
             current.state == "closed"
             and target.closed
-            and (current.state_reason == "not_planned") != (target.state_reason == "not_planned")
+            and mapping.closed_status(current.state_reason) is not value.status
         )
         if reason_change:
             body["state"] = "open"
@@ -452,9 +455,11 @@ class GitHubConnector(HttpConnector):
     ) -> None:
         """Close the issue with the ``state_reason`` for ``reason`` (GitHub has no delete).
 
-        ``completed`` reads back as ``done``; ``not_planned``, ``duplicate`` and
-        ``abandoned`` as ``wont_fix`` (``DeleteReason.closed_status``). The mapped
-        ``status/*`` labels are removed. An issue already closed that way is left alone.
+        ``COMPLETED`` closes as ``completed`` (reads back as ``done``), ``DUPLICATE`` as
+        ``duplicate`` and ``NOT_PLANNED``/``ABANDONED`` as ``not_planned`` (all three read
+        back as ``wont_fix``, ``DeleteReason.closed_status``). The mapped ``status/*``
+        labels are removed. An issue already closed with a reason that reads as the
+        wanted status is left alone (never reopened to rewrite its reason).
         """
         current = await self._fetch(project, record_id, what="delete_or_close")
         wanted = mapping.close_reason(reason)

@@ -11,7 +11,9 @@ would, traps included:
 * ``state`` defaults to ``open``, ``sort``/``direction`` to ``created``/``desc``,
   ``per_page`` to 30 (max 100): a connector must ask for what it wants;
 * ``since`` is inclusive at second precision; an empty body reads back as ``null``;
-* ``state_reason`` is ignored unless ``state`` changes (as on github.com);
+* ``state_reason`` is ignored unless ``state`` changes (as on github.com), takes the
+  documented values only (``completed``, ``not_planned``, ``duplicate``, ``reopened``;
+  anything else is a 422), and an issue keeps the reason it was closed with;
 * pagination only through the ``Link`` header, honouring the pagination knobs;
 * the real 401 body for any other token, 404s, 400/422 error bodies, and
   ``x-ratelimit-*`` headers on every response.
@@ -274,12 +276,11 @@ class GitHubFake:
         extra = self.extra(project, record.id)
         labels = list(record.labels) + list(extra.other_status_labels)
         if record.status is RecordStatus.DONE:
-            reason = (
-                extra.state_reason if extra.state_reason in ("completed", "duplicate") else None
-            )
-            return "closed", reason or "completed", labels
+            return "closed", "completed", labels
         if record.status is RecordStatus.WONT_FIX:
-            return "closed", "not_planned", labels
+            # GitHub keeps the reason an issue was closed with: duplicate stays duplicate
+            reason = "duplicate" if extra.state_reason == "duplicate" else "not_planned"
+            return "closed", reason, labels
         if record.status is RecordStatus.IN_PROGRESS:
             labels.append(_IN_PROGRESS)
         elif record.status is RecordStatus.IN_REVIEW:
@@ -634,7 +635,8 @@ class GitHubFake:
                 extra.closed_at = None
         user, other, open_status = self._split_labels(labels if labels is not None else wire_labels)
         if new_state == "closed":
-            status = RecordStatus.WONT_FIX if reason == "not_planned" else RecordStatus.DONE
+            wont = reason in ("not_planned", "duplicate")
+            status = RecordStatus.WONT_FIX if wont else RecordStatus.DONE
         else:
             status = open_status
         changes: dict[str, Any] = {"labels": user, "status": status}

@@ -1,8 +1,19 @@
 """GitHub issue state ↔ reposix ``RecordStatus``, both directions (ADR-001).
 
-Reading: ``closed`` + ``state_reason: not_planned`` → ``wont_fix``; any other
-``closed`` → ``done``; ``open`` with label ``status/in-review`` → ``in_review``
-(checked first), ``status/in-progress`` → ``in_progress``, else ``open``.
+Reading a closed issue goes by ``state_reason``, every value GitHub documents
+(https://docs.github.com/en/rest/issues/issues#update-an-issue: ``completed``,
+``not_planned``, ``duplicate``, ``reopened``, or null): ``not_planned`` and
+``duplicate`` → ``wont_fix``; ``completed``, null (closed before reasons existed:
+GitHub's default reason is ``completed``) and ``reopened`` (only ever on open
+issues; GitHub's default) → ``done``. A value GitHub adds later parses as
+:attr:`StateReason.UNRECOGNIZED` and reads as ``wont_fix`` (closed, but not claimed
+complete), with a warning naming it. ``open`` with label ``status/in-review`` →
+``in_review`` (checked first), ``status/in-progress`` → ``in_progress``, else ``open``.
+
+Writing: ``done`` closes as ``completed`` and ``wont_fix`` as ``not_planned``;
+closing with a ``DeleteReason`` sends its own value (``DUPLICATE`` → ``duplicate``),
+and an issue already closed with a reason of the same status is never reopened to
+rewrite it, so ``duplicate`` round-trips exactly.
 
 ``status/*`` labels belong to this mapping: they never appear in
 ``Record.labels``, a user may not set them through ``labels``, and writing a
@@ -13,8 +24,10 @@ are. GitHub compares label names case-insensitively, and so does this module.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Final, Literal
 
 from reposix import DeleteReason, InvalidRecord, RecordStatus
@@ -23,9 +36,11 @@ __all__ = [
     "IN_PROGRESS_LABEL",
     "IN_REVIEW_LABEL",
     "STATUS_LABEL_PREFIX",
+    "StateReason",
     "WireState",
     "assignees_for_write",
     "close_reason",
+    "closed_status",
     "is_status_label",
     "labels_for_write",
     "status_from_wire",
@@ -42,7 +57,52 @@ _LABEL_FOR: Final = {
 }
 _MAPPED: Final = frozenset({IN_PROGRESS_LABEL, IN_REVIEW_LABEL})
 
-CloseReason = Literal["completed", "not_planned"]
+log = logging.getLogger("reposix.github")
+
+
+class StateReason(StrEnum):
+    """GitHub's ``state_reason`` values, plus the fallback for ones it adds later.
+
+    Source: https://docs.github.com/en/rest/issues/issues#update-an-issue (``state_reason``:
+    ``completed``, ``not_planned``, ``duplicate``, ``reopened``, null).
+    """
+
+    COMPLETED = "completed"
+    NOT_PLANNED = "not_planned"
+    DUPLICATE = "duplicate"
+    REOPENED = "reopened"
+    UNRECOGNIZED = "unrecognized"
+    """Not a wire value: any reason this version of the connector does not know."""
+
+    @classmethod
+    def parse(cls, raw: str | None) -> StateReason | None:
+        """The reason for a wire value (None for null); unknown values → ``UNRECOGNIZED``."""
+        if raw is None:
+            return None
+        try:
+            reason = cls(raw)
+        except ValueError:
+            return cls.UNRECOGNIZED
+        return cls.UNRECOGNIZED if reason is cls.UNRECOGNIZED else reason
+
+
+_CLOSED_STATUS: Final = {
+    None: RecordStatus.DONE,
+    StateReason.COMPLETED: RecordStatus.DONE,
+    StateReason.REOPENED: RecordStatus.DONE,
+    StateReason.NOT_PLANNED: RecordStatus.WONT_FIX,
+    StateReason.DUPLICATE: RecordStatus.WONT_FIX,
+    StateReason.UNRECOGNIZED: RecordStatus.WONT_FIX,
+}
+"""The status of a closed issue, by reason: every documented value, and the fallback."""
+
+CloseReason = Literal["completed", "not_planned", "duplicate"]
+_CLOSE_FOR: Final[dict[DeleteReason, CloseReason]] = {
+    DeleteReason.COMPLETED: "completed",
+    DeleteReason.NOT_PLANNED: "not_planned",
+    DeleteReason.DUPLICATE: "duplicate",
+    DeleteReason.ABANDONED: "not_planned",
+}
 
 
 def is_status_label(name: str) -> bool:
@@ -53,13 +113,24 @@ def is_status_label(name: str) -> bool:
 def status_from_wire(state: str, state_reason: str | None, labels: Iterable[str]) -> RecordStatus:
     """The record status of an issue, from its ``state``, ``state_reason`` and labels."""
     if state == "closed":
-        return RecordStatus.WONT_FIX if state_reason == "not_planned" else RecordStatus.DONE
+        return closed_status(state_reason)
     names = {name.lower() for name in labels}
     if IN_REVIEW_LABEL in names:
         return RecordStatus.IN_REVIEW
     if IN_PROGRESS_LABEL in names:
         return RecordStatus.IN_PROGRESS
     return RecordStatus.OPEN
+
+
+def closed_status(state_reason: str | None) -> RecordStatus:
+    """The status of a closed issue with ``state_reason`` (see the module docstring)."""
+    reason = StateReason.parse(state_reason)
+    if reason is StateReason.UNRECOGNIZED:
+        shown = "".join(c for c in str(state_reason)[:40] if c.isprintable())
+        log.warning(
+            "github: unknown state_reason %r on a closed issue; reading it as wont_fix", shown
+        )
+    return _CLOSED_STATUS[reason]
 
 
 def user_labels(labels: Iterable[str]) -> list[str]:
@@ -90,8 +161,12 @@ def wire_state(status: RecordStatus) -> WireState:
 
 
 def close_reason(reason: DeleteReason) -> CloseReason:
-    """``state_reason`` for closing with ``reason`` (reads back as ``reason.closed_status``)."""
-    return "completed" if reason is DeleteReason.COMPLETED else "not_planned"
+    """``state_reason`` for closing with ``reason`` (reads back as ``reason.closed_status``).
+
+    ``DUPLICATE`` closes as GitHub's own ``duplicate``; ``ABANDONED``, which GitHub has
+    no word for, as ``not_planned``.
+    """
+    return _CLOSE_FOR[reason]
 
 
 def labels_for_write(

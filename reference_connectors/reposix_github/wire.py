@@ -21,11 +21,7 @@ __all__ = [
     "GhIssue",
     "GhLabel",
     "GhUser",
-    "StateReason",
 ]
-
-StateReason = Literal["completed", "not_planned", "reopened", "duplicate"]
-"""Values of ``state_reason`` GitHub documents (``duplicate`` arrived after 2022-11-28)."""
 
 
 class _Wire(BaseModel):

@@ -6,10 +6,9 @@ stack and the wire fake load on first use.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
-from reposix import ConfigError, ConnectorPlugin, MissingCredentials
+from reposix import ConnectorPlugin
 
 if TYPE_CHECKING:
     from reposix import Credentials, Runtime
@@ -29,39 +28,26 @@ DEFAULT_BASE_URL = "https://{instance}.atlassian.net"
 """Filled from ``REPOSIX_JIRA_INSTANCE`` when no explicit base URL is given."""
 ENV_VARS = ("JIRA_EMAIL", "JIRA_API_TOKEN", "REPOSIX_JIRA_INSTANCE")
 _CREDENTIALS = ("JIRA_EMAIL", "JIRA_API_TOKEN")
-_INSTANCE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_DOC_PAGE = "connectors/jira/"
 
 
 def base_url_for(instance: str) -> str:
-    """``https://{instance}.atlassian.net`` for a validated site name."""
-    if not _INSTANCE.match(instance):
-        raise ConfigError(
-            f"REPOSIX_JIRA_INSTANCE {instance!r} is not a Jira Cloud site name",
-            hint="use the part before .atlassian.net: lowercase letters, digits and hyphens "
-            "(e.g. acme for https://acme.atlassian.net)",
-        )
-    return DEFAULT_BASE_URL.format(instance=instance)
+    """``https://{instance}.atlassian.net`` for a validated site name (else ``ConfigError``)."""
+    from reposix import AtlassianSite
+
+    return AtlassianSite.for_site_name(instance, "jira", variable="REPOSIX_JIRA_INSTANCE").root
 
 
 def build(base_url: str, credentials: Credentials, runtime: Runtime) -> JiraConnector:
     """Build the connector for ``base_url`` (or, if it is the template, the site in
     ``REPOSIX_JIRA_INSTANCE``)."""
+    from reposix import AtlassianSite
     from reposix_jira.connector import JiraConnector
 
-    needs_site = not base_url or "{instance}" in base_url
-    required = _CREDENTIALS + (("REPOSIX_JIRA_INSTANCE",) if needs_site else ())
-    missing = [name for name in required if name not in credentials]
-    if missing:
-        raise MissingCredentials("jira", missing, doc_page=_DOC_PAGE)
-    if needs_site:
-        base_url = base_url_for(credentials.text("REPOSIX_JIRA_INSTANCE"))
-    return JiraConnector(
-        credentials.text("JIRA_EMAIL"),
-        credentials["JIRA_API_TOKEN"],
-        base_url=base_url,
-        runtime=runtime,
+    site = AtlassianSite.from_settings(
+        base_url, credentials, "jira", site_var="REPOSIX_JIRA_INSTANCE", required=_CREDENTIALS
     )
+    email, token = credentials.text("JIRA_EMAIL"), credentials["JIRA_API_TOKEN"]
+    return JiraConnector(email, token, base_url=site.root, runtime=runtime)
 
 
 plugin = ConnectorPlugin(

@@ -11,6 +11,7 @@ import httpx
 from pydantic import TypeAdapter
 
 from reposix import (
+    AtlassianSite,
     AuthError,
     BasicAuth,
     Capabilities,
@@ -36,6 +37,7 @@ from reposix import (
     Untainted,
     VersioningModel,
     adf,
+    atlassian_zone,
     decode,
     excerpt,
     paginate_token,
@@ -118,8 +120,11 @@ class JiraConnector(HttpConnector):
         base_url: str,
         runtime: Runtime | None = None,
     ) -> None:
+        # The site root or the gateway (https://api.atlassian.com/ex/jira/{cloudId}): every
+        # request path below is relative, so the gateway prefix survives.
+        self.site = AtlassianSite.parse(base_url, "jira")
         super().__init__(
-            base_url,
+            self.site.client_base,
             auth=BasicAuth(email, self.require_secret(token, "the API token")),
             headers={"Accept": "application/json"},
             runtime=runtime,
@@ -257,10 +262,13 @@ class JiraConnector(HttpConnector):
         return Listing(records, complete)
 
     async def _user_zone(self) -> tzinfo | None:
+        """The calling user's profile time zone (JQL reads dates in it); cached."""
         if not self._zone_known:
             response = await self._http.get("rest/api/3/myself", op="myself")
             self._check(response, what="read the jira user's time zone")
-            self._zone = jql.parse_zone(self._decode(response, MYSELF, "jira user").timeZone)
+            self._zone = atlassian_zone(self._decode(response, MYSELF, "jira user").timeZone)
+            if self._zone is None:
+                log.warning("jira: unknown user time zone; widening JQL dates by 14 hours")
             self._zone_known = True
         return self._zone
 

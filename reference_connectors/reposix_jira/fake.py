@@ -43,7 +43,9 @@ from reposix_contract import (
     basic,
     check_auth,
     iso_ms,
+    mount_prefix,
     token_page,
+    unmount,
 )
 
 __all__ = ["JiraFake"]
@@ -156,6 +158,8 @@ class JiraFake:
         time_zone: str = _ZONE,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.mount = mount_prefix(self.base_url)
+        """The gateway prefix requests arrive under (``/ex/jira/{cloudId}``), or ``""``."""
         self.store = store if store is not None else FakeStore()
         self.knobs = knobs if knobs is not None else Knobs()
         self.projects = FakeProjects(seeded="DEMO", empty="EMPTY", unknown="NOPE")
@@ -290,9 +294,12 @@ class JiraFake:
     # -- dispatch ---------------------------------------------------------------------------
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
-        """Serve one request from the store."""
+        """Serve one request from the store (under :attr:`mount` when mounted)."""
+        inner = unmount(request, self.mount)
+        if inner is None:  # the gateway knows nothing outside /ex/jira/{cloudId}
+            return httpx.Response(404, json={"message": "Not Found", "status": 404})
         try:
-            return self._dispatch(request)
+            return self._dispatch(inner)
         except _Reply as reply:
             return reply.response
 

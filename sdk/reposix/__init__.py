@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 from reposix._version import __version__ as __version__
 
 if TYPE_CHECKING:
+    from reposix._atlassian import AtlassianSite as AtlassianSite
+    from reposix._atlassian import atlassian_minute as atlassian_minute
+    from reposix._atlassian import atlassian_zone as atlassian_zone
     from reposix._audit import AuditEvent as AuditEvent
     from reposix._audit import AuditSink as AuditSink
     from reposix._audit import MemoryAuditSink as MemoryAuditSink
@@ -36,6 +39,8 @@ if TYPE_CHECKING:
     from reposix._connector_base import HttpConnector as HttpConnector
     from reposix._credentials import Credentials as Credentials
     from reposix._credentials import from_env as from_env
+    from reposix._errors import AuditError as AuditError
+    from reposix._errors import AuditTampered as AuditTampered
     from reposix._errors import AuthError as AuthError
     from reposix._errors import ConfigError as ConfigError
     from reposix._errors import EgressDenied as EgressDenied
@@ -105,6 +110,7 @@ if TYPE_CHECKING:
     from reposix._taint import sanitize_for_create as sanitize_for_create
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
+    "reposix._atlassian": ("AtlassianSite", "atlassian_minute", "atlassian_zone"),
     "reposix._audit": ("AuditEvent", "AuditSink", "MemoryAuditSink", "SqliteAuditSink"),
     "reposix._backend": (
         "BackendConnector",
@@ -120,6 +126,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "reposix._connector_base": ("HttpConnector",),
     "reposix._credentials": ("Credentials", "from_env"),
     "reposix._errors": (
+        "AuditError",
+        "AuditTampered",
         "AuthError",
         "ConfigError",
         "EgressDenied",

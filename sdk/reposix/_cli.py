@@ -1,4 +1,4 @@
-"""The ``reposix`` command line: ``version``, ``sim``, ``list`` (and ``contract`` when installed).
+"""The ``reposix`` command line: ``version``, ``sim``, ``list``, ``audit``, ``contract``.
 
 Startup stays fast: each command imports what it needs when it runs, and commands
 that live in other packages are registered by ``module:attr`` and imported only when
@@ -179,6 +179,39 @@ def new_connector(name: str, output_dir: str, extra: tuple[str, ...]) -> None:
     )
 
 
+# -- reposix audit -------------------------------------------------------------------------
+
+
+@cli.group()
+def audit() -> None:
+    """Inspect the audit log of requests."""
+
+
+@audit.command(name="verify")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help="Audit database (default: $REPOSIX_AUDIT_DB, else ~/.local/state/reposix/audit.db).",
+)
+def audit_verify(db: str | None) -> None:
+    """Check the audit log's hash chain; name the first broken link and exit 1 if any."""
+    from reposix._audit import default_audit_path, verify
+
+    result = verify(db or default_audit_path())
+    if result.ok:
+        head = result.head[:16] if result.head else "(empty log)"
+        click.echo(f"ok: {result.rows} rows, chain intact, head {head} ({result.path})")
+        return
+    where = f" at row {result.broken_at}" if result.broken_at is not None else ""
+    click.secho(
+        f"audit log broken{where}: {result.problem} ({result.rows} rows before it verified; "
+        f"{result.path})",
+        fg="red",
+        err=True,
+    )
+    raise SystemExit(1)
+
+
 # -- reposix sim ---------------------------------------------------------------------------
 
 
@@ -201,6 +234,17 @@ def new_connector(name: str, output_dir: str, extra: tuple[str, ...]) -> None:
     "--token",
     envvar="REPOSIX_SIM_TOKEN",
     help="Require this bearer token on every request but /healthz [env: REPOSIX_SIM_TOKEN].",
+)
+@click.option(
+    "--fault-injection",
+    is_flag=True,
+    help="Turn on the /_admin/faults endpoints (they need the admin token).",
+)
+@click.option(
+    "--admin-token",
+    envvar="REPOSIX_SIM_ADMIN_TOKEN",
+    help="Token for /_admin in the X-Reposix-Admin-Token header (implies --fault-injection; "
+    "generated and printed if omitted) [env: REPOSIX_SIM_ADMIN_TOKEN].",
 )
 @click.option("--page-size", default=30, show_default=True, type=click.IntRange(1))
 @click.option("--max-page-size", default=100, show_default=True, type=click.IntRange(1))
@@ -231,6 +275,8 @@ def sim(
     no_seed: bool,
     db: str | None,
     token: str | None,
+    fault_injection: bool,
+    admin_token: str | None,
     page_size: int,
     max_page_size: int,
     rate_limit: int | None,
@@ -243,6 +289,7 @@ def sim(
 ) -> None:
     """Serve the simulator over HTTP (demo seed, faults, optional SQLite)."""
     import json
+    import secrets
 
     from reposix._main import missing_modules
 
@@ -282,10 +329,16 @@ def sim(
     else:
         count = apply_seed(store, seed)
         seeded = f"{seed_file or 'built-in demo'}, {count} records"
+    if admin_token is not None and not admin_token.strip():
+        raise ConfigError("--admin-token is empty", hint="omit it to have one generated")
+    generated = fault_injection and not admin_token
+    if generated:
+        admin_token = secrets.token_urlsafe(24)
     app = SimApp(
         store,
         faults=faults,
         token=token or None,
+        admin_token=admin_token or None,
         default_page_size=page_size,
         max_page_size=max_page_size,
     )
@@ -296,6 +349,13 @@ def sim(
         "— Ctrl-C to stop",
         err=True,
     )
+    if admin_token:
+        shown = admin_token if generated else "<the --admin-token value>"
+        click.echo(
+            "reposix sim: fault injection on: /_admin/faults needs the header "
+            f"X-Reposix-Admin-Token: {shown}",
+            err=True,
+        )
     if not token and host not in ("127.0.0.1", "localhost", "::1"):
         click.secho(
             f"warning: {host} is not loopback and no --token is set: anyone who can reach "

@@ -8,6 +8,8 @@ from typing import ClassVar
 
 __all__ = [
     "DOCS",
+    "AuditError",
+    "AuditTampered",
     "AuthError",
     "ConfigError",
     "EgressDenied",
@@ -180,6 +182,24 @@ class ConfigError(ReposixError):
 
     prefix = "config error"
     doc_page = "configuration/"
+
+
+class AuditError(ReposixError):
+    """An audit row could not be written: the request it describes happened, unlogged.
+
+    Raised to the caller of the request whose write failed (or of ``flush``/``close``),
+    after retries; the rows stay buffered and are retried on the next write.
+    """
+
+    prefix = "audit error"
+    doc_page = "audit/"
+
+
+class AuditTampered(AuditError):
+    """The audit log was changed behind the SDK's back (rows, table or triggers)."""
+
+    prefix = "audit log tampered"
+    doc_page = "trust-model/#audit-log"
 
 
 class MissingCredentials(ReposixError):

@@ -33,7 +33,9 @@ API = "https://api.example.test"
 STYLES = ("link", "cursor", "token", "graphql", "offset", "page")
 PAGES = 3
 SIZE = 2
-LIMITED = {"message": "You have exceeded a secondary rate limit."}
+# A vendor quota body only the connector's check knows (GitHub's secondary-limit body is
+# recognised by the SDK itself, see test_ratelimit_secondary.py, so it cannot serve here).
+LIMITED = {"message": "Integration quota used up for today."}
 
 
 class Rec(BaseModel):
@@ -241,7 +243,7 @@ async def test_a_typed_error_from_check_propagates_unchanged(style: str) -> None
         with pytest.raises(RateLimited) as info:
             await take(paginate(style, http, check))
     assert len(check.raised) == 1 and info.value is check.raised[0], "the very same error"
-    assert "mapped by the connector: You have exceeded a secondary rate limit" in str(info.value)
+    assert "mapped by the connector: Integration quota used up for today" in str(info.value)
     assert got == [1, 2], "the first page's records stay yielded"
     assert check.statuses == [200, 403] and server.served == [0, 1], "no page after the error"
 
@@ -251,7 +253,7 @@ async def test_without_check_the_generic_mapping_applies(style: str) -> None:
     with pytest.raises(AuthError) as info:
         await drain(Server(style, fail_at=1), None)
     assert info.value.env_vars == ("TEST_TOKEN",)
-    assert "secondary rate limit" not in str(info.value)
+    assert "quota used up" not in str(info.value)
 
 
 @pytest.mark.parametrize(

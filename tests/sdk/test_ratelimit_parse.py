@@ -15,6 +15,7 @@ from reposix._ratelimit._sfv import parse_members
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 EPOCH = int(NOW.timestamp())
+SECONDARY = "github secondary rate limit"
 
 
 def at(seconds: float) -> datetime:
@@ -133,7 +134,53 @@ CASES: list[tuple[str, int, dict[str, Any], bytes | None, RateSignal | None]] = 
         403,
         GITHUB_CREATE_201,
         b'{"message":"You have exceeded a secondary rate limit. Please wait a few minutes."}',
-        RateSignal(True, None, 4936, 5000, 3482.0),
+        RateSignal(True, None, 4936, 5000, 3482.0, reason=SECONDARY, floor=60.0, escalates=True),
+    ),
+    (
+        # https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
+        # #exceeding-the-rate-limit: secondary limits answer 403 or 429 "with an error
+        # message"; retry-after and x-ratelimit-* may all be absent.
+        "github 403 secondary limit signalled only in the body",
+        403,
+        {"Content-Type": "application/json; charset=utf-8"},
+        b'{"message":"You have exceeded a secondary rate limit. Please wait a few minutes '
+        b"before you try again. If you reach out to GitHub Support for help, please include "
+        b'the request ID E198:4063:33BD6:375FF:652AAB04.","documentation_url":'
+        b'"https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api'
+        b'#about-secondary-rate-limits","status":"403"}',
+        RateSignal(True, None, reason=SECONDARY, floor=60.0, escalates=True),
+    ),
+    (
+        "github 429 secondary limit signalled only by its documentation_url",
+        429,
+        {},
+        b'{"message":"Too many requests","documentation_url":'
+        b'"https://docs.github.com/rest/overview/resources-in-the-rest-api#secondary-rate-limits"}',
+        RateSignal(True, None, reason=SECONDARY, floor=60.0, escalates=True),
+    ),
+    (
+        "github's older wording: abuse detection mechanism, body only",
+        403,
+        {},
+        b'{"message":"You have triggered an abuse detection mechanism. Please wait a few '
+        b'minutes before you try again.","documentation_url":'
+        b'"https://developer.github.com/v3/#abuse-rate-limits"}',
+        RateSignal(True, None, reason=SECONDARY, floor=60.0, escalates=True),
+    ),
+    (
+        "a 403 error object that only mentions rate limits elsewhere is a permission error",
+        403,
+        {},
+        b'{"message":"Resource not accessible by integration","documentation_url":'
+        b'"https://docs.github.com/rest/issues/issues#update-an-issue"}',
+        None,
+    ),
+    (
+        "a secondary limit with retry-after waits exactly that (no floor)",
+        403,
+        {"Retry-After": "7"},
+        b'{"message":"You have exceeded a secondary rate limit."}',
+        RateSignal(True, 7.0, source="retry-after"),
     ),
     (
         "github 403 permission error is not a rate limit",

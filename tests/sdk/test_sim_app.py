@@ -124,7 +124,7 @@ async def test_records_have_microsecond_timestamps_and_etags(app: SimApp) -> Non
     [
         "/projects/demo/records/999",
         "/projects/demo/records/0",
-        "/projects/demo/records/99999999999999999999999",
+        "/projects/demo/records/9999999999999999999",
         "/projects/demo/records/abc",
         "/projects/nope/records/1",
     ],
@@ -587,20 +587,56 @@ async def test_foreign_next(app: SimApp) -> None:
     )
 
 
-async def test_admin_faults(app: SimApp) -> None:
+ADMIN = {"X-Reposix-Admin-Token": "adm1n"}
+
+
+async def test_admin_faults(clock: VirtualClock) -> None:
+    app = create_app(clock=clock, admin_token="adm1n")
     faults = app.faults
-    assert (await call(app, "GET", "/_admin/faults")).json() == Faults().to_json()
-    patched = await call(app, "PATCH", "/_admin/faults", json={"page_size": 2, "schedule": ["500"]})
+    assert (await call(app, "GET", "/_admin/faults", headers=ADMIN)).json() == Faults().to_json()
+    patched = await call(
+        app, "PATCH", "/_admin/faults", headers=ADMIN, json={"page_size": 2, "schedule": ["500"]}
+    )
     assert patched.json()["page_size"] == 2 and faults.schedule == ["500"]
     assert app.faults is faults, "updated in place: references held by tests stay live"
-    again = await call(app, "PATCH", "/_admin/faults", json={"decoys": True})
+    again = await call(app, "PATCH", "/_admin/faults", headers=ADMIN, json={"decoys": True})
     assert again.json()["page_size"] == 2 and again.json()["decoys"] is True
-    replaced = await call(app, "PUT", "/_admin/faults", json={"latency": 1.0})
+    replaced = await call(app, "PUT", "/_admin/faults", headers=ADMIN, json={"latency": 1.0})
     assert replaced.json() == {**Faults().to_json(), "latency": 1.0}
     for body in ({"nope": 1}, {"schedule": ["explode"]}, {"page_size": 0}, {"cycle": "abc"}, [1]):
-        bad = await call(app, "PUT", "/_admin/faults", json=body)
+        bad = await call(app, "PUT", "/_admin/faults", headers=ADMIN, json=body)
         assert bad.status_code == 400 and error_code(bad) in ("invalid_field", "bad_json"), body
     assert app.faults.latency == 1.0
+
+
+async def test_admin_is_off_unless_started_for_fault_injection(app: SimApp) -> None:
+    for method in ("GET", "PUT", "PATCH"):
+        response = await call(app, method, "/_admin/faults", json={"latency": 9}, headers=ADMIN)
+        assert response.status_code == 404 and error_code(response) == "admin_disabled"
+        assert "--fault-injection" in response.json()["error"]["message"]
+    assert app.faults.latency == 0
+
+
+async def test_admin_needs_its_token(clock: VirtualClock) -> None:
+    app = create_app(clock=clock, admin_token="adm1n")
+    assert app.admin_enabled
+    for headers in ({}, {"X-Reposix-Admin-Token": "wrong"}, {"Authorization": "Bearer adm1n"}):
+        response = await call(app, "PUT", "/_admin/faults", json={"latency": 9}, headers=headers)
+        assert response.status_code == 401 and error_code(response) == "unauthorized"
+        assert "X-Reposix-Admin-Token" in response.json()["error"]["message"]
+    assert app.faults.latency == 0
+    with pytest.raises(ValueError, match="empty"):
+        create_app(admin_token="")
+
+
+async def test_admin_behind_a_data_token_needs_both(clock: VirtualClock) -> None:
+    app = create_app(clock=clock, token="data", admin_token="adm1n")
+    only_admin = await call(app, "GET", "/_admin/faults", headers=ADMIN)
+    assert only_admin.status_code == 401
+    both = await call(
+        app, "GET", "/_admin/faults", headers={**ADMIN, "Authorization": "Bearer data"}
+    )
+    assert both.status_code == 200
 
 
 def test_faults_validation() -> None:

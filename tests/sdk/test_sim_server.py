@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -101,3 +103,46 @@ async def test_running_in_a_thread_with_sqlite_and_a_token(tmp_path: Path) -> No
         async with sim:
             titles = [r.title for r in await sim.list_records("demo")]
     assert titles.count("kept") == 1 and len(titles) == 9
+
+
+def _admin_status(url: str, method: str, headers: dict[str, str]) -> int:
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    try:
+        conn.request(method, "/_admin/faults", body=b'{"latency": 0}', headers=headers)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_reposix_sim_admin_is_off_by_default(served: str) -> None:
+    assert _admin_status(served, "PATCH", {}) == 404
+
+
+def test_reposix_sim_fault_injection_prints_a_generated_admin_token() -> None:
+    proc, url = start_sim("--fault-injection")
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        found = re.search(r"X-Reposix-Admin-Token: (\S+)", line)
+        assert found, line
+        token = found.group(1)
+        assert len(token) >= 24
+        assert _admin_status(url, "PATCH", {}) == 401
+        assert _admin_status(url, "PATCH", {"X-Reposix-Admin-Token": "wrong"}) == 401
+        assert _admin_status(url, "PATCH", {"X-Reposix-Admin-Token": token}) == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_reposix_sim_admin_token_given_is_not_printed() -> None:
+    proc, url = start_sim("--admin-token", "given-admin-t0ken")
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        assert "fault injection on" in line and "given-admin-t0ken" not in line
+        assert _admin_status(url, "GET", {"X-Reposix-Admin-Token": "given-admin-t0ken"}) == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)

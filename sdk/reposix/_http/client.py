@@ -11,8 +11,15 @@ from typing import Any, Self
 
 import httpx
 
-from reposix._audit import AuditEvent, AuditSink, Outcome, default_sink
-from reposix._errors import ConfigError, EgressDenied, ProtocolError, RateLimited, TransportError
+from reposix._audit import AuditEvent, AuditSink, Outcome, default_sink, flush_sink
+from reposix._errors import (
+    AuditError,
+    ConfigError,
+    EgressDenied,
+    ProtocolError,
+    RateLimited,
+    TransportError,
+)
 from reposix._http._transport import build_async_client
 from reposix._http.allowlist import Allowlist, Origin
 from reposix._http.redact import (
@@ -120,8 +127,11 @@ class HttpClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the underlying connection pool."""
-        await self._client.aclose()
+        """Close the underlying connection pool and write this process's buffered audit rows."""
+        try:
+            await self._client.aclose()
+        finally:
+            flush_sink(self.audit)
 
     def redact(self, text: str) -> str:
         """``text`` with every known secret and credential-shaped substring masked."""
@@ -189,8 +199,44 @@ class HttpClient:
         raises EgressDenied, RateLimited or TransportError. The allowlist check
         runs before any byte is sent, on every attempt and every redirect hop.
         ``read_only=True`` marks a POST that only reads (a search, a GraphQL query)
-        as safe to retry like a GET.
+        as safe to retry like a GET. Every attempt's audit row is written before any
+        error leaves this method (AuditError if the log cannot take it).
         """
+        try:
+            return await self._request(
+                method,
+                url,
+                op=op,
+                params=params,
+                json=json,
+                content=content,
+                headers=headers,
+                idempotency_key=idempotency_key,
+                read_only=read_only,
+            )
+        except BaseException as exc:
+            try:
+                flush_sink(self.audit)  # rows reach the log before the error reaches the caller
+            except AuditError:
+                if isinstance(exc, Exception):
+                    raise  # the caller learns its request went unaudited (exc chained)
+                # Cancellation and interpreter exit must propagate: log, the rows stay buffered.
+                log.exception("audit rows not written while %s propagated", type(exc).__name__)
+            raise
+
+    async def _request(
+        self,
+        method: str,
+        url: str | httpx.URL,
+        *,
+        op: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        idempotency_key: str | None,
+        read_only: bool,
+    ) -> httpx.Response:
         method = method.upper()
         started_all = self.clock.monotonic()
         try:
@@ -198,6 +244,9 @@ class HttpClient:
         except EgressDenied:
             self._audit(op, method, url, None, started_all, "egress_denied")
             raise
+        if params:
+            # Merged here (as httpx would) so every audit row shows the query sent.
+            target, params = target.copy_merge_params(params), None
         merged = {**self.opts.headers, **(headers or {})}
         if idempotency_key is not None:
             merged["Idempotency-Key"] = idempotency_key

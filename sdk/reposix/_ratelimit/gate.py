@@ -15,6 +15,8 @@ from reposix._ratelimit.signals import RateSignal
 __all__ = ["RateGate"]
 
 _EPSILON = 1e-9
+_MAX_ESCALATION = 6
+"""An escalating wait doubles at most this many times (60 s grows to 64 min at most)."""
 
 
 class RateGate:
@@ -34,6 +36,7 @@ class RateGate:
         self.policy = policy or RateLimitPolicy()
         self.clock: Clock = clock or SystemClock()
         self._open_at = float("-inf")
+        self._streak = 0
         self._sent: deque[float] = deque(maxlen=self.policy.budget[0] if self.policy.budget else 1)
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
@@ -55,16 +58,29 @@ class RateGate:
     def arm(self, signal: RateSignal | float) -> float:
         """Close the gate for a signal's wait (or for ``signal`` seconds).
 
-        A signal without a wait closes it for ``policy.default_wait``. The gate only
-        ever closes further: an earlier reset never reopens it. Returns the wait.
+        A signal without a wait closes it for ``policy.default_wait``, raised to the
+        signal's ``floor``; an ``escalates`` signal doubles that for each consecutive
+        refusal of its kind since the last accepted response (:meth:`settle`), so a
+        repeated GitHub secondary limit waits 60 s, 120 s, 240 s … The gate only ever
+        closes further: an earlier reset never reopens it. Returns the wait.
         """
         if isinstance(signal, RateSignal):
-            wait = signal.wait if signal.wait is not None else self.policy.default_wait
+            if signal.wait is not None:
+                wait = signal.wait
+            else:
+                wait = max(self.policy.default_wait, signal.floor or 0.0)
+                if signal.escalates:
+                    wait *= 2 ** min(self._streak, _MAX_ESCALATION)
+                    self._streak += 1
         else:
             wait = float(signal)
         wait = max(0.0, wait)
         self._open_at = max(self._open_at, self.clock.monotonic() + wait)
         return wait
+
+    def settle(self) -> None:
+        """A response went through unrefused: escalating waits start afresh."""
+        self._streak = 0
 
     def _budget_delay(self, now: float) -> float:
         budget = self.policy.budget

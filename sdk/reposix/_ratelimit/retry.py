@@ -138,10 +138,12 @@ class RetryState:
         """Read the response's rate-limit signal, arm the gate, decide what follows."""
         status = response.status_code
         gate = self.gate
-        body = response.content[:_BODY_PREFIX] if status == 403 else None
+        # 403/429 bodies may be GitHub's secondary-limit error object (see signals).
+        body = response.content[:_BODY_PREFIX] if status in (403, 429) else None
         signal = parse_signal(status, response.headers, gate.clock.now(), body=body)
         if signal is not None and signal.refused:
             return self._rate_limited(signal, gate.arm(signal), status)
+        gate.settle()
         if signal is not None and signal.exhausted and signal.wait is not None:
             gate.arm(signal)  # this one went through; the next one must wait for the reset
         if status in self.retry.retry_statuses:

@@ -13,11 +13,27 @@ dialect, into one :class:`RateSignal`. The header families it reads:
 * ``X-RateLimit-Requests-*`` / ``X-RateLimit-Complexity-*`` -- Linear (epoch ms);
 * ``RateLimit-Reason`` -- Jira.
 
+One limit is signalled in the **body** only: GitHub's secondary rate limits, a 403 or
+429 whose JSON ``message`` says a secondary rate limit was exceeded (or, in the older
+wording, an abuse detection mechanism was triggered) and whose ``documentation_url``
+points at the secondary-limit section, often with neither ``Retry-After`` nor any
+``x-ratelimit-*`` header. GitHub's rule for it: honour ``Retry-After`` when present,
+else wait **at least one minute**, and wait exponentially longer if it repeats
+(https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit,
+https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#handle-rate-limit-errors-appropriately).
+Such a signal carries ``floor`` (60 s) and ``escalates``; :class:`~reposix._ratelimit.gate.RateGate`
+applies both. The shape is recognised here, in the one parser, rather than declared
+by each connector: every client of a GitHub-shaped API (github.com, GHES, GitHub
+Apps) gets it, and a connector cannot forget it. Recognition is strict (a JSON object
+with that message or that documentation anchor), so another vendor's permission 403
+is never read as a rate limit.
+
 Times are read by :func:`seconds_until` (see ``reposix._ratelimit._parse`` for the rule).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,7 +42,7 @@ from datetime import datetime
 from reposix._ratelimit._parse import http_date, parse_count, seconds_until
 from reposix._ratelimit._sfv import parse_members
 
-__all__ = ["RateSignal", "parse_signal", "seconds_until"]
+__all__ = ["SECONDARY_MIN_WAIT", "RateSignal", "parse_signal", "seconds_until"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +56,10 @@ class RateSignal:
     ``reset_after``: seconds until the earliest reported window resets.
     ``reason``: the server's explanation (Jira's ``RateLimit-Reason``).
     ``source``: which header the ``wait`` came from (for messages and logs).
+    ``floor``: the least wait the vendor's guidance asks for when the refusal names
+    no time (GitHub's secondary limits: 60 s); None: the policy's ``default_wait``.
+    ``escalates``: a repeat of this refusal must wait longer each time (GitHub:
+    "exponentially increasing"); the gate doubles the wait per consecutive refusal.
     """
 
     refused: bool
@@ -49,6 +69,8 @@ class RateSignal:
     reset_after: float | None = None
     reason: str | None = None
     source: str | None = None
+    floor: float | None = None
+    escalates: bool = False
 
     @property
     def exhausted(self) -> bool:
@@ -77,6 +99,13 @@ _STRUCTURED = ("ratelimit", "beta-ratelimit")
 _POLICIES = ("ratelimit-policy", "beta-ratelimit-policy")
 _SECONDARY = re.compile(r"rate limit|abuse detection", re.IGNORECASE)
 _BODY_PREFIX = 4096
+# GitHub's secondary-limit bodies: "You have exceeded a secondary rate limit ..." and the
+# older "You have triggered an abuse detection mechanism ...", with documentation_url
+# anchors #secondary-rate-limits, #about-secondary-rate-limits or #abuse-rate-limits.
+_SECONDARY_MESSAGE = re.compile(r"secondary rate limit|abuse detection mechanism", re.IGNORECASE)
+_SECONDARY_DOC = re.compile(r"#(?:about-)?(?:secondary|abuse)-rate-limits?\b", re.IGNORECASE)
+SECONDARY_MIN_WAIT = 60.0
+"""GitHub: without ``Retry-After``, "wait for at least one minute before retrying"."""
 
 
 def _lower(headers: Mapping[str, object]) -> dict[str, str]:
@@ -156,12 +185,33 @@ def _reason(headers: Mapping[str, str]) -> str | None:
 
 
 def _mentions_rate_limit(body: bytes | str | None) -> bool:
+    return _SECONDARY.search(_body_text(body)) is not None
+
+
+def _body_text(body: bytes | str | None) -> str:
     if not body:
-        return False
+        return ""
     text = body[:_BODY_PREFIX]
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
-    return _SECONDARY.search(text) is not None
+    return text
+
+
+def _github_secondary(body: bytes | str | None) -> bool:
+    """Whether ``body`` is GitHub's secondary-rate-limit error object (strict shape)."""
+    text = _body_text(body)
+    if not text.lstrip().startswith("{"):
+        return False
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False  # a cut-off prefix of a longer body: not this small error object
+    if not isinstance(data, dict):
+        return False
+    message, doc = data.get("message"), data.get("documentation_url")
+    return (isinstance(message, str) and _SECONDARY_MESSAGE.search(message) is not None) or (
+        isinstance(doc, str) and _SECONDARY_DOC.search(doc) is not None
+    )
 
 
 def _parse(
@@ -183,16 +233,16 @@ def _parse(
     reset_after = min(w.reset for w in resets if w.reset is not None) if resets else None
     exhausted = [w for w in resets if w.remaining == 0]
 
+    # GitHub's secondary limit: its error object alone, or its message next to the
+    # rate-limit headers. A bare 403 is a permission problem.
+    secondary = status in (403, 429) and (
+        _github_secondary(body) or (bool(windows) and remaining != 0 and _mentions_rate_limit(body))
+    )
     if status == 429:
         refused = True
     elif status == 403:
-        # GitHub: primary limit = remaining 0; secondary = Retry-After, or its message
-        # next to the rate-limit headers. A bare 403 is a permission problem.
-        refused = (
-            retry_after is not None
-            or remaining == 0
-            or (bool(windows) and _mentions_rate_limit(body))
-        )
+        # GitHub: primary limit = remaining 0; secondary = Retry-After or the body.
+        refused = retry_after is not None or remaining == 0 or secondary
     else:
         refused = False
 
@@ -206,7 +256,11 @@ def _parse(
         wait, source = last.reset, last.source
     # Refused while no window is at 0 (GitHub's secondary limits, GitLab's buggy
     # export limit): the resets describe other windows, so the wait is unknown and
-    # the gate uses the policy's default (GitHub: "wait at least one minute").
+    # the gate uses the policy's default, or for GitHub's secondary limits at least a
+    # minute, doubled on each repeat.
+    floor = SECONDARY_MIN_WAIT if secondary and wait is None else None
+    if floor is not None and reason is None:
+        reason = "github secondary rate limit"
 
     if not refused and wait is None and not windows and reason is None:
         return None
@@ -218,6 +272,8 @@ def _parse(
         reset_after=reset_after,
         reason=reason,
         source=source,
+        floor=floor,
+        escalates=floor is not None,
     )
 
 
@@ -232,8 +288,8 @@ def parse_signal(
 
     ``now`` is the client's UTC time; absolute reset times are measured against the
     response's ``Date`` header when it has one (immune to client clock skew).
-    ``body`` (optional, a prefix is enough) lets a 403 that carries rate-limit
-    headers be recognised as GitHub's secondary limit by its message.
+    ``body`` (optional, the first 4 KiB are read) lets a 403/429 be recognised as
+    GitHub's secondary limit by its error object (see the module docstring).
     Malformed values are ignored: this function never raises on its input.
     """
     try:

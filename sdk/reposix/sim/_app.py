@@ -13,17 +13,22 @@ it with ``reposix sim``. The API is documented in ``docs/simulator.md``; in shor
     PATCH /projects/{slug}/records/{id}            200 record       If-Match: "<version>"
     DELETE /projects/{slug}/records/{id}           204              If-Match (optional)
     POST /projects/{slug}/records/{id}/close       200 record       {"reason": …}
-    GET|PUT|PATCH /_admin/faults                   200 faults
+    GET|PUT|PATCH /_admin/faults                   200 faults   X-Reposix-Admin-Token
 
-Every error is JSON: ``{"error": {"code": "not_found", "message": "…"}}``.
+Every error is JSON: ``{"error": {"code": "not_found", "message": "…"}}``; hostile input
+(deep or invalid JSON, lone surrogates, out-of-range numbers, dates or ids, bodies that
+are too large or never finish) is a 4xx in that envelope, never a 500 or a held
+connection. ``/_admin`` exists only when the app is built with an ``admin_token``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
 import math
+import re
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, fields
@@ -34,6 +39,7 @@ from urllib.parse import urlencode
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -57,13 +63,30 @@ from reposix.sim._store import (
     format_ts,
 )
 
-__all__ = ["MAX_BODY", "ApiError", "SimApp", "SimRequest", "create_app"]
+__all__ = [
+    "ADMIN_TOKEN_HEADER",
+    "BODY_TIMEOUT",
+    "MAX_BODY",
+    "MAX_JSON_DEPTH",
+    "ApiError",
+    "SimApp",
+    "SimRequest",
+    "create_app",
+]
 
 log = logging.getLogger("reposix.sim")
 
 MAX_BODY = 1024 * 1024
 """Request bodies above 1 MiB are refused with 413."""
+BODY_TIMEOUT = 10.0
+"""Seconds a request body may take to arrive in full; then 408 and the connection closes."""
+MAX_JSON_DEPTH = 32
+"""JSON bodies nested deeper than this are refused with 400 (records are shallow)."""
+ADMIN_TOKEN_HEADER = "X-Reposix-Admin-Token"
+"""The header that carries the admin token on ``/_admin`` requests."""
 _MAX_ID = 2**63 - 1
+_MIN_INT = -(2**63)
+_DIGITS = re.compile(r"[0-9]{1,19}")  # ASCII digits only: str.isdigit() accepts "²"
 _STATUS_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -80,8 +103,10 @@ class ApiError(Exception):
         self.extra = extra
 
     def response(self, headers: dict[str, str] | None = None) -> JSONResponse:
-        """The JSON error response."""
+        """The JSON error response (413 and 408 also close the connection: body unread)."""
         body = {"error": {"code": self.code, "message": self.message, **self.extra}}
+        if self.status in (408, 413):
+            headers = {**(headers or {}), "Connection": "close"}
         return JSONResponse(body, status_code=self.status, headers=headers)
 
 
@@ -133,6 +158,59 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _check_json(value: Any) -> None:
+    """Refuse what JSON parses but no record can hold: depth, lone surrogates, huge numbers.
+
+    Iterative, so its own depth is bounded by :data:`MAX_JSON_DEPTH`, not the stack.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise ApiError(
+                    400, "bad_json", f"request body is nested deeper than {MAX_JSON_DEPTH} levels"
+                )
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ApiError(
+                    400,
+                    "bad_json",
+                    "request body holds a lone UTF-16 surrogate escape (e.g. \\ud800); "
+                    "send valid Unicode text",
+                ) from None
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int) and not _MIN_INT <= item <= _MAX_ID:
+            raise ApiError(400, "bad_json", "a number in the body does not fit in 64 bits")
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ApiError(400, "bad_json", "a number in the body is too large for a float")
+
+
+class _RecordIdConvertor(Convertor[str]):
+    """Route ``{record_id:record_id}``: ASCII digits of any length, checked in the handler.
+
+    Starlette's ``int`` convertor calls ``int()`` during routing, outside any handler, so a
+    5,000-digit id raised ``ValueError`` (Python's int-string limit) and answered 500.
+    """
+
+    regex = "[0-9]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return str(value)
+
+
+register_url_convertor("record_id", _RecordIdConvertor())
+_RECORD_PATH = "/projects/{slug}/records/{record_id:record_id}"
+
+
 def _parse_if_match(request: Request) -> int | None:
     raw = request.headers.get("if-match")
     if raw is None or raw.strip() == "*":
@@ -141,11 +219,11 @@ def _parse_if_match(request: Request) -> int | None:
     value = value.removeprefix("W/")
     if len(value) >= 2 and value[0] == value[-1] == '"':
         value = value[1:-1]
-    if not value.isdigit():
+    if not _DIGITS.fullmatch(value):
         raise ApiError(
             400,
             "bad_if_match",
-            f'If-Match must be a record version like "3" (the ETag), got {raw!r}',
+            f'If-Match must be a record version like "3" (the ETag), got {raw[:40]!r}',
         )
     return int(value)
 
@@ -157,25 +235,40 @@ def _parse_since(raw: str) -> datetime:
         raise ApiError(
             400,
             "bad_since",
-            f"since={raw!r} is not ISO-8601; send e.g. 2026-01-01T00:00:00.000000Z",
+            f"since={raw[:100]!r} is not ISO-8601; send e.g. 2026-01-01T00:00:00.000000Z",
         ) from None
     if value.tzinfo is None:
         raise ApiError(400, "bad_since", f"since={raw!r} has no timezone; append Z or +00:00")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-14:00 is after year 9999 in UTC
+        raise ApiError(
+            400, "bad_since", f"since={raw!r} is outside years 1-9999 once converted to UTC"
+        ) from None
 
 
 def _int_param(request: Request, name: str, minimum: int) -> int | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) < minimum or int(raw) > _MAX_ID:
-        raise ApiError(400, f"bad_{name}", f"{name}={raw!r} must be an integer >= {minimum}")
+    if not _DIGITS.fullmatch(raw) or not minimum <= int(raw) <= _MAX_ID:
+        raise ApiError(
+            400,
+            f"bad_{name}",
+            f"{name}={raw[:40]!r} must be an integer from {minimum} to {_MAX_ID}",
+        )
     return int(raw)
 
 
 def _record_id(request: Request) -> int:
-    value = request.path_params["record_id"]
-    assert isinstance(value, int)
+    raw = request.path_params["record_id"]
+    if not _DIGITS.fullmatch(raw):
+        raise ApiError(
+            400,
+            "bad_record_id",
+            f"record id {raw[:40]}… is longer than 19 digits; ids are positive 64-bit integers",
+        )
+    value = int(raw)
     if value < 1 or value > _MAX_ID:
         raise ApiError(
             404, "not_found", f"record {value} does not exist (ids are positive integers)"
@@ -201,9 +294,11 @@ class SimApp:
         faults: Faults | None = None,
         clock: Clock | None = None,
         token: Secret | str | None = None,
+        admin_token: Secret | str | None = None,
         default_page_size: int = 30,
         max_page_size: int = 100,
         max_body: int = MAX_BODY,
+        body_timeout: float = BODY_TIMEOUT,
         request_log: int = 1000,
     ) -> None:
         if not 1 <= default_page_size <= max_page_size:
@@ -212,6 +307,10 @@ class SimApp:
         self.faults = faults if faults is not None else Faults()
         self.clock: Clock = clock or store.clock
         self._token = Secret(token) if isinstance(token, str) else token
+        self._admin_token = Secret(admin_token) if isinstance(admin_token, str) else admin_token
+        if self._admin_token is not None and not self._admin_token.reveal():
+            raise ValueError("admin_token must not be empty")
+        self.body_timeout = body_timeout
         self.default_page_size = default_page_size
         self.max_page_size = max_page_size
         self.max_body = max_body
@@ -225,14 +324,10 @@ class SimApp:
                 Route("/projects/{slug}", self._get_project, methods=["GET"]),
                 Route("/projects/{slug}/records", self._list_records, methods=["GET"]),
                 Route("/projects/{slug}/records", self._create_record, methods=["POST"]),
-                Route("/projects/{slug}/records/{record_id:int}", self._get, methods=["GET"]),
-                Route("/projects/{slug}/records/{record_id:int}", self._patch, methods=["PATCH"]),
-                Route("/projects/{slug}/records/{record_id:int}", self._delete, methods=["DELETE"]),
-                Route(
-                    "/projects/{slug}/records/{record_id:int}/close",
-                    self._close,
-                    methods=["POST"],
-                ),
+                Route(_RECORD_PATH, self._get, methods=["GET"]),
+                Route(_RECORD_PATH, self._patch, methods=["PATCH"]),
+                Route(_RECORD_PATH, self._delete, methods=["DELETE"]),
+                Route(_RECORD_PATH + "/close", self._close, methods=["POST"]),
                 Route("/_admin/faults", self._admin_faults, methods=["GET", "PUT", "PATCH"]),
             ],
             exception_handlers={HTTPException: self._http_exception},
@@ -281,10 +376,14 @@ class SimApp:
             ).response({"WWW-Authenticate": 'Bearer realm="reposix-sim"'})(scope, receive, send)
             return
         length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_body:
+        if length and not (_DIGITS.fullmatch(length) and int(length) <= self.max_body):
             await self._too_large().response()(scope, receive, send)
             return
-        if path.startswith("/_admin/"):
+        if path == "/_admin" or path.startswith("/_admin/"):
+            refusal = self._admin_refusal(request)
+            if refusal is not None:
+                await refusal.response()(scope, receive, send)
+                return
             await self._router(scope, receive, send)
             return
         await self._with_faults(scope, receive, send, request)
@@ -294,6 +393,29 @@ class SimApp:
         sent = request.headers.get("authorization", "")
         expected = "Bearer " + self._token.reveal()
         return hmac.compare_digest(sent.encode(), expected.encode())
+
+    @property
+    def admin_enabled(self) -> bool:
+        """Whether ``/_admin`` answers (only when built with an ``admin_token``)."""
+        return self._admin_token is not None
+
+    def _admin_refusal(self, request: Request) -> ApiError | None:
+        if self._admin_token is None:
+            return ApiError(
+                404,
+                "admin_disabled",
+                "the /_admin endpoints are off; start the simulator for fault injection "
+                "(reposix sim --fault-injection) and send its admin token",
+            )
+        sent = request.headers.get(ADMIN_TOKEN_HEADER.lower(), "")
+        if not hmac.compare_digest(sent.encode(), self._admin_token.reveal().encode()):
+            return ApiError(
+                401,
+                "unauthorized",
+                f"missing or wrong admin token; send the {ADMIN_TOKEN_HEADER} header with "
+                "the token `reposix sim --fault-injection` printed (or --admin-token)",
+            )
+        return None
 
     def _too_large(self) -> ApiError:
         return ApiError(
@@ -415,22 +537,37 @@ class SimApp:
     # -- helpers -----------------------------------------------------------------------------
 
     async def _body(self, request: Request) -> bytes:
+        """The whole body, at most ``max_body`` bytes, arriving within ``body_timeout`` s."""
         data = bytearray()
-        async for chunk in request.stream():
-            data.extend(chunk)
-            if len(data) > self.max_body:
-                raise self._too_large()
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                async for chunk in request.stream():
+                    data.extend(chunk)
+                    if len(data) > self.max_body:
+                        raise self._too_large()
+        except TimeoutError:
+            raise ApiError(
+                408,
+                "body_timeout",
+                f"the request body did not arrive within {self.body_timeout:g}s "
+                f"({len(data)} bytes received); send the Content-Length you announce",
+            ) from None
         return bytes(data)
 
     def _json(self, raw: bytes) -> dict[str, Any]:
         try:
             value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except RecursionError:
+            raise ApiError(
+                400, "bad_json", f"request body is nested deeper than {MAX_JSON_DEPTH} levels"
+            ) from None
         except (UnicodeDecodeError, ValueError) as exc:
             raise ApiError(
-                400, "bad_json", f"request body is not valid UTF-8 JSON: {exc}"
+                400, "bad_json", f"request body is not valid UTF-8 JSON: {str(exc)[:200]}"
             ) from None
         if not isinstance(value, dict):
             raise ApiError(400, "bad_json", "request body must be a JSON object")
+        _check_json(value)
         return value
 
     def record_json(self, record: Record, request: Request) -> dict[str, Any]:
@@ -640,12 +777,14 @@ def create_app(
     faults: Faults | None = None,
     clock: Clock | None = None,
     token: Secret | str | None = None,
+    admin_token: Secret | str | None = None,
     default_page_size: int = 30,
     max_page_size: int = 100,
 ) -> SimApp:
     """A simulator app. Without ``store``, an in-memory one (on ``clock``) with the demo seed.
 
-    ``seed`` loads the built-in demo seed into a store that has no projects yet.
+    ``seed`` loads the built-in demo seed into a store that has no projects yet;
+    ``admin_token`` turns on the ``/_admin`` fault-injection endpoints (off without it).
     """
     if store is None:
         store = SimStore(clock=clock)
@@ -658,6 +797,7 @@ def create_app(
         faults=faults,
         clock=clock,
         token=token,
+        admin_token=admin_token,
         default_page_size=default_page_size,
         max_page_size=max_page_size,
     )

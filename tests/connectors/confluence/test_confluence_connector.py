@@ -112,7 +112,7 @@ def test_plugin_declaration_and_tenant_build() -> None:
         }
     )
     conn = plugin_build(plugin.default_base_url, creds, make_runtime())
-    assert isinstance(conn, ConfluenceConnector) and conn.base_url == "https://acme.atlassian.net"
+    assert isinstance(conn, ConfluenceConnector) and conn.site.root == "https://acme.atlassian.net"
     assert ConfluenceConnector.root_collection_name == "pages"
 
 

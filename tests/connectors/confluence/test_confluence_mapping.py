@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from reposix import atlassian_minute
 from reposix._errors import ConfigError, InvalidRecord, ProtocolError
 from reposix._records import RecordStatus
 from reposix_confluence import base_url_for, mapping
-from reposix_confluence.cql import changed_since_cql, check_space_key, cql_minute
+from reposix_confluence.cql import changed_since_cql, check_space_key
 from reposix_confluence.wire import PAGE, CfLabel
 
 S = RecordStatus
@@ -188,8 +189,8 @@ def test_broken_adf_bodies_are_protocol_errors(load: Callable[[str], Any], value
 def test_cql_is_minute_precise_in_the_users_zone() -> None:
     since = datetime(2026, 1, 1, 0, 0, 56, 123000, tzinfo=UTC)
     sydney = ZoneInfo("Australia/Sydney")  # UTC+11 in January
-    assert cql_minute(since, sydney) == "2026-01-01 11:00"
-    assert cql_minute(since, None) == "2025-12-31 10:00"  # unknown zone: 14 h wider, UTC
+    assert atlassian_minute(since, sydney) == "2026-01-01 11:00"
+    assert atlassian_minute(since, None) == "2025-12-31 10:00"  # unknown zone: 14 h wider, UTC
     assert changed_since_cql("ENG", since, ZoneInfo("UTC")) == (
         'space = "ENG" and type = page and lastmodified >= "2026-01-01 00:00" '
         "order by lastmodified desc"
@@ -200,7 +201,7 @@ def test_cql_widens_around_daylight_saving() -> None:
     berlin = ZoneInfo("Europe/Berlin")
     # 2026-10-25 02:30 happens twice in Berlin: the bound moves an hour earlier.
     ambiguous = datetime(2026, 10, 25, 0, 30, 10, tzinfo=UTC)  # 02:30 CEST (first pass)
-    assert cql_minute(ambiguous, berlin) == "2026-10-25 01:30"
+    assert atlassian_minute(ambiguous, berlin) == "2026-10-25 01:30"
 
 
 @pytest.mark.parametrize("key", ['ENG" or space = "X', "a b", "", "ENG\\", "../x"])

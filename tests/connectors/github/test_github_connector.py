@@ -304,14 +304,61 @@ async def test_persistent_403_rate_limit_is_rate_limited_not_auth(
         await connector.get_record("octo-org/hello-world", 1)
 
 
-async def test_secondary_limit_without_headers_is_rate_limited(
-    mock: respx.MockRouter, connector: GitHubConnector
+SECONDARY_BODY = {
+    "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you "
+    "try again. If you reach out to GitHub Support for help, please include the request ID "
+    "E198:4063:33BD6:375FF:652AAB04.",
+    "documentation_url": "https://docs.github.com/free-pro-team@latest/rest/overview/"
+    "rate-limits-for-the-rest-api#about-secondary-rate-limits",
+}
+
+
+async def test_secondary_limit_in_the_body_only_waits_a_minute_then_reads(
+    mock: respx.MockRouter, connector: GitHubConnector, runtime: Runtime
 ) -> None:
-    mock.get(f"{REPO}/1").respond(
-        403, json={"message": "You have exceeded a secondary rate limit. Please wait."}
+    """A 403 with no Retry-After and no x-ratelimit-* headers, only the body: wait >= 60 s.
+
+    Source: https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api
+    #exceeding-the-rate-limit ("wait for at least one minute before retrying").
+    """
+    route = mock.get(f"{REPO}/1").mock(
+        side_effect=[httpx.Response(403, json=SECONDARY_BODY), httpx.Response(200, json=issue(1))]
     )
-    with pytest.raises(RateLimited, match="secondary rate limit"):
+    start = runtime.clock.monotonic()
+    assert (await connector.get_record("octo-org/hello-world", 1)).id == 1
+    assert route.call_count == 2
+    assert runtime.clock.monotonic() - start >= 60
+
+
+async def test_persistent_secondary_limit_is_rate_limited_after_growing_waits(
+    mock: respx.MockRouter, connector: GitHubConnector, runtime: Runtime
+) -> None:
+    """Repeats wait exponentially longer, then raise (same GitHub source as above)."""
+    route = mock.get(f"{REPO}/1").respond(403, json=SECONDARY_BODY)
+    with pytest.raises(RateLimited, match="secondary rate limit") as info:
         await connector.get_record("octo-org/hello-world", 1)
+    assert route.call_count == 2  # sent, waited 60 s, sent again; the next wait (120 s) is over
+    assert (info.value.retry_after or 0) >= 120
+
+
+async def test_secondary_limit_on_create_is_not_resent(
+    mock: respx.MockRouter, connector: GitHubConnector, runtime: Runtime
+) -> None:
+    """A POST is never re-sent (GitHub has no idempotency key); the next request still waits.
+
+    Source: https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api
+    #handle-rate-limit-errors-appropriately.
+    """
+    post = mock.post(REPO).respond(403, json=SECONDARY_BODY)
+    get = mock.get(f"{REPO}/1").respond(200, json=issue(1))
+    draft = sanitize_for_create(Tainted(RecordDraft(title="t", body="b")))
+    with pytest.raises(RateLimited, match="secondary rate limit"):
+        await connector.create_record("octo-org/hello-world", draft)
+    assert post.call_count == 1
+    before = runtime.clock.monotonic()
+    await connector.get_record("octo-org/hello-world", 1)
+    assert get.call_count == 1
+    assert runtime.clock.monotonic() - before >= 60
 
 
 async def test_listing_401_carries_githubs_message_and_names_the_token(
@@ -330,8 +377,7 @@ async def test_listing_secondary_limit_without_headers_is_rate_limited(
     mock: respx.MockRouter, connector: GitHubConnector
 ) -> None:
     """On page 2, mid-listing: the connector's mapping applies to every page, not only the first."""
-    limited = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes."}
-    mock.get(REPO, params={"page": "2"}).respond(403, json=limited)
+    mock.get(REPO, params={"page": "2"}).respond(403, json=SECONDARY_BODY)
     mock.get(REPO).mock(return_value=page_of([issue(1)], f"{REPO}?page=2"))
     with pytest.raises(RateLimited, match="secondary rate limit"):
         await connector.list_records("octo-org/hello-world")

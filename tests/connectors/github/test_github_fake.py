@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -263,16 +264,81 @@ async def test_bodies_never_carry_server_fields(
 async def test_state_reason_alone_is_ignored_by_github(fake: GitHubFake) -> None:
     """Why the connector reopens before changing the reason of a closed issue."""
     (record,) = fake.store.seed(SEEDED, [RecordDraft(title="x", status=RecordStatus.DONE)])
+    response = await patch_on_github(
+        fake, record.id, {"state": "closed", "state_reason": "not_planned"}
+    )
+    assert response.json()["state_reason"] == "completed"
+
+
+async def patch_on_github(fake: GitHubFake, number: int, body: dict[str, str]) -> httpx.Response:
+    """A PATCH of an issue sent straight to the fake, as GitHub's web UI or another client would."""
     token = fake.credentials["GITHUB_TOKEN"]
-    response = await fake.handle(
+    return await fake.handle(
         httpx.Request(
             "PATCH",
-            f"https://api.github.com/repos/{SEEDED}/issues/{record.id}",
-            json={"state": "closed", "state_reason": "not_planned"},
+            f"https://api.github.com/repos/{SEEDED}/issues/{number}",
+            json=body,
             headers={"Authorization": f"Bearer {token}"},
         )
     )
-    assert response.json()["state_reason"] == "completed"
+
+
+def stored(fake: GitHubFake, number: int) -> Record:
+    record = fake.store.get(SEEDED, number)
+    assert record is not None
+    return record
+
+
+async def test_closing_as_duplicate_round_trips_exactly(
+    fake: GitHubFake, connector: GitHubConnector, mock: respx.MockRouter
+) -> None:
+    """``DeleteReason.DUPLICATE`` closes as GitHub's ``duplicate`` and stays so.
+
+    Source: GitHub's ``state_reason`` values (completed, not_planned, duplicate, reopened),
+    https://docs.github.com/en/rest/issues/issues#update-an-issue. Before the fix a
+    duplicate read as ``done`` and a second close reopened it and closed it ``not_planned``.
+    """
+    (record,) = fake.store.seed(SEEDED, [RecordDraft(title="dup", status=RecordStatus.OPEN)])
+    await connector.delete_or_close(SEEDED, record.id, DeleteReason.DUPLICATE)
+    assert fake.wire_state(SEEDED, stored(fake, record.id))[1] == "duplicate"
+    read = await connector.get_record(SEEDED, record.id)
+    assert read.status is RecordStatus.WONT_FIX
+    before = len(mock.calls)
+    # closing again as duplicate, or as another wont_fix reason, changes nothing
+    await connector.delete_or_close(SEEDED, record.id, DeleteReason.DUPLICATE)
+    await connector.delete_or_close(SEEDED, record.id, DeleteReason.NOT_PLANNED)
+    assert [c.request.method for c in list(mock.calls)[before:]] == ["GET", "GET"]
+    before = len(mock.calls)
+    # an edit of the duplicate's title keeps it closed as duplicate (no reopen)
+    await connector.update_record(SEEDED, record.id, patch(read, title="dup, renamed"))
+    calls = list(mock.calls)[before:]
+    patches = [json.loads(c.request.content) for c in calls if c.request.method == "PATCH"]
+    assert len(patches) == 1
+    assert "state" not in patches[0]
+    state, reason, _ = fake.wire_state(SEEDED, stored(fake, record.id))
+    assert (state, reason) == ("closed", "duplicate")
+
+
+async def test_a_duplicate_closed_on_github_reads_as_wont_fix_and_can_be_completed(
+    fake: GitHubFake, connector: GitHubConnector
+) -> None:
+    """Closed as duplicate in GitHub's UI; marking it done reopens and closes ``completed``."""
+    (record,) = fake.store.seed(SEEDED, [RecordDraft(title="d", status=RecordStatus.OPEN)])
+    await patch_on_github(fake, record.id, {"state": "closed", "state_reason": "duplicate"})
+    read = await connector.get_record(SEEDED, record.id)
+    assert read.status is RecordStatus.WONT_FIX
+    done = await connector.update_record(SEEDED, record.id, patch(read, status=RecordStatus.DONE))
+    assert done.status is RecordStatus.DONE
+    assert fake.wire_state(SEEDED, stored(fake, record.id))[1] == "completed"
+
+
+async def test_the_fake_refuses_undocumented_state_reasons(fake: GitHubFake) -> None:
+    """GitHub answers 422 for a state_reason outside its documented values."""
+    (record,) = fake.store.seed(SEEDED, [RecordDraft(title="x")])
+    response = await patch_on_github(
+        fake, record.id, {"state": "closed", "state_reason": "resolved"}
+    )
+    assert response.status_code == 422
 
 
 async def test_pages_count_pull_requests_like_github(

@@ -20,15 +20,17 @@ from reposix_github.wire import ERROR, ISSUE, PAGE
 
 Load = Callable[[str], Any]
 
-# (state, state_reason, labels) -> status: every row of the read table.
+# (state, state_reason, labels) -> status: every row of the read table. The closed rows
+# cover every state_reason GitHub documents (completed, not_planned, duplicate, reopened,
+# null: https://docs.github.com/en/rest/issues/issues#update-an-issue) and the fallback.
 READ_ROWS = [
     ("closed", "not_planned", [], RecordStatus.WONT_FIX),
     ("closed", "not_planned", ["status/in-review"], RecordStatus.WONT_FIX),
     ("closed", "completed", [], RecordStatus.DONE),
-    ("closed", "duplicate", [], RecordStatus.DONE),
+    ("closed", "duplicate", [], RecordStatus.WONT_FIX),
     ("closed", "reopened", [], RecordStatus.DONE),
     ("closed", None, [], RecordStatus.DONE),
-    ("closed", "some_future_reason", [], RecordStatus.DONE),
+    ("closed", "some_future_reason", [], RecordStatus.WONT_FIX),
     ("closed", "completed", ["status/in-progress"], RecordStatus.DONE),
     ("open", None, ["status/in-review"], RecordStatus.IN_REVIEW),
     ("open", None, ["status/in-progress"], RecordStatus.IN_PROGRESS),
@@ -96,13 +98,30 @@ def test_user_may_not_write_status_labels() -> None:
     [
         (DeleteReason.COMPLETED, "completed"),
         (DeleteReason.NOT_PLANNED, "not_planned"),
-        (DeleteReason.DUPLICATE, "not_planned"),
+        (DeleteReason.DUPLICATE, "duplicate"),
         (DeleteReason.ABANDONED, "not_planned"),
     ],
 )
 def test_close_reasons_read_back_as_closed_status(reason: DeleteReason, state_reason: str) -> None:
     assert mapping.close_reason(reason) == state_reason
     assert mapping.status_from_wire("closed", state_reason, []) is reason.closed_status
+
+
+@pytest.mark.parametrize("raw", ["completed", "not_planned", "duplicate", "reopened"])
+def test_every_documented_state_reason_parses_to_itself(raw: str) -> None:
+    """https://docs.github.com/en/rest/issues/issues#update-an-issue lists these four."""
+    assert mapping.StateReason.parse(raw) == raw
+
+
+@pytest.mark.parametrize("raw", ["resolved_elsewhere", "unrecognized", "", "COMPLETED"])
+def test_unknown_state_reasons_are_the_typed_fallback(
+    raw: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A reason GitHub adds later is UNRECOGNIZED and reads as wont_fix, with a warning."""
+    assert mapping.StateReason.parse(raw) is mapping.StateReason.UNRECOGNIZED
+    with caplog.at_level("WARNING", logger="reposix.github"):
+        assert mapping.closed_status(raw) is RecordStatus.WONT_FIX
+    assert "unknown state_reason" in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from reposix import atlassian_minute, atlassian_zone
 from reposix._errors import ConfigError, ProtocolError
 from reposix._records import RecordStatus
 from reposix_jira import base_url_for, jql
@@ -162,15 +163,15 @@ def test_project_keys_and_quoting() -> None:
 def test_minute_literal_is_in_the_users_zone() -> None:
     since = datetime(2026, 1, 1, 0, 0, 59, 999000, tzinfo=UTC)
     sydney = ZoneInfo("Australia/Sydney")
-    assert jql.jql_minute(since, sydney) == "2026-01-01 11:00"  # UTC+11 in January
-    assert jql.jql_minute(since, UTC) == "2026-01-01 00:00"
-    assert jql.jql_minute(since, None) == "2025-12-31 10:00"  # unknown zone: 14 h earlier
+    assert atlassian_minute(since, sydney) == "2026-01-01 11:00"  # UTC+11 in January
+    assert atlassian_minute(since, UTC) == "2026-01-01 00:00"
+    assert atlassian_minute(since, None) == "2025-12-31 10:00"  # unknown zone: 14 h earlier
     other = since.astimezone(timezone(timedelta(hours=-8)))
-    assert jql.jql_minute(other, sydney) == "2026-01-01 11:00"
+    assert atlassian_minute(other, sydney) == "2026-01-01 11:00"
     assert jql.changed_since_jql("DEMO", since, sydney) == (
         'project = "DEMO" AND updated >= "2026-01-01 11:00" ORDER BY updated DESC, key DESC'
     )
-    assert jql.parse_zone("Not/AZone") is None
+    assert atlassian_zone("Not/AZone") is None
 
 
 def test_site_validation() -> None:
