@@ -27,6 +27,7 @@ from reposix import (
     Record,
     RecordDraft,
     RecordStatus,
+    Secret,
     ServerMetadata,
     Tainted,
     Untainted,
@@ -95,15 +96,18 @@ async def test_oauth_bearer_mode(mock: respx.MockRouter, fake: GitLabFake, build
     assert "private-token" not in sent.headers
 
 
-async def test_plugin_builds_either_auth_mode_and_names_what_is_missing() -> None:
+async def test_plugin_builds_either_auth_mode_and_names_what_is_missing(
+    mock: respx.MockRouter, fake: GitLabFake
+) -> None:
+    seed(fake, 1)
     runtime = make_runtime()
-    from reposix import Secret
-
-    token = GitLabConnector.__name__
-    private = plugin_build(API, Credentials({"GITLAB_TOKEN": Secret(token * 2)}), runtime)
-    oauth = plugin_build(API, Credentials({"GITLAB_OAUTH_TOKEN": Secret(token * 2)}), runtime)
+    private = plugin_build(API, Credentials({"GITLAB_TOKEN": Secret(CANARY)}), runtime)
+    oauth = plugin_build(API, Credentials({"GITLAB_OAUTH_TOKEN": Secret(CANARY)}), runtime)
     try:
-        assert isinstance(private, GitLabConnector) and isinstance(oauth, GitLabConnector)
+        await private.get_record(SEEDED, 1)
+        assert mock.calls.last.request.headers["private-token"] == CANARY
+        await oauth.get_record(SEEDED, 1)
+        assert mock.calls.last.request.headers["authorization"] == f"Bearer {CANARY}"
     finally:
         await private.aclose()
         await oauth.aclose()
