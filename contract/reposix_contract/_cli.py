@@ -12,7 +12,7 @@ __all__ = ["KIT_EXTRA", "KIT_MODULES", "check_selection", "contract", "run_matri
 
 KIT_EXTRA = "reposix-sdk[contract]"
 """The extra that installs what the kit needs on top of the SDK."""
-KIT_MODULES = ("pytest", "respx", "hypothesis")
+KIT_MODULES = ("pytest", "respx", "hypothesis", "rich", "starlette")
 """The modules the kit's extra brings (what ``reposix contract`` checks for first)."""
 
 

@@ -293,18 +293,39 @@ _BODY_LINE = st.one_of(
 _BODY = st.one_of(
     st.just(""),
     st.lists(_BODY_LINE, max_size=8).map("\n".join),
+    st.lists(_BODY_LINE, min_size=2, max_size=4).map("\r\n".join),
     st.builds(
         lambda n, s: (s + "\n") * n,
         st.integers(200, 600),
         st.sampled_from(["long ✓ body line", "---"]),
     ),
 )
-_TITLE = st.text(_LINE_CHARS, min_size=1, max_size=60).map(str.strip).filter(bool)
+_TITLE = st.text(_LINE_CHARS, min_size=1, max_size=200).filter(str.strip)
+"""Titles as the record model accepts them: any line of text, up to 200 characters, with
+leading and trailing spaces kept (a backend that trims declares it in ``stored_form``)."""
 _LABEL = st.text(
-    st.characters(codec="utf-8", categories=("L", "N"), include_characters="-_.:"),
+    st.characters(
+        codec="utf-8", categories=("L", "N", "S", "Pd", "Pc", "Po"), exclude_characters=","
+    ),
     min_size=1,
-    max_size=16,
+    max_size=32,
 )
+"""Label names: letters of any script and case, digits, symbols (emoji), dashes, dots,
+colons; labels a backend refuses are declared by ``label_pattern``, normalization by
+``stored_form``."""
+
+
+ASSIGNEES = (
+    "agent-alpha",
+    "agent-beta",
+    "bob-2",
+    "x",
+    "Ada.Lovelace",
+    "octo_cat",
+    "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077",
+)
+"""User handles in the shapes vendors hand out: GitHub logins (one character, dashes),
+Atlassian account ids (``557058:<uuid>``), dotted and underscored names."""
 
 
 def user_fields(connector: BackendConnector) -> st.SearchStrategy[dict[str, Any]]:
@@ -315,9 +336,7 @@ def user_fields(connector: BackendConnector) -> st.SearchStrategy[dict[str, Any]
             "title": _TITLE,
             "body": _BODY,
             "labels": st.lists(label, unique=True, max_size=4),
-            "assignee": st.one_of(
-                st.none(), st.sampled_from(["agent-alpha", "agent-beta", "bob-2"])
-            ),
+            "assignee": st.one_of(st.none(), st.sampled_from(ASSIGNEES)),
             "status": st.sampled_from(list(RecordStatus)),
         }
     )

@@ -13,7 +13,7 @@ import httpx
 from hypothesis import strategies as st
 
 from reposix._backend import DeleteModel, DeleteReason, VersioningModel
-from reposix._errors import NotFound, ReposixError, VersionMismatch
+from reposix._errors import InvalidRecord, NotFound, ReposixError, VersionMismatch
 from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
 from reposix._taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
 from reposix_contract._harness import Harness, demo_drafts
@@ -244,6 +244,22 @@ async def w03_round_trip(h: Harness) -> None:
 _W03_EXAMPLES: list[tuple[dict[str, Any], dict[str, Any]]] = [
     (
         {
+            "title": "  padded title, kept as written  ",
+            "body": "windows line\r\nendings\r\n",
+            "labels": ["Kind:Bug", "🚀-launch", "p1.high"],
+            "assignee": "bob-2",
+            "status": RecordStatus.DONE,
+        },
+        {
+            "title": "x" * 200,
+            "body": "emoji 👩🏽‍💻 and العربية and \u00a0non-breaking space",
+            "labels": ["ÁREA", "日本語"],
+            "assignee": "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077",
+            "status": RecordStatus.OPEN,
+        },
+    ),
+    (
+        {
             "title": "Ünïcödé títle 🚀 — 日本語",
             "body": "",
             "labels": [],
@@ -468,6 +484,62 @@ async def w14_parent_carried_or_declared(h: Harness) -> None:
 
 
 declared("W14")(_declared_for("create", "update"))
+
+
+# -- W15 -----------------------------------------------------------------------------------
+
+REFUSABLE_LABELS = (
+    "kind:test",
+    "two words",
+    "semi;colon",
+    "slash/label",
+    "🚀launch",
+    "UPPER",
+    "ümlaut",
+    "x" * 300,
+)
+"""Label names some backends refuse; W15 tries those the connector's ``label_pattern``
+declares refused."""
+
+
+@invariant(
+    "W15",
+    "a label outside the connector's declared label_pattern is refused by create_record and "
+    "update_record with InvalidRecord before anything changes (the declaration holds)",
+    requires=["create", "update"],
+)
+async def w15_label_pattern_holds(h: Harness) -> None:
+    """The kit generates only labels a connector's ``label_pattern`` admits, so the pattern
+    must be a promise, not an escape hatch: a connector that declares a narrow pattern and
+    silently drops the labels outside it loses every one a user writes."""
+    refused = [n for n in REFUSABLE_LABELS if not h.connector.accepts_label(n)][:3]
+    if not refused:
+        return
+    project, (record,) = seeded_project(h, 1)
+    before = h.state.get(project, record.id)
+    mutations = h.state.mutations
+    for name in refused:
+        fix = (
+            f"refuse label {name[:40]!r} with reposix.InvalidRecord before any request (it is "
+            "outside label_pattern), or widen label_pattern to what the backend stores"
+        )
+        await expect_error(
+            InvalidRecord,
+            h.connector.create_record(project, new_draft("W15", labels=[name])),
+            f"create_record with label {name[:40]!r}",
+            fix,
+        )
+        await expect_error(
+            InvalidRecord,
+            h.connector.update_record(project, record.id, patch_of(record, labels=[name])),
+            f"update_record with label {name[:40]!r}",
+            fix,
+        )
+    assert h.state.mutations == mutations, "a write with a refused label changed the server"
+    assert h.state.get(project, record.id) == before, "a refused label changed the record"
+
+
+declared("W15")(_declared_for("create", "update"))
 
 
 # -- W13 -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Broken project isolation on writes (W13) and a silently dropped parent (W14).
+"""Broken project isolation on writes (W13), a silently dropped parent (W14) and a label
+pattern declared to dodge the kit (W15).
 
 The simulator's ids are global (like Jira's and Confluence's), so a connector can find a
 record without its project, which is exactly the mistake these make.
@@ -6,12 +7,20 @@ record without its project, which is exactly the mistake these make.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from reposix._backend import DeleteReason
 from reposix._errors import NotFound
 from reposix._records import Record, RecordDraft, RecordId
-from reposix._taint import Tainted, Untainted, require_untainted, sanitize_for_create
+from reposix._taint import (
+    ServerMetadata,
+    Tainted,
+    Untainted,
+    require_untainted,
+    sanitize,
+    sanitize_for_create,
+)
 from reposix.sim._backend import SimBackend
 from reposix_contract._gallery import broken
 
@@ -65,3 +74,31 @@ class DropsParentWithoutHierarchy(SimBackend):
         value = require_untainted(draft, RecordDraft)
         flat = sanitize_for_create(Tainted(value.model_copy(update={"parent_id": None})))
         return await super().create_record(project, flat)
+
+
+@broken("narrow-label-pattern-drops", kills={"W15"})
+class NarrowLabelPatternDrops(SimBackend):
+    """Declares `label_pattern = [a-z0-9-]+` so the kit only generates tidy labels, then
+    silently drops every other label on create and update instead of refusing it."""
+
+    label_pattern = re.compile(r"[a-z0-9-]+")
+
+    def _tidy(self, labels: list[str]) -> list[str]:
+        return [n for n in labels if self.accepts_label(n)]
+
+    async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
+        value = require_untainted(draft, RecordDraft)
+        tidy = value.model_copy(update={"labels": self._tidy(value.labels)})
+        return await super().create_record(project, sanitize_for_create(Tainted(tidy)))
+
+    async def update_record(
+        self,
+        project: str,
+        record_id: RecordId,
+        patch: Untainted[Record],
+        expected_version: int | None = None,
+    ) -> Record:
+        value = require_untainted(patch, Record)
+        meta = ServerMetadata(value.id, value.created_at, value.updated_at, value.version)
+        tidy = sanitize(Tainted(value.replace(labels=self._tidy(value.labels))), meta)
+        return await super().update_record(project, record_id, tidy, expected_version)
