@@ -78,7 +78,7 @@ MAX_PAGE_SIZE: Final = 100
 """``pagelen`` maximum ("the default value is 10 with 100 being the maximum")."""
 _WORKSPACE = re.compile(r"[A-Za-z0-9_-]{1,62}|\{[0-9a-fA-F-]{36}\}")
 _SLUG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,61}|\{[0-9a-fA-F-]{36}\}")
-_ACCOUNT = re.compile(r"[A-Za-z0-9:_-]{1,128}|\{[0-9a-fA-F-]{36}\}")
+_ACCOUNT = re.compile(r"[A-Za-z0-9:._-]{1,128}|\{[0-9a-fA-F-]{36}\}")
 _CATCH_UP_ROUNDS: Final = 3
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -184,6 +184,9 @@ class BitbucketConnector(HttpConnector):
     )
     root_collection_name: ClassVar[str] = "issues"
     uncarried_fields: ClassVar[frozenset[str]] = frozenset({"labels", "parent_id"})
+    assignee_pattern: ClassVar[re.Pattern[str] | None] = _ACCOUNT
+    """Account ids (``557058:<uuid>``, 24 hex digits) or an app user's ``{uuid}``: the
+    characters those use; Bitbucket itself answers 400 for an id it does not know."""
 
     def __init__(
         self,

@@ -443,7 +443,7 @@ class BitbucketFake:
         if not isinstance(value, dict):
             raise self._error(400, "Bad request", "assignee: expected an object")
         ref = value.get("account_id") or value.get("uuid")
-        if not isinstance(ref, str) or not re.fullmatch(r"[A-Za-z0-9:_-]+|\{[0-9a-fA-F-]+\}", ref):
+        if not isinstance(ref, str) or not re.fullmatch(r"[A-Za-z0-9:._-]+|\{[0-9a-fA-F-]+\}", ref):
             raise self._error(400, "Bad request", "assignee: no such user")
         return ref
 

@@ -185,6 +185,10 @@ class GitLabConnector(HttpConnector):
     API, neither a parent field of a REST v4 issue. ``extensions``: not written; reads
     carry the server-set ``closed_at`` and ``closed_by`` there."""
     label_pattern: ClassVar[re.Pattern[str] | None] = mapping.LABEL_PATTERN
+    assignee_pattern: ClassVar[re.Pattern[str] | None] = _USERNAME
+    """GitLab usernames: letters, digits, ``_``, ``.`` and ``-``, not starting with ``-``
+    (the namespace path rule, ``lib/gitlab/path_regex.rb`` in gitlab-org/gitlab); an
+    Atlassian account id (``557058:<uuid>``) never is one."""
 
     def __init__(
         self,
@@ -301,7 +305,7 @@ class GitLabConnector(HttpConnector):
         """The numeric id of ``username`` (``assignee_ids`` take ids), cached per connector."""
         if username in self._user_ids:
             return self._user_ids[username]
-        if not _USERNAME.fullmatch(username):
+        if not self.accepts_assignee(username):
             raise InvalidRecord(
                 f"{username!r} is not a gitlab username",
                 hint="set assignee to the user's username (the part after @)",

@@ -313,6 +313,16 @@ async def test_labels_with_commas_are_refused_before_any_request(
     assert not mock.calls
 
 
+async def test_an_atlassian_account_id_is_refused_before_any_request(
+    mock: respx.MockRouter, fake: GitLabFake, connector: GitLabConnector
+) -> None:
+    handle = "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077"
+    assert not connector.accepts_assignee(handle)
+    with pytest.raises(InvalidRecord, match="not a gitlab username"):
+        await connector.create_record(SEEDED, draft("x", assignee=handle))
+    assert not mock.calls
+
+
 async def test_unknown_assignee_is_invalid_record(
     mock: respx.MockRouter, fake: GitLabFake, connector: GitLabConnector
 ) -> None:
