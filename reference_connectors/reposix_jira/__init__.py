@@ -58,7 +58,7 @@ plugin = ConnectorPlugin(
     url_forms=("https://{instance}.atlassian.net/browse/{project}", "jira://{instance}/{project}"),
     fake="reposix_jira.fake:JiraFake",
     sample_project="DEMO",
-    docs="connectors/jira/",
+    docs="connectors/jira.md",
 )
 """The entry point ``reposix.connectors: jira``."""
 
