@@ -28,7 +28,7 @@ ENV_VARS = (
 ``BITBUCKET_API_TOKEN`` (an Atlassian API token, Basic auth); ``BITBUCKET_USERNAME`` +
 ``BITBUCKET_APP_PASSWORD`` (legacy app password, Basic auth); ``BITBUCKET_OAUTH_TOKEN`` (an
 OAuth or repository/workspace access token, Bearer)."""
-_DOC_PAGE = "connectors/bitbucket/"
+_DOC_PAGE = "connectors/bitbucket.md"
 
 
 def build(base_url: str, credentials: Credentials, runtime: Runtime) -> BitbucketConnector:
@@ -69,7 +69,7 @@ plugin = ConnectorPlugin(
     ),
     fake="reposix_bitbucket.fake:BitbucketFake",
     sample_project="acme/widgets",
-    docs="connectors/bitbucket/",
+    docs="connectors/bitbucket.md",
 )
 """The entry point ``reposix.connectors: bitbucket``."""
 

@@ -20,7 +20,7 @@ DEFAULT_BASE_URL = "https://gitlab.com/api/v4"
 ENV_VARS = ("GITLAB_TOKEN", "GITLAB_OAUTH_TOKEN")
 """``GITLAB_TOKEN`` (a personal, project or group access token, sent as ``PRIVATE-TOKEN``)
 or ``GITLAB_OAUTH_TOKEN`` (an OAuth access token, sent as ``Authorization: Bearer``)."""
-_DOC_PAGE = "connectors/gitlab/"
+_DOC_PAGE = "connectors/gitlab.md"
 
 
 def build(base_url: str, credentials: Credentials, runtime: Runtime) -> GitLabConnector:
@@ -47,7 +47,7 @@ plugin = ConnectorPlugin(
     url_forms=("https://gitlab.com/{group}/{project}", "gitlab://{group}/{project}"),
     fake="reposix_gitlab.fake:GitLabFake",
     sample_project="my-group/my-project",
-    docs="connectors/gitlab/",
+    docs="connectors/gitlab.md",
 )
 """The entry point ``reposix.connectors: gitlab``."""
 

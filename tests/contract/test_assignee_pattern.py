@@ -36,4 +36,5 @@ def test_the_kit_generates_only_accepted_assignees() -> None:
 
     generated()
     fitted = fit_labels(c, {"labels": [], "assignee": "557058:f58131cb"})
-    assert fitted["assignee"] is not None and c.accepts_assignee(fitted["assignee"])
+    assert fitted["assignee"] is not None
+    assert c.accepts_assignee(fitted["assignee"])

@@ -113,6 +113,7 @@ def test_accepts_assignee_follows_assignee_pattern() -> None:
         assignee_pattern = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*")
 
     c = Usernames()
-    assert c.accepts_assignee("Ada.Lovelace") and c.accepts_assignee("x")
+    assert c.accepts_assignee("Ada.Lovelace")
+    assert c.accepts_assignee("x")
     assert not c.accepts_assignee("557058:f58131cb")
     assert not c.accepts_assignee("-dash"), "the whole handle must match"

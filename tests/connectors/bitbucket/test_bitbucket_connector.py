@@ -173,8 +173,10 @@ async def test_next_is_followed_exactly_as_given(mock: respx.MockRouter, build: 
         200, json={"pagelen": 100, "size": 2, "page": 1, "values": [issue(1)], "next": odd}
     )
     listing = await build().list_records_complete(SEEDED)
-    assert [r.id for r in listing.records] == [1, 2] and listing.is_complete
-    assert first.called and second.called
+    assert [r.id for r in listing.records] == [1, 2]
+    assert listing.is_complete
+    assert first.called
+    assert second.called
     assert str(second.calls.last.request.url) == odd
     q = first.calls.last.request.url.params
     assert (q["sort"], q["pagelen"]) == ("id", "100")
@@ -185,7 +187,8 @@ async def test_size_larger_than_served_is_incomplete(mock: respx.MockRouter, bui
         200, json={"pagelen": 100, "size": 5, "values": [issue(1), issue(2)]}
     )
     listing = await build().list_records_complete(SEEDED)
-    assert [r.id for r in listing.records] == [1, 2] and listing.is_complete is False
+    assert [r.id for r in listing.records] == [1, 2]
+    assert listing.is_complete is False
 
 
 async def test_pagelen_is_clamped_to_100(
@@ -228,7 +231,8 @@ async def test_an_edit_between_pages_is_caught_up(
 
     fake.between_pages = edit
     got = await build(page_size=2).list_changed_since(SEEDED, since)
-    assert got == sorted(r.id for r in seeded) and done
+    assert got == sorted(r.id for r in seeded)
+    assert done
 
 
 async def test_near_limit_header_is_logged_once(
@@ -240,7 +244,8 @@ async def test_near_limit_header_is_logged_once(
         await connector.get_record(SEEDED, 1)
         await connector.get_record(SEEDED, 1)
     warned = [r for r in caplog.records if "near the hourly rate limit" in r.getMessage()]
-    assert len(warned) == 1 and "1000" in warned[0].getMessage()
+    assert len(warned) == 1
+    assert "1000" in warned[0].getMessage()
 
 
 async def test_persistent_429_is_rate_limited(mock: respx.MockRouter, build: Build) -> None:
@@ -281,7 +286,8 @@ async def test_create_sends_content_raw_then_changes_state(
         "assignee": {"account_id": "557058:abc"},
     }
     assert json.loads(calls[1].content) == {"changes": {"state": {"new": "submitted"}}}
-    assert created.status is RecordStatus.IN_REVIEW and created.assignee == "557058:abc"
+    assert created.status is RecordStatus.IN_REVIEW
+    assert created.assignee == "557058:abc"
     assert created.extensions["bitbucket"] == {
         "state": "submitted",
         "kind": "task",
@@ -301,7 +307,9 @@ async def test_update_changes_state_then_puts_partial_fields(
     assert [c.method for c in calls] == ["GET", "POST", "PUT"]
     assert json.loads(calls[1].content) == {"changes": {"state": {"new": "resolved"}}}
     put = json.loads(calls[2].content)
-    assert put["assignee"] is None and put["content"] == {"raw": ""} and "state" not in put
+    assert put["assignee"] is None
+    assert put["content"] == {"raw": ""}
+    assert "state" not in put
     assert (updated.status, updated.assignee) == (RecordStatus.DONE, None)
 
 
@@ -338,6 +346,7 @@ async def test_delete(
 ) -> None:
     seed(fake, 1)
     await connector.delete_or_close(SEEDED, 1, DeleteReason.NOT_PLANNED)
-    assert mock.calls.last.request.method == "DELETE" and not mock.calls.last.request.content
+    assert mock.calls.last.request.method == "DELETE"
+    assert not mock.calls.last.request.content
     with pytest.raises(NotFound):
         await connector.get_record(SEEDED, 1)

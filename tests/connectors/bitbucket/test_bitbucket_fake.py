@@ -54,7 +54,8 @@ async def test_issue_json_fits_the_swagger(load: Load, status: RecordStatus) -> 
     assert _check({**body, "state": "in review"}, props) == ["state: 'in review' not in the enum"]
     page = (await _call(fake, "GET", "/repositories/acme/widgets/issues?pagelen=1")).json()
     assert set(page) <= set(defs["paginated_issues"]["properties"])
-    assert page["next"].startswith(API) and "page=2" in page["next"]
+    assert page["next"].startswith(API)
+    assert "page=2" in page["next"]
 
 
 async def test_change_entry_has_the_examples_shape(load: Load) -> None:
@@ -94,7 +95,8 @@ async def test_put_ignores_state_and_is_partial() -> None:
 async def test_bbql_errors_and_auth() -> None:
     fake = BitbucketFake(token=CANARY)
     bad = await _call(fake, "GET", "/repositories/acme/widgets/issues", params={"q": 'title = "x'})
-    assert bad.status_code == 400 and bad.json()["type"] == "error"
+    assert bad.status_code == 400
+    assert bad.json()["type"] == "error"
     nope = await fake.handle(httpx.Request("GET", API + "/repositories/acme/widgets/issues"))
     assert nope.status_code == 401
     off = await _call(fake, "GET", "/repositories/acme/no-tracker/issues")

@@ -61,7 +61,8 @@ async def test_live_create_read_update_delete() -> None:
         created = await connector.create_record(repo, sanitize_for_create(Tainted(draft)))
         assert created.status is RecordStatus.IN_PROGRESS
         fetched = await connector.get_record(repo, created.id)
-        assert fetched.title == draft.title and fetched.body == draft.body
+        assert fetched.title == draft.title
+        assert fetched.body == draft.body
         meta = ServerMetadata(created.id, created.created_at, created.updated_at, created.version)
         patch = sanitize(Tainted(created.replace(status=RecordStatus.WONT_FIX)), meta)
         updated = await connector.update_record(repo, created.id, patch)

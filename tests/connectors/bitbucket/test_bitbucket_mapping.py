@@ -139,7 +139,7 @@ def test_a_swagger_shaped_issue_reads_as_a_record(load: Load) -> None:
         "bitbucket": {"state": "on hold", "kind": "enhancement", "priority": "critical"}
     }
     assert record.version == 1520123728 * 10**6 + 353630  # exact microseconds, no float
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="state"):
         ISSUE.validate_python({**body, "state": "in review"})
 
 

@@ -81,7 +81,8 @@ async def test_private_token_header_and_never_a_query_token(
     await connector.list_records(SEEDED)
     await connector.get_record(SEEDED, 1)
     sent = [c.request for c in mock.calls]
-    assert sent and all(r.headers["private-token"] == CANARY for r in sent)
+    assert sent
+    assert all(r.headers["private-token"] == CANARY for r in sent)
     assert all("authorization" not in r.headers for r in sent)
     assert all("private_token" not in r.url.params for r in sent)
     assert all(CANARY not in str(r.url) for r in sent)
@@ -135,7 +136,8 @@ async def test_wrong_token_is_auth_error_naming_the_env_vars(
 ) -> None:
     with pytest.raises(AuthError, match="GITLAB_TOKEN") as info:
         await build(token="glpat-wrongwrongwrong").list_records(SEEDED)
-    assert "401" in str(info.value) and "wrongwrong" not in str(info.value)
+    assert "401" in str(info.value)
+    assert "wrongwrong" not in str(info.value)
 
 
 async def test_unknown_project_and_issue_are_not_found(
@@ -156,7 +158,8 @@ async def test_full_listing_uses_keyset_on_id(
     seeded = seed(fake, 5)
     conn = build(page_size=2)
     listing = await conn.list_records_complete(SEEDED)
-    assert listing.is_complete and [r.id for r in listing.records] == [r.id for r in seeded]
+    assert listing.is_complete
+    assert [r.id for r in listing.records] == [r.id for r in seeded]
     first = mock.calls[0].request.url.params
     assert (first["pagination"], first["order_by"], first["sort"], first["per_page"]) == (
         "keyset",
@@ -178,9 +181,11 @@ async def test_offset_fallback_on_servers_without_keyset(
     seeded = old.store.seed(SEEDED, [RecordDraft(title=f"t{i}") for i in range(5)])
     conn = build(page_size=2)
     listing = await conn.list_records_complete(SEEDED)
-    assert listing.is_complete and sorted(r.id for r in listing.records) == [r.id for r in seeded]
+    assert listing.is_complete
+    assert sorted(r.id for r in listing.records) == [r.id for r in seeded]
     pages = [c.request.url.params for c in mock.calls]
-    assert pages[0]["pagination"] == "keyset" and mock.calls[0].response.status_code == 405
+    assert pages[0]["pagination"] == "keyset"
+    assert mock.calls[0].response.status_code == 405
     assert [p.get("page", "1") for p in pages[1:]] == ["1", "2", "3"]
     assert all(p["order_by"] == "created_at" and "pagination" not in p for p in pages[1:])
     # the refusal is remembered: a second listing goes straight to offset pages
@@ -209,7 +214,8 @@ async def test_offset_total_smaller_than_served_is_reported(
     )
     mock.get(url__startswith=ISSUES).respond(200, json=page, headers={"x-total": "3"})
     listing = await build().list_records_complete(SEEDED)
-    assert [r.id for r in listing.records] == [1] and listing.is_complete is False
+    assert [r.id for r in listing.records] == [1]
+    assert listing.is_complete is False
 
 
 async def test_incremental_asks_updated_after_and_filters_exactly(
@@ -221,7 +227,8 @@ async def test_incremental_asks_updated_after_and_filters_exactly(
     assert got == [seeded[2].id, seeded[3].id]  # updated_after is inclusive: seeded[1] dropped
     q = mock.calls.last.request.url.params
     assert (q["order_by"], q["sort"], q["pagination"]) == ("updated_at", "asc", "keyset")
-    assert q["updated_after"].endswith("Z") and "+" not in q["updated_after"]
+    assert q["updated_after"].endswith("Z")
+    assert "+" not in q["updated_after"]
 
 
 @pytest.mark.parametrize("keyset", [True, False])
@@ -245,7 +252,8 @@ async def test_an_edit_between_pages_loses_nothing(
 
     gl.between_pages = edit
     got = await build(page_size=2).list_changed_since(SEEDED, since)
-    assert sorted(got) == [r.id for r in seeded] and len(got) == len(set(got))
+    assert sorted(got) == [r.id for r in seeded]
+    assert len(got) == len(set(got))
     assert edited
 
 
@@ -294,9 +302,12 @@ async def test_update_uses_add_and_remove_labels_and_state_event(
     import json
 
     put = json.loads(mock.calls.last.request.content)
-    assert put["add_labels"] == "new" and put["remove_labels"] == "drop,theirs"
-    assert put["state_event"] == "close" and "labels" not in put
-    assert updated.status is RecordStatus.DONE and sorted(updated.labels) == ["keep", "new"]
+    assert put["add_labels"] == "new"
+    assert put["remove_labels"] == "drop,theirs"
+    assert put["state_event"] == "close"
+    assert "labels" not in put
+    assert updated.status is RecordStatus.DONE
+    assert sorted(updated.labels) == ["keep", "new"]
     assert "status::blocked" in fake.wire_labels(SEEDED, fake.store.get(SEEDED, created.id))  # type: ignore[arg-type]
     reopened = await connector.update_record(
         SEEDED, created.id, patch(updated, status=RecordStatus.IN_PROGRESS)

@@ -88,7 +88,8 @@ async def test_quirks() -> None:
     ok = await _get(fake, "/projects/my-group%2Fmy-project/issues/1")
     assert ok.json()["labels"] == ["Alpha", "beta", "zeta"]  # by title, as label_names does
     assert ok.json()["web_url"].startswith(DECOY_ORIGIN)
-    assert ok.headers["ratelimit-limit"] and ok.headers["ratelimit-resettime"].endswith("GMT")
+    assert ok.headers["ratelimit-limit"]
+    assert ok.headers["ratelimit-resettime"].endswith("GMT")
     unencoded = await _get(fake, "/projects/my-group/my-project/issues/1")
     assert unencoded.status_code == 404
     no_prefix = await fake.handle(
@@ -119,10 +120,13 @@ async def test_offset_pages_carry_gitlabs_headers() -> None:
         "3",
     )
     assert [i["iid"] for i in page.json()] == [3, 2]  # default order: created_at desc
-    assert 'rel="next"' in h["link"] and 'rel="last"' in h["link"]
+    assert 'rel="next"' in h["link"]
+    assert 'rel="last"' in h["link"]
     fake.knobs.omit_total = True  # above 10,000 records
     big = (await _get(fake, "/projects/4/issues?per_page=2")).headers
-    assert "x-total" not in big and "x-total-pages" not in big and 'rel="last"' not in big["link"]
+    assert "x-total" not in big
+    assert "x-total-pages" not in big
+    assert 'rel="last"' not in big["link"]
 
 
 async def test_keyset_refused_for_orderings_it_lacks() -> None:

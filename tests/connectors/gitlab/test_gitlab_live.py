@@ -53,13 +53,16 @@ async def test_live_create_read_update_delete() -> None:
             status=RecordStatus.IN_PROGRESS,
         )
         created = await connector.create_record(project, sanitize_for_create(Tainted(draft)))
-        assert created.status is RecordStatus.IN_PROGRESS and created.labels == ["kind::test"]
+        assert created.status is RecordStatus.IN_PROGRESS
+        assert created.labels == ["kind::test"]
         fetched = await connector.get_record(project, created.id)
-        assert fetched.title == draft.title and fetched.body == draft.body
+        assert fetched.title == draft.title
+        assert fetched.body == draft.body
         meta = ServerMetadata(created.id, created.created_at, created.updated_at, created.version)
         patch = sanitize(Tainted(created.replace(status=RecordStatus.WONT_FIX)), meta)
         updated = await connector.update_record(project, created.id, patch)
-        assert updated.status is RecordStatus.WONT_FIX and updated.labels == ["kind::test"]
+        assert updated.status is RecordStatus.WONT_FIX
+        assert updated.labels == ["kind::test"]
         changed = await connector.list_changed_since(
             project, created.created_at - timedelta(seconds=1)
         )

@@ -48,7 +48,8 @@ def test_get_create_and_close_examples(load: Load) -> None:
         "",  # "description": null reads as an empty body
     )
     closed = ISSUE.validate_python(load("update-issue-close.json")["response_200_example"])
-    assert closed.closed_by is not None and closed.closed_by.username == "root"
+    assert closed.closed_by is not None
+    assert closed.closed_by.username == "root"
     record = record_from_issue(closed)
     assert record.status is RecordStatus.DONE
     assert record.extensions == {
@@ -65,10 +66,10 @@ def test_get_create_and_close_examples(load: Load) -> None:
 
 def test_unknown_state_and_missing_iid_are_validation_errors(load: Load) -> None:
     body = dict(load("get-project-issue.json")["response_200_example"])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="state"):
         ISSUE.validate_python({**body, "state": "locked"})
     body.pop("iid")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="iid"):
         ISSUE.validate_python(body)
 
 
