@@ -589,4 +589,16 @@ def test_arbitrary_adf_never_crashes(content: list[Any]) -> None:
         return
     back = from_markdown(md)  # placeholders come back exactly
     assert to_markdown(back) == md
-    assert isinstance(adf.has_placeholder(md), bool)
+    # every placeholder carries a node of the input, verbatim
+    originals = list(_walk_nodes(content))
+    for carried in adf.find_placeholders(md):
+        assert carried in originals
+
+
+def _walk_nodes(value: Any) -> Any:
+    if isinstance(value, dict):
+        yield value
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            yield from _walk_nodes(item)
