@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from reposix._backend import DeleteReason as DeleteReason
     from reposix._backend import Listing as Listing
     from reposix._backend import ProgressHook as ProgressHook
+    from reposix._backend import RecordStream as RecordStream
     from reposix._backend import VersioningModel as VersioningModel
     from reposix._clock import Clock as Clock
     from reposix._clock import SystemClock as SystemClock
@@ -120,6 +121,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "DeleteReason",
         "Listing",
         "ProgressHook",
+        "RecordStream",
         "VersioningModel",
     ),
     "reposix._clock": ("Clock", "SystemClock", "VirtualClock"),

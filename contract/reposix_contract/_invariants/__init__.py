@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-FAMILIES = ("read", "errors", "write", "security", "limits", "differential")
+FAMILIES = ("read", "errors", "write", "security", "limits", "differential", "streaming")
 """The family modules, in the order the matrix lists them."""
 
 for _family in FAMILIES:
