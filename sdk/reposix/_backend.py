@@ -105,6 +105,8 @@ class Capabilities:
     incremental: bool = False
     """``list_changed_since`` asks the server for the changes instead of filtering a full
     listing (the connector overrides it)."""
+    search: bool = False
+    """``search_records`` asks the server for the records matching words (full text)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +367,15 @@ class BackendConnector(ABC):
     @abstractmethod
     async def get_record(self, project: str, record_id: RecordId) -> Record:
         """One record; ``NotFound`` if it does not exist."""
+
+    async def search_records(self, project: str, text: str) -> list[Record]:
+        """Records of ``project`` whose title or body holds every word of ``text`` (as the
+        server's full-text search matches them: stemmed, stop words ignored), best first.
+
+        Optional: only connectors declaring ``Capabilities(search=True)`` implement it; the
+        default raises ``NotSupported`` before any I/O.
+        """
+        raise NotSupported(f"{self.name} cannot search records")
 
     # -- write (default: not supported, no request sent) -------------------------------------
 

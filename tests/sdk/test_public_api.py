@@ -155,4 +155,5 @@ def test_the_import_scan_covers_the_template_and_every_connector() -> None:
         "reposix_github",
         "reposix_gitlab",
         "reposix_jira",
+        "reposix_rhythm",
     }

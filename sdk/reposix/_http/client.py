@@ -106,6 +106,9 @@ class HttpClient:
         self._secret_values = tuple(s.reveal() for s in secrets if s)
         for value in self._secret_values:
             register_secret(value)
+        watch = getattr(opts.auth, "watch_secrets", None)
+        if callable(watch):
+            watch(self._add_secret)  # rotated tokens join every redaction path as they arrive
         install_log_redaction()
         self._client = build_async_client(
             connect_timeout=opts.connect_timeout,
@@ -131,6 +134,13 @@ class HttpClient:
             await self._client.aclose()
         finally:
             flush_sink(self.audit)
+
+    def _add_secret(self, secret: Secret) -> None:
+        """Redact ``secret`` from now on (a token an auth hook obtained after start-up)."""
+        value = secret.reveal()
+        if value and value not in self._secret_values:
+            register_secret(value)
+            self._secret_values = (*self._secret_values, value)
 
     def redact(self, text: str) -> str:
         """``text`` with every known secret and credential-shaped substring masked."""
@@ -196,6 +206,7 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
         read_only: bool = False,
+        authenticate: bool = True,
     ) -> httpx.Response:
         """Send one logical request: allowlist, rate gate, retries, audit.
 
@@ -205,6 +216,8 @@ class HttpClient:
         ``read_only=True`` marks a POST that only reads (a search, a GraphQL query)
         as safe to retry like a GET. Every attempt's audit row is written before any
         error leaves this method (AuditError if the log cannot take it).
+        ``authenticate=False`` sends without the auth hook: a token refresh or login call
+        (it carries its own credential in the body; the audit row never holds a body).
         """
         try:
             return await self._request(
@@ -217,6 +230,7 @@ class HttpClient:
                 headers=headers,
                 idempotency_key=idempotency_key,
                 read_only=read_only,
+                authenticate=authenticate,
             )
         except BaseException as exc:
             try:
@@ -240,6 +254,7 @@ class HttpClient:
         headers: Mapping[str, str] | None,
         idempotency_key: str | None,
         read_only: bool,
+        authenticate: bool = True,
     ) -> httpx.Response:
         method = method.upper()
         started_all = self.clock.monotonic()
@@ -283,6 +298,11 @@ class HttpClient:
                 # Credentials belong to the first origin: never carry them across.
                 left_home = True
                 merged = self._without_credentials(merged)
+            prepare = getattr(self.opts.auth, "prepare", None)
+            if authenticate and not left_home and callable(prepare):
+                # A token renewal is its own gated request: run it before this request's
+                # gate check, so a rate limit it meets delays this request too.
+                await prepare()
             resume_at = self.clock.monotonic() + self.gate.delay()
             self._check_deadline(deadline_at, resume_at, op, method, target)
             state.label = f"{method} {show(target)}"
@@ -295,7 +315,7 @@ class HttpClient:
             request = self._client.build_request(
                 method, target, params=params, json=json, content=content, headers=merged
             )
-            auth = None if left_home else self.opts.auth
+            auth = None if left_home or not authenticate else self.opts.auth
             try:
                 response = await self._send(request, auth, deadline_at, op, started)
             # Rate limits, 5xx and transport retries: reposix._ratelimit.retry decides.

@@ -99,6 +99,7 @@ class SimBackend(HttpConnector):
         versioning=VersioningModel.STRONG,
         hierarchy=True,
         incremental=True,
+        search=True,
     )
     root_collection_name: ClassVar[str] = "issues"
 
@@ -196,6 +197,14 @@ class SimBackend(HttpConnector):
             op="list_changed_since",
             cap=None,
         )
+
+    async def search_records(self, project: str, text: str) -> list[Record]:
+        """``GET /projects/{p}/records?q=``: every record holding the words, best first."""
+        response = await self._http.get(
+            self._records(project), op="search_records", params={"q": text}
+        )
+        self._raise(response, f"search of project {project!r}")
+        return [item.to_record() for item in decode(response, _PAGE, "search results")]
 
     async def get_record(self, project: str, record_id: RecordId) -> Record:
         """One record; ``NotFound`` if the project or the record does not exist."""
