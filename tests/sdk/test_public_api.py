@@ -155,5 +155,6 @@ def test_the_import_scan_covers_the_template_and_every_connector() -> None:
         "reposix_github",
         "reposix_gitlab",
         "reposix_jira",
+        "reposix_linear",
         "reposix_rhythm",
     }
