@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reposix._plugin import ConnectorPlugin
+from reposix._urlforms import UrlForm
 
 if TYPE_CHECKING:
     from reposix._backend import BackendConnector
@@ -28,8 +29,11 @@ plugin = ConnectorPlugin(
     default_base_url="http://127.0.0.1:7878",
     env_vars=("REPOSIX_SIM_TOKEN",),
     url_forms=(
-        "http://127.0.0.1:{port}/projects/{project}",
-        "http://localhost:{port}/projects/{project}",
+        UrlForm(
+            "http://{loopback}:{port}/projects/{project}",
+            defaults={"loopback": "127.0.0.1", "port": "7878"},
+            note="any loopback host: 127.0.0.0/8, localhost, [::1]",
+        ),
     ),
     fake="reposix_contract._fakes.sim:sim_fake",
     sample_project="demo",

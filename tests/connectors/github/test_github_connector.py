@@ -90,7 +90,9 @@ def test_missing_credentials_lists_the_env_var() -> None:
 async def test_plugin_declaration(runtime: Runtime) -> None:
     assert plugin.name == "github" and plugin.env_vars == ("GITHUB_TOKEN",)
     assert plugin.default_base_url == "https://api.github.com"
-    assert "https://github.com/{owner}/{repo}" in plugin.url_forms
+    templates = [getattr(f, "template", f) for f in plugin.url_forms]
+    assert templates[0] == "https://api.github.com/projects/{owner}/{repo}"  # ADR-008 canonical
+    assert "https://github.com/{owner}/{repo}" in templates
     conn = plugin.build(
         plugin.default_base_url, Credentials({"GITHUB_TOKEN": Secret("x")}), runtime
     )
