@@ -346,10 +346,13 @@ async def _mirror(
     same_kind = source.name == target.name
     # parents first, so a child can point at its parent's mirror
     ordered = sorted(records, key=lambda r: (r.parent_id is not None, r.id))
+    planned: set[int] = set()
     for done, record in enumerate(ordered, start=1):
         token = _token(key, record.id)
         parent_row = rows.get(record.parent_id) if record.parent_id else None
         parent_target = parent_row.target_id if parent_row and parent_row.state == "done" else None
+        if job.dry_run and record.parent_id in planned:
+            parent_target = record.parent_id  # stands in for the id its planned create gets
         draft = _translate(record, target, same_kind, parent_target, report.uncarried)
         draft = draft.model_copy(
             update={"body": f"{draft.body.rstrip()}\n\n{_footer(src_remote, record.id, token)}"}
@@ -373,6 +376,7 @@ async def _mirror(
                 row = None
         if row is None or row.state == "gone":
             if job.dry_run:
+                planned.add(record.id)
                 report.actions.append(Action("create", record.id))
             else:
                 state.pending(key, record.id, token, fingerprint)

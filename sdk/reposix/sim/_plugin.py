@@ -8,14 +8,14 @@ from reposix._plugin import ConnectorPlugin
 from reposix._urlforms import UrlForm
 
 if TYPE_CHECKING:
-    from reposix._backend import BackendConnector
     from reposix._credentials import Credentials
     from reposix._runtime import Runtime
+    from reposix.sim._backend import SimBackend
 
 __all__ = ["plugin"]
 
 
-def build(base_url: str, credentials: Credentials, runtime: Runtime) -> BackendConnector:
+def build(base_url: str, credentials: Credentials, runtime: Runtime) -> SimBackend:
     """A :class:`~reposix.sim._backend.SimBackend`; ``REPOSIX_SIM_TOKEN`` is optional."""
     from reposix.sim._backend import TOKEN_ENV, SimBackend
 
@@ -40,3 +40,11 @@ plugin = ConnectorPlugin(
     docs="simulator/",
 )
 """The simulator plugin: no credentials required; ``REPOSIX_SIM_TOKEN`` if it has a token."""
+
+
+def __getattr__(name: str) -> object:
+    if name == "SimBackend":  # resolves ``build``'s return annotation lazily (reposix doctor)
+        from reposix.sim._backend import SimBackend
+
+        return SimBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
