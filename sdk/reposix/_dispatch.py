@@ -212,11 +212,16 @@ def parse_remote_url(
     specific = [(f, v) for f, v in by_host if f.host_kind != "any"]
     self_managed = not specific
     by_host = specific or by_host  # a known host is never a self-managed server
-    if port is not None:
-        allowed = [(f, v) for f, v in by_host if f.port or f.host_kind == "any"]
-        if not allowed:
-            raise RemoteUrlError("port", f"{shown}: {host} takes no port")
-        by_host = allowed
+    allowed = [(f, v) for f, v in by_host if f.accepts_port(port)]
+    if not allowed:
+        ports = sorted({str(f.fixed_port) for f, _ in by_host if f.fixed_port is not None})
+        raise RemoteUrlError(
+            "port",
+            f"{shown}: {host} takes "
+            + (f"port {' or '.join(ports)}" if ports else "no port")
+            + ("" if port is None else f", not {port}"),
+        )
+    by_host = allowed
     if "" in segments:
         for f, _ in by_host:
             n = len(f.markers)

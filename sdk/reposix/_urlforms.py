@@ -35,7 +35,7 @@ HostKind = Literal["literal", "loopback", "label", "any"]
 
 _TEMPLATE = re.compile(
     r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>\{[a-z_]+\}|\{[a-z_]+\}\.[a-z0-9.-]+|[a-z0-9.-]+)"
-    r"(?P<port>:\{port\})?(?P<path>(?:/[^/]+)+)$",
+    r"(?P<port>:\{port\}|:\d{1,5})?(?P<path>(?:/[^/]+)+)$",
     re.IGNORECASE,
 )
 _SLOT = re.compile(r"^\{(?P<name>[a-z_]+)(?P<plus>\+)?\}$")
@@ -78,6 +78,9 @@ class CompiledForm:
     """The literal host, or the suffix after ``{name}`` for a label host."""
     host_var: str | None
     port: bool
+    """``:{port}`` declared: any port (1..65535) is accepted."""
+    fixed_port: int | None
+    """A literal port in the template (``http://localhost:8080/...``): only that one."""
     markers: tuple[str, ...]
     slots: tuple[tuple[str, bool], ...]
     canonical: bool
@@ -90,7 +93,13 @@ class CompiledForm:
     @property
     def key(self) -> tuple[object, ...]:
         """Two forms with equal keys claim the same URLs (a conflict across plugins)."""
-        return (self.scheme, self.host_kind, self.host.lower(), self.markers)
+        return (self.scheme, self.host_kind, self.host.lower(), self.fixed_port, self.markers)
+
+    def accepts_port(self, port: int | None) -> bool:
+        """Whether a URL with ``port`` (None: no port) fits this form's authority."""
+        if self.fixed_port is not None:
+            return port == self.fixed_port
+        return port is None or self.port or self.host_kind == "any"
 
     @property
     def specificity(self) -> tuple[int, int]:
@@ -151,6 +160,8 @@ class CompiledForm:
         if ":" in host and not host.startswith("["):
             host = f"[{host}]"
         port = f":{host_values['port']}" if self.port and host_values.get("port") else ""
+        if self.fixed_port is not None:
+            port = f":{self.fixed_port}"
         path = "/".join((*self.markers, project))
         return f"{self.scheme}://{host}{port}/{path}"
 
@@ -218,6 +229,8 @@ def compile_form(connector: str, declared: str | UrlForm, *, canonical: bool) ->
             slots.append((slot["name"], slot["plus"] is not None))
     if not slots:
         raise bad("no {slot} names the project")
+    if m["port"] and m["port"] != ":{port}" and not 0 < int(m["port"][1:]) < 65536:
+        raise bad(f"port {m['port'][1:]} is not from 1 to 65535")
     if sum(plus for _, plus in slots) > 1:
         raise bad("at most one {slot+} may take several segments")
     if host_kind == "any" and not markers:
@@ -232,7 +245,8 @@ def compile_form(connector: str, declared: str | UrlForm, *, canonical: bool) ->
         host_kind=host_kind,
         host=host,
         host_var=host_var,
-        port=m["port"] is not None,
+        port=m["port"] == ":{port}",
+        fixed_port=int(m["port"][1:]) if m["port"] and m["port"] != ":{port}" else None,
         markers=tuple(markers),
         slots=tuple(slots),
         canonical=canonical,

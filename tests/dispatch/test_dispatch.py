@@ -242,6 +242,18 @@ def test_malformed_declarations_are_refused(template: str) -> None:
         compile_form("bad", template, canonical=True)
 
 
+def test_literal_port_in_a_declaration_must_match() -> None:
+    plugins = {"lp": _plugin("lp", "http://localhost:8080/projects/{project}")}
+    parsed = parse_remote_url("http://localhost:8080/projects/X", plugins=plugins)  # type: ignore[arg-type]
+    assert (parsed.connector, parsed.origin) == ("lp", "http://localhost:8080")
+    for url in ("http://localhost:9090/projects/X", "http://localhost/projects/X"):
+        with pytest.raises(RemoteUrlError, match="takes port 8080") as info:
+            parse_remote_url(url, plugins=plugins)  # type: ignore[arg-type]
+        assert info.value.reason == "port"
+    with pytest.raises(ConfigError, match="not from 1 to 65535"):
+        compile_form("lp", "http://localhost:70000/projects/{project}", canonical=True)
+
+
 def test_nested_slot_takes_several_segments() -> None:
     plugins = {"lab": _plugin("lab", UrlForm("https://{host}/lab/projects/{path+}", base_url="{origin}/api/v4"))}
     parsed = parse_remote_url("https://git.corp/lab/projects/a/b/c/d", plugins=plugins)  # type: ignore[arg-type]
