@@ -31,6 +31,6 @@ def test_interactive_run_answers_every_prompt(
     made = Path(cookiecutter(str(TEMPLATE), no_input=False, output_dir=str(tmp_path)))
     asked = " ".join(capsys.readouterr().out.split())
     assert "optionally followed by a /prefix" in asked, "the base-URL prompt was shown"
-    assert made.name == "reposix-ticketer"
+    assert made.name == "reposix_ticketer"
     init = (made / "src" / "reposix_ticketer" / "__init__.py").read_text(encoding="utf-8")
     assert "https://tickets.example/api" in init
