@@ -81,17 +81,10 @@ def connect_target(
 
 
 def _capabilities(plugin: ConnectorPlugin[BackendConnector]) -> str:
-    from reposix._backend import BackendConnector
+    from reposix._dispatch import connector_class
 
-    hint = getattr(plugin.build, "__annotations__", {}).get("return")
-    cls: object = hint
-    if isinstance(hint, str):  # postponed annotation: resolve through the module (lazily)
-        module = sys.modules.get(getattr(plugin.build, "__module__", ""), None)
-        try:
-            cls = getattr(module, hint.rpartition(".")[2], None)
-        except Exception:  # noqa: BLE001 - an unresolvable annotation: say so, do not fail
-            cls = None
-    if not (isinstance(cls, type) and issubclass(cls, BackendConnector)) or cls is BackendConnector:
+    cls = connector_class(plugin)
+    if cls is None:
         return "(not declared on the plugin's build)"
     caps = cls.capabilities
     words = ["read"]

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ParsedRemote",
+    "connector_class",
     "RemoteUrlError",
     "installed_forms",
     "instantiate",
@@ -98,6 +99,29 @@ def sanitize_project_for_cache(project: str) -> str:
     use this form (``octo/hello`` → ``octo-hello``).
     """
     return project.replace("/", "-").replace("\\", "-").replace(":", "-")
+
+
+def connector_class(plugin: ConnectorPlugin[BackendConnector]) -> type[BackendConnector] | None:
+    """The connector class ``plugin.build`` declares it returns, without building one.
+
+    Read from ``build``'s return annotation (resolved through its module, so a lazily
+    exported class loads on demand); None when it names no concrete connector class.
+    """
+    import sys
+
+    from reposix._backend import BackendConnector
+
+    hint = getattr(plugin.build, "__annotations__", {}).get("return")
+    cls: object = hint
+    if isinstance(hint, str):
+        module = sys.modules.get(getattr(plugin.build, "__module__", ""))
+        try:
+            cls = getattr(module, hint.rpartition(".")[2], None)
+        except Exception:  # noqa: BLE001 - an unresolvable annotation means "not declared"
+            cls = None
+    if isinstance(cls, type) and issubclass(cls, BackendConnector) and cls is not BackendConnector:
+        return cls
+    return None
 
 
 def _plugins() -> dict[str, ConnectorPlugin[BackendConnector]]:
