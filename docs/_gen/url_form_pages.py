@@ -52,8 +52,8 @@ def render_url_forms_md() -> str:
         role = "canonical" if form.canonical else "alias"
         note = f"{role}; {form.form.note}" if form.form.note else role
         if form.form.env:
-            env = ", ".join(f"`{{{k}}}` from `{v}`" for k, v in form.form.env.items())
-            note += f"; spec fills {env}"
+            filled = ", ".join(f"`{{{k}}}` from `{v}`" for k, v in form.form.env.items())
+            note += f"; spec fills {filled}"
         lines.append(
             f"| {form.connector} | `{_cell(form.template)}` | `{_cell(form.form.base_url)}` "
             f"| {_cell(note)} |"
@@ -69,13 +69,15 @@ def render_url_forms_md() -> str:
     for name in sorted(plugins):
         plugin = plugins[name]
         spec = f"{name}::{plugin.sample_project}"
-        env = {}
+        env: dict[str, str] = {}
         for form in forms:
             if form.connector == name:
-                env.update({var: _EXAMPLE_HOSTS.get(k, "example") for k, var in form.form.env.items()})
+                env.update(
+                    {var: _EXAMPLE_HOSTS.get(k, "example") for k, var in form.form.env.items()}
+                )
         try:
             url = f"`{spec_to_url(spec, environ=env, plugins=plugins)}`"
-        except Exception as exc:  # noqa: BLE001 - shown on the page, never hidden
+        except Exception as exc:
             url = f"(sample project does not fit: {type(exc).__name__})"
         cls = connector_class(plugin)
         deletes = _DELETES[cls.capabilities.delete.value] if cls else "(undeclared)"

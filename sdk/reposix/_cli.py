@@ -64,6 +64,7 @@ def exit_code_for(error: BaseException) -> int:
         return EXIT_EGRESS
     return EXIT_FAILURE
 
+
 SIM_EXTRA_HINT = "reposix sim: the simulator needs the [sim] extra: pip install 'reposix-sdk[sim]'"
 
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {

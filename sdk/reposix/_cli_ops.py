@@ -113,18 +113,19 @@ def doctor() -> None:
     from reposix._audit import default_audit_path, verify
     from reposix._http.allowlist import ALLOWLIST_ENV, Allowlist
     from reposix._plugin import load_plugins
+    from reposix._urlforms import UrlForm
 
     plugins = load_plugins()
     out = output_console()
     table = _table("connector", "capabilities", "url forms", "credentials", title="connectors")
     for name in sorted(plugins):
         plugin = plugins[name]
-        forms = "\n".join(getattr(f, "template", f) for f in plugin.url_forms) or "(none)"
+        forms = "\n".join(f.template if isinstance(f, UrlForm) else f for f in plugin.url_forms)
         creds = "\n".join(
             f"{var}: {'set' if os.environ.get(var, '').strip() else 'not set'}"
             for var in plugin.env_vars
         )
-        _row(table, name, _capabilities(plugin), forms, creds or "(none needed)")
+        _row(table, name, _capabilities(plugin), forms or "(none)", creds or "(none needed)")
     print_table(out, table)
     raw = os.environ.get(ALLOWLIST_ENV, "")
     origin = f"${ALLOWLIST_ENV}" if raw.strip() else "default: loopback only"

@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ParsedRemote",
-    "connector_class",
     "RemoteUrlError",
+    "connector_class",
     "installed_forms",
     "instantiate",
     "parse_remote_url",
@@ -117,7 +117,7 @@ def connector_class(plugin: ConnectorPlugin[BackendConnector]) -> type[BackendCo
         module = sys.modules.get(getattr(plugin.build, "__module__", ""))
         try:
             cls = getattr(module, hint.rpartition(".")[2], None)
-        except Exception:  # noqa: BLE001 - an unresolvable annotation means "not declared"
+        except Exception:
             cls = None
     if isinstance(cls, type) and issubclass(cls, BackendConnector) and cls is not BackendConnector:
         return cls
@@ -196,9 +196,7 @@ def parse_remote_url(
     try:
         port = parts.port
     except ValueError:
-        raise RemoteUrlError(
-            "port", f"{shown}: the port is not a number from 1 to 65535"
-        ) from None
+        raise RemoteUrlError("port", f"{shown}: the port is not a number from 1 to 65535") from None
     if port == 0:
         raise RemoteUrlError("port", f"{shown}: the port is not a number from 1 to 65535")
     if parts.query or parts.fragment or text.endswith(("?", "#")):
@@ -402,7 +400,9 @@ def instantiate(
     found = _plugins() if plugins is None else plugins
     plugin = found.get(parsed.connector)
     if plugin is None:
-        raise RemoteUrlError("unknown-connector", f"connector {parsed.connector!r} is not installed")
+        raise RemoteUrlError(
+            "unknown-connector", f"connector {parsed.connector!r} is not installed"
+        )
     rt = runtime or Runtime()
     credentials = from_env(plugin.name, (), plugin.env_vars, environ=environ)
     connector = plugin.build(parsed.base_url, credentials, rt)

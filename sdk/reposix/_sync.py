@@ -24,6 +24,7 @@ index) *and* a crash inside that lag: at most one duplicate per job per crash.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -316,13 +317,24 @@ async def run_job(
     try:
         async with build(src_remote) as source, build(dst_remote) as target:
             listing = await source.list_records_complete(src_remote.project)
-            await _mirror(job, key, listing.records, source, target, src_remote, dst_remote,
-                          state, report, progress)
+            await _mirror(
+                job,
+                key,
+                listing.records,
+                source,
+                target,
+                src_remote,
+                dst_remote,
+                state,
+                report,
+                progress,
+            )
             if not listing.is_complete:
                 report.notes.append("source listing truncated: deletions not propagated")
             elif job.propagate_deletes:
-                await _propagate_deletes(job, key, listing.records, target, dst_remote,
-                                         state, report)
+                await _propagate_deletes(
+                    job, key, listing.records, target, dst_remote, state, report
+                )
     finally:
         state.close()
     return report
@@ -438,12 +450,10 @@ async def _propagate_deletes(
             continue
         kind: ActionKind = "delete" if model is DeleteModel.DELETE else "close"
         if not job.dry_run:
-            try:
+            with contextlib.suppress(NotFound):  # already gone on the target: the goal holds
                 await target.delete_or_close(
                     dst_remote.project, row.target_id, DeleteReason.NOT_PLANNED
                 )
-            except NotFound:
-                pass  # already gone on the target: the goal holds
             state.done(key, _Row(source_id, "gone", row.token, None, None, None, ""))
         report.actions.append(Action(kind, source_id, row.target_id))
 
@@ -466,7 +476,7 @@ async def run_jobs(
             report = await run_job(job, connect=connect, environ=environ, progress=progress)
         except ReposixError as exc:
             return JobResult(job, error=exc)
-        except Exception as exc:  # noqa: BLE001 - one job's bug must not hide the others
+        except Exception as exc:
             return JobResult(job, error=exc)
         return JobResult(job, report=report)
 

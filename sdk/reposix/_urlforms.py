@@ -267,5 +267,5 @@ def check_conflicts(forms: Iterable[CompiledForm]) -> None:
             raise ConfigError(
                 f"connectors {other.connector!r} and {form.connector!r} both claim the remote-URL "
                 f"form {form.template!r} (declared by {other.connector!r} as {other.template!r})",
-                hint="uninstall one of them, or give one a distinct marker segment in its url_forms",
+                hint="uninstall one of them, or give one a distinct marker segment in url_forms",
             )

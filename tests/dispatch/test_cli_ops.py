@@ -24,8 +24,14 @@ from reposix.sim._server import running
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("REPOSIX_AUDIT_DB", str(tmp_path / "audit.db"))
     monkeypatch.setenv("REPOSIX_SYNC_STATE", str(tmp_path / "sync.db"))
-    for var in ("REPOSIX_SIM_TOKEN", "REPOSIX_ALLOWED_ORIGINS", "GITHUB_TOKEN", "JIRA_EMAIL",
-                "JIRA_API_TOKEN", "REPOSIX_JIRA_INSTANCE"):
+    for var in (
+        "REPOSIX_SIM_TOKEN",
+        "REPOSIX_ALLOWED_ORIGINS",
+        "GITHUB_TOKEN",
+        "JIRA_EMAIL",
+        "JIRA_API_TOKEN",
+        "REPOSIX_JIRA_INSTANCE",
+    ):
         monkeypatch.delenv(var, raising=False)
 
 
@@ -52,9 +58,10 @@ def test_every_command_has_help_with_examples(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0
     assert "Examples:" in result.stdout
-    assert "Exit status: 0 ok, 1 failure, 2 usage error, 3 missing credentials, 4 egress" in run(
-        "--help"
-    ).stdout
+    assert (
+        "Exit status: 0 ok, 1 failure, 2 usage error, 3 missing credentials, 4 egress"
+        in run("--help").stdout
+    )
 
 
 def test_exit_codes_are_the_documented_ones() -> None:
@@ -135,8 +142,17 @@ def test_list_and_get_by_url_and_spec(url: str, app: SimApp) -> None:
 
 def test_sync_cli_dry_run_then_real_then_idempotent(url: str, app: SimApp, tmp_path: Path) -> None:
     state = str(tmp_path / "s.db")
-    args = ["sync", "--from", f"{url}/projects/demo", "--to", f"{url}/projects/mirror-a",
-            "--to", f"{url}/projects/mirror-b", "--state", state]
+    args = [
+        "sync",
+        "--from",
+        f"{url}/projects/demo",
+        "--to",
+        f"{url}/projects/mirror-a",
+        "--to",
+        f"{url}/projects/mirror-b",
+        "--state",
+        state,
+    ]
     n = len(app.store.list("demo"))
     plan = run(*args, "--dry-run")
     assert plan.exit_code == 0, plan.output
@@ -153,9 +169,20 @@ def test_sync_cli_dry_run_then_real_then_idempotent(url: str, app: SimApp, tmp_p
     assert len(app.store.list("mirror-b")) == n
 
 
-def test_sync_one_target_failing_exits_1_and_reports_each(url: str, app: SimApp, tmp_path: Path) -> None:
-    result = run("sync", "--from", f"{url}/projects/demo", "--to", f"{url}/projects/mirror-a",
-                 "--to", f"{url}/projects/no-such-project", "--state", str(tmp_path / "s.db"))
+def test_sync_one_target_failing_exits_1_and_reports_each(
+    url: str, app: SimApp, tmp_path: Path
+) -> None:
+    result = run(
+        "sync",
+        "--from",
+        f"{url}/projects/demo",
+        "--to",
+        f"{url}/projects/mirror-a",
+        "--to",
+        f"{url}/projects/no-such-project",
+        "--state",
+        str(tmp_path / "s.db"),
+    )
     assert result.exit_code == 1
     assert "ok" in result.stdout and "failed" in result.stdout
     assert len(app.store.list("mirror-a")) == len(app.store.list("demo"))
@@ -167,8 +194,18 @@ def test_sync_killed_process_resumes_without_duplicates(tmp_path: Path) -> None:
     sim.store.add_project("mirror")
     state = str(tmp_path / "s.db")
     with running(sim) as base:
-        args = [sys.executable, "-m", "reposix._cli", "sync", "--from", f"{base}/projects/demo",
-                "--to", f"{base}/projects/mirror", "--state", state]
+        args = [
+            sys.executable,
+            "-m",
+            "reposix._cli",
+            "sync",
+            "--from",
+            f"{base}/projects/demo",
+            "--to",
+            f"{base}/projects/mirror",
+            "--state",
+            state,
+        ]
         env = {**os.environ, "REPOSIX_AUDIT_DB": ":memory:"}
         proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60

@@ -7,8 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reposix import (
+    BackendConnector,
     ConfigError,
     ConnectorPlugin,
+    Credentials,
     MemoryAuditSink,
     MissingCredentials,
     RemoteUrlError,
@@ -41,8 +43,13 @@ GOOD = [
         "octo/hello",
         "https://api.github.com",
     ),
-    ("https://github.com/octo/hello", "github", "https://github.com", "octo/hello",
-     "https://api.github.com"),
+    (
+        "https://github.com/octo/hello",
+        "github",
+        "https://github.com",
+        "octo/hello",
+        "https://api.github.com",
+    ),
     (
         "https://ghe.corp.example:8443/github/projects/octo/hello",
         "github",
@@ -50,14 +57,34 @@ GOOD = [
         "octo/hello",
         "https://ghe.corp.example:8443/api/v3",
     ),
-    ("https://acme.atlassian.net/jira/projects/KEY", "jira", "https://acme.atlassian.net", "KEY",
-     "https://acme.atlassian.net"),
-    ("https://acme.atlassian.net/confluence/projects/SPACE", "confluence",
-     "https://acme.atlassian.net", "SPACE", "https://acme.atlassian.net"),
-    ("https://acme.atlassian.net/wiki/spaces/~me", "confluence", "https://acme.atlassian.net",
-     "~me", "https://acme.atlassian.net"),
-    ("reposix::reposix::https://api.github.com/projects/o/r", "github", "https://api.github.com",
-     "o/r", "https://api.github.com"),
+    (
+        "https://acme.atlassian.net/jira/projects/KEY",
+        "jira",
+        "https://acme.atlassian.net",
+        "KEY",
+        "https://acme.atlassian.net",
+    ),
+    (
+        "https://acme.atlassian.net/confluence/projects/SPACE",
+        "confluence",
+        "https://acme.atlassian.net",
+        "SPACE",
+        "https://acme.atlassian.net",
+    ),
+    (
+        "https://acme.atlassian.net/wiki/spaces/~me",
+        "confluence",
+        "https://acme.atlassian.net",
+        "~me",
+        "https://acme.atlassian.net",
+    ),
+    (
+        "reposix::reposix::https://api.github.com/projects/o/r",
+        "github",
+        "https://api.github.com",
+        "o/r",
+        "https://api.github.com",
+    ),
 ]
 
 
@@ -191,13 +218,20 @@ def test_sanitize_examples_from_the_adr() -> None:
 # -- third-party plugins and conflicts -----------------------------------------------------
 
 
-def _plugin(name: str, *forms: str | UrlForm) -> ConnectorPlugin[object]:  # type: ignore[type-var]
-    return ConnectorPlugin(name=name, build=lambda *_: None, default_base_url="", url_forms=forms)  # type: ignore[arg-type,return-value,type-var]
+def _never(base_url: str, credentials: Credentials, runtime: Runtime) -> BackendConnector:
+    raise NotImplementedError("dispatch tests never build")
+
+
+def _plugin(name: str, *forms: str | UrlForm) -> ConnectorPlugin[BackendConnector]:
+    return ConnectorPlugin(name=name, build=_never, default_base_url="", url_forms=forms)
 
 
 def test_third_party_plugin_takes_part_through_its_declaration() -> None:
-    plugins = {**load_plugins(), "acme": _plugin("acme", "https://tracker.acme.example/projects/{project}")}
-    parsed = parse_remote_url("https://tracker.acme.example/projects/WIDGETS", plugins=plugins)  # type: ignore[arg-type]
+    plugins = {
+        **load_plugins(),
+        "acme": _plugin("acme", "https://tracker.acme.example/projects/{project}"),
+    }
+    parsed = parse_remote_url("https://tracker.acme.example/projects/WIDGETS", plugins=plugins)
     assert (parsed.connector, parsed.project) == ("acme", "WIDGETS")
 
 
@@ -221,7 +255,9 @@ def test_two_plugins_claiming_one_form_fail_at_load(monkeypatch: pytest.MonkeyPa
 
 
 def test_same_connector_may_declare_overlapping_forms() -> None:
-    forms = installed_forms({"a": _plugin("a", "https://x.example/p/{a}", "https://x.example/p/{a}/{b}")})  # type: ignore[dict-item]
+    forms = installed_forms(
+        {"a": _plugin("a", "https://x.example/p/{a}", "https://x.example/p/{a}/{b}")}
+    )
     assert [f.canonical for f in forms] == [True, False]
 
 
@@ -244,19 +280,23 @@ def test_malformed_declarations_are_refused(template: str) -> None:
 
 def test_literal_port_in_a_declaration_must_match() -> None:
     plugins = {"lp": _plugin("lp", "http://localhost:8080/projects/{project}")}
-    parsed = parse_remote_url("http://localhost:8080/projects/X", plugins=plugins)  # type: ignore[arg-type]
+    parsed = parse_remote_url("http://localhost:8080/projects/X", plugins=plugins)
     assert (parsed.connector, parsed.origin) == ("lp", "http://localhost:8080")
     for url in ("http://localhost:9090/projects/X", "http://localhost/projects/X"):
         with pytest.raises(RemoteUrlError, match="takes port 8080") as info:
-            parse_remote_url(url, plugins=plugins)  # type: ignore[arg-type]
+            parse_remote_url(url, plugins=plugins)
         assert info.value.reason == "port"
     with pytest.raises(ConfigError, match="not from 1 to 65535"):
         compile_form("lp", "http://localhost:70000/projects/{project}", canonical=True)
 
 
 def test_nested_slot_takes_several_segments() -> None:
-    plugins = {"lab": _plugin("lab", UrlForm("https://{host}/lab/projects/{path+}", base_url="{origin}/api/v4"))}
-    parsed = parse_remote_url("https://git.corp/lab/projects/a/b/c/d", plugins=plugins)  # type: ignore[arg-type]
+    plugins = {
+        "lab": _plugin(
+            "lab", UrlForm("https://{host}/lab/projects/{path+}", base_url="{origin}/api/v4")
+        )
+    }
+    parsed = parse_remote_url("https://git.corp/lab/projects/a/b/c/d", plugins=plugins)
     assert parsed.project == "a/b/c/d"
     assert parsed.base_url == "https://git.corp/api/v4"
 

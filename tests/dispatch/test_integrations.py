@@ -62,19 +62,33 @@ def test_valid_file_loads_every_integration(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ('[integrations.a]\nconnector = "sim"\nproject = "demo"\ncolour = "red"\n',
-         "integrations.a.colour: Extra inputs are not permitted"),
-        ('[integrations.a]\nconnector = "sim"\nproject = "demo"\nenabled = "yes"\n',
-         "integrations.a.enabled: Input should be a valid boolean"),
-        ('[integrations.a]\nconnector = "sim"\nproject = "demo"\n[integrations.a.options]\npage_size = "5"\n',
-         "integrations.a.options.page_size"),
+        (
+            '[integrations.a]\nconnector = "sim"\nproject = "demo"\ncolour = "red"\n',
+            "integrations.a.colour: Extra inputs are not permitted",
+        ),
+        (
+            '[integrations.a]\nconnector = "sim"\nproject = "demo"\nenabled = "yes"\n',
+            "integrations.a.enabled: Input should be a valid boolean",
+        ),
+        (
+            '[integrations.a]\nconnector = "sim"\nproject = "demo"\n[integrations.a.options]\npage_size = "5"\n',
+            "integrations.a.options.page_size",
+        ),
         ('[integrations.a]\nproject = "demo"\n', "integrations.a.connector: Field required"),
         ('[integration.a]\nconnector = "sim"\n', "integration: Extra inputs"),
-        ('[integrations.a]\nconnector = "nosuch"\nproject = "x"\n', "integrations.a: no installed connector"),
-        ('[integrations.a]\nconnector = "github"\nproject = "x"\n', "integrations.a: github projects look like"),
-        ('[integrations.a]\nconnector = "sim"\nproject = "demo"\nurl = "https://api.github.com/projects/o/r"\n',
-         "url names github::o/r"),
-        ('[integrations.a\n', "not valid TOML"),
+        (
+            '[integrations.a]\nconnector = "nosuch"\nproject = "x"\n',
+            "integrations.a: no installed connector",
+        ),
+        (
+            '[integrations.a]\nconnector = "github"\nproject = "x"\n',
+            "integrations.a: github projects look like",
+        ),
+        (
+            '[integrations.a]\nconnector = "sim"\nproject = "demo"\nurl = "https://api.github.com/projects/o/r"\n',
+            "url names github::o/r",
+        ),
+        ("[integrations.a\n", "not valid TOML"),
     ],
 )
 def test_schema_errors_are_clear(tmp_path: Path, text: str, says: str) -> None:

@@ -125,7 +125,9 @@ class _Armed(BackendConnector):
             self.wiring.kill_after[self.spec] = kill - 1
         return made
 
-    async def update_record(self, project: str, record_id: int, patch: Any, expected_version: int | None = None) -> Record:
+    async def update_record(
+        self, project: str, record_id: int, patch: Any, expected_version: int | None = None
+    ) -> Record:
         return await self.inner.update_record(project, record_id, patch, expected_version)
 
     async def delete_or_close(self, project: str, record_id: int, reason: Any) -> None:
@@ -150,7 +152,9 @@ def titles(records: list[Record]) -> list[str]:
     return sorted(r.title for r in records)
 
 
-async def test_sim_to_two_sim_projects_is_idempotent(wiring: Wiring, app: SimApp, tmp_path: Path) -> None:
+async def test_sim_to_two_sim_projects_is_idempotent(
+    wiring: Wiring, app: SimApp, tmp_path: Path
+) -> None:
     state = tmp_path / "sync.db"
     results = await run_jobs(jobs(state, "sim::mirror-a", "sim::mirror-b"), connect=wiring.connect)
     assert all(r.ok for r in results), [r.error for r in results]
@@ -220,7 +224,7 @@ async def test_killed_between_create_and_state_write_resumes_without_duplicates(
     wiring.kill_after[target] = 3
     with pytest.raises(Killed):
         await run_jobs([job], connect=wiring.connect, environ=ENV)
-    store = {"sim": app.store, "github": wiring.github.store, "jira": wiring.jira.store}[
+    store: Any = {"sim": app.store, "github": wiring.github.store, "jira": wiring.jira.store}[
         target.split("::")[0]
     ]
     project = target.split("::")[1]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from url_form_pages import URL_FORMS_PAGE, render_url_forms_md
-
 from reposix._dispatch import installed_forms
+from url_form_pages import URL_FORMS_PAGE, render_url_forms_md
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +25,10 @@ def test_every_declared_form_is_on_the_page() -> None:
 
 def test_pages_are_in_the_nav() -> None:
     nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    for page in ("reference/url-forms.md", "how-to/sync.md", "decisions/distributed-sync.md",
-                 "reference/cli.md"):
+    for page in (
+        "reference/url-forms.md",
+        "how-to/sync.md",
+        "decisions/distributed-sync.md",
+        "reference/cli.md",
+    ):
         assert page in nav, page
