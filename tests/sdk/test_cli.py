@@ -78,7 +78,7 @@ def test_typed_errors_print_without_traceback(sim_url: str) -> None:
     result = run("list", "--connector", "nosuch")
     assert result.exit_code == 1 and "no connector named 'nosuch'" in result.stderr
     result = run("list", "--url", "https://example.com")
-    assert result.exit_code == 1 and result.stderr.startswith("egress denied: ")
+    assert result.exit_code == 4 and result.stderr.startswith("egress denied: ")  # documented
 
 
 def test_sim_print_seed() -> None:
