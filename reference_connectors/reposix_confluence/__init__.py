@@ -74,7 +74,7 @@ plugin = ConnectorPlugin(
     ),
     fake="reposix_confluence.fake:ConfluenceFake",
     sample_project="DEMO",
-    docs="connectors/confluence/",
+    docs="connectors/confluence.md",
 )
 """The entry point ``reposix.connectors: confluence``."""
 

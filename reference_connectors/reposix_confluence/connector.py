@@ -138,8 +138,14 @@ class ConfluenceConnector(HttpConnector):
         self._zone: tuple[ZoneInfo | None] | None = None
 
     def stored_form(self, draft: RecordDraft) -> RecordDraft:
-        """``draft`` as Confluence keeps it: label names lowercased, each once (first wins)."""
-        return draft.model_copy(update={"labels": mapping.stored_labels(draft.labels)})
+        """``draft`` as Confluence keeps it: label names lowercased, each once (first wins);
+        the body as the canonical Markdown its ADF reads back as."""
+        return draft.model_copy(
+            update={
+                "labels": mapping.stored_labels(draft.labels),
+                "body": adf.canonicalize(draft.body),
+            }
+        )
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -21,7 +21,6 @@ and refuses whitespace and ``: ; , . ? & [ ] ( ) # ^ * @ !`` (``LABEL_PATTERN``)
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
@@ -165,7 +164,7 @@ def body_markdown(page: CfPage) -> str:
     if body.value == "":
         return ""
     try:
-        doc: Any = json.loads(body.value)
+        doc: Any = adf.loads(body.value)
     except ValueError as exc:
         raise ProtocolError(f"confluence page {page.id}: body is not ADF JSON ({exc})") from None
     if not isinstance(doc, dict) or doc.get("type") != "doc":

@@ -62,7 +62,7 @@ NumericId = Annotated[int, BeforeValidator(_numeric_id)]
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class CfLinks(_Wire):

@@ -18,7 +18,7 @@ __all__ = ["DEFAULT_BASE_URL", "ENV_VARS", "GitHubConnector", "build", "from_env
 
 DEFAULT_BASE_URL = "https://api.github.com"
 ENV_VARS = ("GITHUB_TOKEN",)
-_DOC_PAGE = "connectors/github/"
+_DOC_PAGE = "connectors/github.md"
 
 
 def build(base_url: str, credentials: Credentials, runtime: Runtime) -> GitHubConnector:
@@ -51,7 +51,7 @@ plugin = ConnectorPlugin(
     ),
     fake="reposix_github.fake:GitHubFake",
     sample_project="octo-org/hello-world",
-    docs="connectors/github/",
+    docs="connectors/github.md",
 )
 """The entry point ``reposix.connectors: github``."""
 

@@ -25,7 +25,7 @@ __all__ = [
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class GhUser(_Wire):
@@ -104,7 +104,7 @@ class GhError(_Wire):
 ISSUE: TypeAdapter[GhIssue] = TypeAdapter(GhIssue)
 """Validates one issue body."""
 
-PAGE: TypeAdapter[list[GhIssue]] = TypeAdapter(list[GhIssue])
+PAGE: TypeAdapter[list[GhIssue]] = TypeAdapter(list[GhIssue], config=ConfigDict(defer_build=True))
 """Validates a whole listing page in one pass."""
 
 ERROR: TypeAdapter[GhError] = TypeAdapter(GhError)

@@ -64,7 +64,7 @@ plugin = ConnectorPlugin(
     ),
     fake="reposix_jira.fake:JiraFake",
     sample_project="DEMO",
-    docs="connectors/jira/",
+    docs="connectors/jira.md",
 )
 """The entry point ``reposix.connectors: jira``."""
 

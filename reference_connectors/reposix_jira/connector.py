@@ -311,6 +311,11 @@ class JiraConnector(HttpConnector):
             self._issue_types[project] = (task or standard)[0].id
         return self._issue_types[project]
 
+    def stored_form(self, draft: RecordDraft) -> RecordDraft:
+        """``draft`` as Jira keeps it: the body as the canonical Markdown its ADF reads back
+        as (ADF stores structure, not Markdown spelling: ``* a`` reads back as ``- a``)."""
+        return draft.model_copy(update={"body": adf.canonicalize(draft.body)})
+
     @staticmethod
     def _description(body: str) -> dict[str, Any] | None:
         return adf.from_markdown(body) if body else None

@@ -125,7 +125,9 @@ def record_from_issue(issue: Issue) -> Record:
     missing = [name for name in ("status", "created", "updated") if getattr(f, name) is None]
     if missing:
         raise ProtocolError(f"jira issue {issue.key} lacks required field(s): {', '.join(missing)}")
-    assert f.status is not None and f.created is not None and f.updated is not None
+    assert f.status is not None
+    assert f.created is not None
+    assert f.updated is not None
     if f.created.tzinfo is None or f.updated.tzinfo is None:
         raise ProtocolError(f"jira issue {issue.key} has a timestamp without a UTC offset")
     parent_id = int(f.parent.id) if f.parent is not None and f.parent.id.isdigit() else None

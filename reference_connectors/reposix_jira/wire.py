@@ -44,7 +44,7 @@ JiraTime = Annotated[datetime, BeforeValidator(_atlassian_time)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class StatusCategory(_Model):

@@ -12,9 +12,9 @@ same names from the same modules.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from reposix._lazy import lazy_exports
 from reposix._version import __version__ as __version__
 
 if TYPE_CHECKING:
@@ -208,23 +208,4 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 }
 """The public surface: defining module -> the names it exports (the one table)."""
 
-_MODULE_OF: dict[str, str] = {name: mod for mod, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted([*_MODULE_OF, "__version__"])
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'reposix' has no attribute {name!r}")
-    owner = importlib.import_module(module)
-    try:
-        value = getattr(owner, name)
-    except AttributeError:  # a submodule exported whole (``adf``)
-        value = importlib.import_module(f"{module}.{name}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, eager=("__version__",))

@@ -126,7 +126,7 @@ class AtlassianSite:
         wanted = [*required, site_var] if templated else list(required)
         missing = [name for name in wanted if name not in credentials]
         if missing:
-            page = doc_page or f"connectors/{product}/"
+            page = doc_page or f"connectors/{product}.md"
             raise MissingCredentials(product, missing, doc_page=page)
         if templated:
             name = credentials[site_var].reveal()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -36,6 +35,8 @@ class SystemClock:
         return datetime.now(UTC)
 
     async def sleep(self, seconds: float) -> None:
+        import asyncio
+
         await asyncio.sleep(max(0.0, seconds))
 
 
@@ -66,4 +67,6 @@ class VirtualClock:
         seconds = max(0.0, seconds)
         self.sleeps.append(seconds)
         self._elapsed += seconds
+        import asyncio
+
         await asyncio.sleep(0)

@@ -24,15 +24,17 @@ __all__ = [
     "VersionMismatch",
 ]
 
-DOCS = "https://reposix.dev/docs"
-"""Root of the documentation site that error messages point at."""
+DOCS = "docs"
+"""Where error messages point: the documentation pages of the reposix repository
+(``docs/<page>.md#<anchor>``, the sources of the mkdocs site). A path, not a URL: the
+project owns no docs host, and every target is checked to exist by the test suite."""
 
 
 class ReposixError(Exception):
     """Base of every error the SDK raises on purpose; catch this, not ``Exception``."""
 
     prefix: ClassVar[str] = "reposix error"
-    doc_page: ClassVar[str] = "errors/"
+    doc_page: ClassVar[str] = "errors.md"
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         self.message = message
@@ -59,14 +61,14 @@ class NotSupported(ReposixError):
     """The connector declares it cannot do this; nothing was sent."""
 
     prefix = "not supported"
-    doc_page = "backend/#capabilities"
+    doc_page = "backend.md#capabilities"
 
 
 class VersionMismatch(ReposixError):
     """The record changed since it was read: optimistic concurrency refused the write."""
 
     prefix = "version mismatch"
-    doc_page = "backend/#versioning"
+    doc_page = "backend.md#versioning"
 
     def __init__(
         self, message: str, *, expected: int | None, actual: int | None, hint: str | None = None
@@ -83,7 +85,7 @@ class RateLimited(ReposixError):
     """The server refused for rate limiting longer than the SDK is allowed to wait."""
 
     prefix = "rate limited"
-    doc_page = "rate-limits/"
+    doc_page = "rate-limits.md"
 
     def __init__(
         self,
@@ -107,7 +109,7 @@ class AuthError(ReposixError):
     """The server rejected the credentials (HTTP 401, or a 403 that is not a rate limit)."""
 
     prefix = "auth error"
-    doc_page = "credentials/"
+    doc_page = "credentials.md"
 
     def __init__(
         self, message: str, *, env_vars: Sequence[str] = (), hint: str | None = None
@@ -122,7 +124,7 @@ class EgressDenied(ReposixError):
     """A request was refused before any byte was sent: its origin is not allowlisted."""
 
     prefix = "egress denied"
-    doc_page = "http/#allowlist"
+    doc_page = "http.md#allowlist"
 
     def __init__(self, origin: str, allowlist: Sequence[str], *, detail: str = "") -> None:
         self.origin = origin
@@ -138,7 +140,7 @@ class ProtocolError(ReposixError):
     """The server sent something we cannot understand; nothing was guessed or dropped."""
 
     prefix = "protocol error"
-    doc_page = "errors/#protocol-error"
+    doc_page = "errors.md#protocol-error"
 
     def __init__(
         self,
@@ -167,21 +169,21 @@ class TransportError(ReposixError):
     """The connection failed or timed out after the retries the SDK allows."""
 
     prefix = "transport error"
-    doc_page = "http/#timeouts-and-retries"
+    doc_page = "http.md#timeouts-and-retries"
 
 
 class InvalidRecord(ReposixError):
     """A record (from a user or a file) does not satisfy the Record schema."""
 
     prefix = "invalid record"
-    doc_page = "records/"
+    doc_page = "records.md"
 
 
 class ConfigError(ReposixError):
     """A setting (env var, option, URL) is malformed."""
 
     prefix = "config error"
-    doc_page = "configuration/"
+    doc_page = "configuration.md"
 
 
 class AuditError(ReposixError):
@@ -192,21 +194,21 @@ class AuditError(ReposixError):
     """
 
     prefix = "audit error"
-    doc_page = "audit/"
+    doc_page = "audit.md"
 
 
 class AuditTampered(AuditError):
     """The audit log was changed behind the SDK's back (rows, table or triggers)."""
 
     prefix = "audit log tampered"
-    doc_page = "trust-model/#audit-log"
+    doc_page = "trust-model.md#audit-log"
 
 
 class MissingCredentials(ReposixError):
     """Required credential env vars are unset; lists every one of them."""
 
     prefix = "missing credentials"
-    doc_page = "credentials/"
+    doc_page = "credentials.md"
 
     def __init__(self, connector: str, missing: Sequence[str], *, doc_page: str | None = None):
         self.connector = connector

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from reposix._errors import ConfigError
@@ -52,6 +51,7 @@ class ConnectorPlugin(Generic[ConnectorT_co]):
     sample_project: str = "demo"
     """A project identifier in this backend's form, for docs and the kit."""
     docs: str = ""
+    """This connector's page, as a path under the reposix docs (``connectors/x.md``)."""
     options: dict[str, Any] = field(default_factory=dict)
 
     def from_env(
@@ -99,6 +99,8 @@ def load_plugins() -> dict[str, ConnectorPlugin[BackendConnector]]:
     from reposix._urlforms import check_conflicts, compile_forms
 
     found: dict[str, ConnectorPlugin[BackendConnector]] = {}
+    from importlib.metadata import entry_points  # on first use: it costs ~10 ms to import
+
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         plugin = ep.load()
         if not isinstance(plugin, ConnectorPlugin):

@@ -46,7 +46,7 @@ SERVER_FIELDS: frozenset[str] = frozenset({"id", "created_at", "updated_at", "ve
 class RecordDraft(BaseModel):
     """The user-controlled part of a record: what a create or update may send."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     title: str
     status: RecordStatus = RecordStatus.OPEN
@@ -60,7 +60,7 @@ class RecordDraft(BaseModel):
 class Record(BaseModel):
     """One issue, page or ticket, in the vocabulary shared by every connector."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     id: RecordId
     title: str

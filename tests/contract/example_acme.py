@@ -12,11 +12,11 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from reposix import PageLimits, collect, paginate_link
 from reposix._backend import Listing
 from reposix._connector_base import HttpConnector
 from reposix._credentials import Credentials
 from reposix._http import BearerAuth, decode, raise_for_status
-from reposix._pagination import PageLimits, collect, paginate_link
 from reposix._records import Record, RecordId, RecordStatus, UtcDatetime
 from reposix._runtime import Runtime
 from reposix_contract._fakes import FakeProjects, FakeStore, Knobs

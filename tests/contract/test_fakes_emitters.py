@@ -11,11 +11,7 @@ import httpx
 import pytest
 from pydantic import TypeAdapter
 
-from reposix._audit import MemoryAuditSink
-from reposix._clock import VirtualClock
-from reposix._errors import EgressDenied, ProtocolError
-from reposix._http import Allowlist, ClientOpts, client
-from reposix._pagination import (
+from reposix import (
     Page,
     PageInfo,
     collect,
@@ -25,6 +21,10 @@ from reposix._pagination import (
     paginate_offset,
     paginate_token,
 )
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import EgressDenied, ProtocolError
+from reposix._http import Allowlist, ClientOpts, client
 from reposix._runtime import Runtime
 from reposix_contract._fakes import Knobs
 from reposix_contract._fakes.auth import basic, bearer, check_auth
@@ -203,5 +203,6 @@ def test_auth_checker_is_byte_exact() -> None:
     for value in ("bearer t0k", "Bearer t0k ", "Bearer t0", basic("a", "t0k")):
         bad = httpx.Request("GET", BASE, headers={"Authorization": value})
         refused = check_auth(bad, bearer("t0k"), reject)
-        assert refused is not None and refused.status_code == 401
+        assert refused is not None
+        assert refused.status_code == 401
     assert check_auth(httpx.Request("GET", BASE), bearer("t0k"), lambda: reject) is reject

@@ -42,7 +42,8 @@ def test_the_suite_kills_it(entry: Broken) -> None:
 def test_a_dropped_label_is_reported_as_a_label_difference() -> None:
     target = GALLERY["confluence-drops-labels-on-create"].target()
     outcome = run_invariant(target, REGISTRY["W01"])
-    assert outcome.status == "FAIL" and "labels: expected ['kit', 'w01'], got []" in outcome.detail
+    assert outcome.status == "FAIL"
+    assert "labels: expected ['kit', 'w01'], got []" in outcome.detail
 
 
 def test_the_hiding_stored_form_would_pass_w01_without_w09() -> None:

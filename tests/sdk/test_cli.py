@@ -38,7 +38,8 @@ def run(*args: str) -> click.testing.Result:
 
 def test_version() -> None:
     result = run("version")
-    assert result.exit_code == 0 and result.stdout.strip() == f"reposix {__version__}"
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"reposix {__version__}"
     assert run("--version").stdout.strip().endswith(__version__)
 
 
@@ -76,14 +77,17 @@ def test_typed_errors_print_without_traceback(sim_url: str) -> None:
     assert result.stderr.startswith("not found: ")
     assert "Traceback" not in result.output
     result = run("list", "--connector", "nosuch")
-    assert result.exit_code == 1 and "no connector named 'nosuch'" in result.stderr
+    assert result.exit_code == 1
+    assert "no connector named 'nosuch'" in result.stderr
     result = run("list", "--url", "https://example.com")
-    assert result.exit_code == 4 and result.stderr.startswith("egress denied: ")  # documented
+    assert result.exit_code == 4  # documented: egress denied
+    assert result.stderr.startswith("egress denied: ")
 
 
 def test_sim_print_seed() -> None:
     result = run("sim", "--print-seed")
-    assert result.exit_code == 0 and json.loads(result.stdout) == DEMO_SEED
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == DEMO_SEED
 
 
 @pytest.mark.parametrize(
@@ -97,7 +101,8 @@ def test_sim_print_seed() -> None:
 )
 def test_sim_config_errors(args: list[str], message: str) -> None:
     result = run("sim", *args)
-    assert result.exit_code == 1 and message in result.stderr
+    assert result.exit_code == 1
+    assert message in result.stderr
     assert result.stderr.startswith("config error: ")
 
 
@@ -105,7 +110,8 @@ def test_sim_port_in_use() -> None:
     with running(create_app()) as url:
         port = url.rsplit(":", 1)[1]
         result = run("sim", "--port", port)
-    assert result.exit_code == 1 and "cannot listen on 127.0.0.1:" in result.stderr
+    assert result.exit_code == 1
+    assert "cannot listen on 127.0.0.1:" in result.stderr
 
 
 # -- the lazy group ------------------------------------------------------------------------------
@@ -157,12 +163,15 @@ def test_lazy_help_does_not_import(plugin_dir: Path) -> None:
 
 def test_lazy_command_runs(plugin_dir: Path) -> None:
     result = CliRunner().invoke(make_group(), ["hello"])
-    assert result.exit_code == 0 and result.stdout == "hello from a lazy command\n"
+    assert result.exit_code == 0
+    assert result.stdout == "hello from a lazy command\n"
 
 
 def test_lazy_broken_and_missing(plugin_dir: Path) -> None:
     broken = CliRunner().invoke(make_group(), ["broken"])
-    assert broken.exit_code == 1 and "unavailable" in broken.stderr
+    assert broken.exit_code == 1
+    assert "unavailable" in broken.stderr
     assert "not_a_real_module_xyz" in broken.stderr
     missing = CliRunner().invoke(make_group(), ["missing"])
-    assert missing.exit_code == 2 and "No such command" in missing.stderr
+    assert missing.exit_code == 2
+    assert "No such command" in missing.stderr

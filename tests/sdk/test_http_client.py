@@ -396,7 +396,8 @@ def test_protocol_error_carries_context() -> None:
     assert err.method == "GET"
     assert err.url == f"{BASE}/projects/demo/records/7?token=***"
     assert err.status == 500
-    assert err.excerpt is not None and err.excerpt.startswith("boom")
+    assert err.excerpt is not None
+    assert err.excerpt.startswith("boom")
     assert len(err.excerpt) <= 200
 
 

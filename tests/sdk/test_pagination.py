@@ -22,11 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, TypeAdapter
 
-from reposix._audit import MemoryAuditSink
-from reposix._clock import VirtualClock
-from reposix._errors import ProtocolError
-from reposix._http import Allowlist, ClientOpts, HttpClient, client
-from reposix._pagination import (
+from reposix import (
     Page,
     PageInfo,
     PageLimits,
@@ -38,6 +34,10 @@ from reposix._pagination import (
     paginate_offset,
     paginate_token,
 )
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import ProtocolError
+from reposix._http import Allowlist, ClientOpts, HttpClient, client
 from reposix._runtime import Runtime
 
 API = "https://api.example.test"
@@ -285,7 +285,8 @@ def test_every_record_exactly_once_in_order(style: str, n: int, size: int) -> No
     fake = Fake(style, chunked(n, size), total=n if style == "page" else None)
     ids, pages = asyncio.run(run(fake, page_size=size))
     assert ids == list(range(1, n + 1))
-    assert pages.complete and pages.truncated is None
+    assert pages.complete
+    assert pages.truncated is None
     expected = max(1, math.ceil(n / size))
     if style == "offset" and n % size == 0 and n:
         expected = n // size  # total known: no confirming request
@@ -342,7 +343,8 @@ def test_max_items_yields_a_prefix_and_reports_truncation(
     ids, pages = asyncio.run(run(fake, page_size=size, limits=PageLimits(max_items=cap)))
     assert ids == list(range(1, min(n, cap) + 1))
     if cap < n:
-        assert not pages.complete and pages.truncated == "max_items"
+        assert not pages.complete
+        assert pages.truncated == "max_items"
         assert len(fake.calls) == max(1, math.ceil(cap / size))  # never a page too many
     else:
         assert pages.complete
@@ -358,7 +360,8 @@ def test_max_pages_yields_a_prefix_and_reports_truncation(
     assert ids == list(range(1, min(n, cap * size) + 1))
     assert len(fake.calls) == min(cap, max(1, math.ceil(n / size)))
     if cap * size < n:
-        assert not pages.complete and pages.truncated == "max_pages"
+        assert not pages.complete
+        assert pages.truncated == "max_pages"
     else:
         assert pages.complete
 
@@ -394,7 +397,8 @@ async def test_next_link_on_the_last_page_leads_to_an_empty_page(style: str) -> 
     fake = Fake(style, [[1, 2, 3], [4, 5], []])
     ids, pages = await run(fake)
     assert ids == [1, 2, 3, 4, 5]
-    assert pages.complete and len(fake.calls) == 3
+    assert pages.complete
+    assert len(fake.calls) == 3
 
 
 @pytest.mark.parametrize("style", CURSOR_STYLES)
@@ -402,7 +406,8 @@ async def test_an_empty_page_in_the_middle_is_skipped(style: str) -> None:
     fake = Fake(style, [[1, 2, 3], [], [4, 5]])
     ids, pages = await run(fake)
     assert ids == [1, 2, 3, 4, 5]
-    assert pages.complete and len(fake.calls) == 3
+    assert pages.complete
+    assert len(fake.calls) == 3
 
 
 async def test_an_empty_page_in_the_middle_ends_an_offset_listing_incomplete() -> None:
@@ -410,7 +415,8 @@ async def test_an_empty_page_in_the_middle_ends_an_offset_listing_incomplete() -
     fake = Fake("page", [[1, 2, 3], [], [4, 5]], total=5)
     ids, pages = await run(fake)
     assert ids == [1, 2, 3]
-    assert not pages.complete and pages.truncated == "server"
+    assert not pages.complete
+    assert pages.truncated == "server"
     assert len(fake.calls) == 2
 
 
@@ -429,8 +435,10 @@ async def test_total_larger_than_what_was_served_is_incomplete(style: str) -> No
     fake = Fake(style, [[1, 2, 3], [4, 5]], total=9)
     ids, pages = await run(fake)
     assert ids == [1, 2, 3, 4, 5]
-    assert not pages.complete and pages.truncated == "server"
-    assert pages.total == 9 and "9" in (pages.reason or "")
+    assert not pages.complete
+    assert pages.truncated == "server"
+    assert pages.total == 9
+    assert "9" in (pages.reason or "")
 
 
 @pytest.mark.parametrize("style", ("link", "cursor"))
@@ -439,7 +447,8 @@ async def test_totals_omitted_still_paginate_by_next_link(style: str) -> None:
     fake = Fake(style, chunked(20, 3), total=None)
     ids, pages = await run(fake)
     assert ids == list(range(1, 21))
-    assert pages.complete and pages.total is None
+    assert pages.complete
+    assert pages.total is None
 
 
 @pytest.mark.parametrize("key", [by_id, None], ids=["key", "no-key"])
@@ -484,7 +493,8 @@ async def test_stall_a_page_of_only_known_ids_while_claiming_more() -> None:
 async def test_duplicates_across_pages_are_dropped_once() -> None:
     fake = Fake("link", [[1, 2, 3], [3, 4, 5], [5, 6]])
     ids, pages = await run(fake)
-    assert ids == [1, 2, 3, 4, 5, 6] and pages.complete
+    assert ids == [1, 2, 3, 4, 5, 6]
+    assert pages.complete
 
 
 async def test_on_items_reports_progress_per_page() -> None:
@@ -501,4 +511,6 @@ async def test_reiterating_a_paginator_starts_over() -> None:
         first = [r.id async for r in pages]
         second = [r.id async for r in pages]
     assert first == second == [1, 2, 3, 4, 5]
-    assert pages.pages == 2 and pages.items == 5 and pages.complete
+    assert pages.pages == 2
+    assert pages.items == 5
+    assert pages.complete

@@ -11,11 +11,7 @@ import pytest
 import respx
 from pydantic import BaseModel, TypeAdapter
 
-from reposix._audit import MemoryAuditSink
-from reposix._clock import VirtualClock
-from reposix._errors import AuthError, NotFound, ProtocolError, RateLimited, ReposixError
-from reposix._http import Allowlist, ClientOpts, HttpClient, client
-from reposix._pagination import (
+from reposix import (
     Page,
     PageInfo,
     Paginator,
@@ -27,6 +23,10 @@ from reposix._pagination import (
     paginate_offset,
     paginate_token,
 )
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import AuthError, NotFound, ProtocolError, RateLimited, ReposixError
+from reposix._http import Allowlist, ClientOpts, HttpClient, client
 from reposix._runtime import Runtime
 
 API = "https://api.example.test"
@@ -224,7 +224,8 @@ async def test_check_is_called_on_every_page_and_2xx_passes_through(style: str) 
     server = Server(style)
     check = Recorder()
     got, pages = await drain(server, check)
-    assert got == list(range(1, PAGES * SIZE + 1)) and pages.complete
+    assert got == list(range(1, PAGES * SIZE + 1))
+    assert pages.complete
     assert check.statuses == [200] * PAGES == [200] * pages.pages
     assert server.served == list(range(PAGES))
 
@@ -242,10 +243,12 @@ async def test_a_typed_error_from_check_propagates_unchanged(style: str) -> None
     async with make_client(server) as http:
         with pytest.raises(RateLimited) as info:
             await take(paginate(style, http, check))
-    assert len(check.raised) == 1 and info.value is check.raised[0], "the very same error"
+    assert len(check.raised) == 1
+    assert info.value is check.raised[0], "the very same error"
     assert "mapped by the connector: Integration quota used up for today" in str(info.value)
     assert got == [1, 2], "the first page's records stay yielded"
-    assert check.statuses == [200, 403] and server.served == [0, 1], "no page after the error"
+    assert check.statuses == [200, 403], "no page after the error"
+    assert server.served == [0, 1], "no page after the error"
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -308,4 +311,5 @@ def test_the_hook_is_keyword_only_with_a_none_default() -> None:
         paginate_offset,
     ):
         param = inspect.signature(helper).parameters["check"]
-        assert param.kind is inspect.Parameter.KEYWORD_ONLY and param.default is None
+        assert param.kind is inspect.Parameter.KEYWORD_ONLY
+        assert param.default is None

@@ -11,11 +11,7 @@ import pytest
 import respx
 from pydantic import BaseModel, TypeAdapter
 
-from reposix._audit import MemoryAuditSink
-from reposix._clock import VirtualClock
-from reposix._errors import EgressDenied, ProtocolError, RateLimited
-from reposix._http import Allowlist, BearerAuth, ClientOpts, HttpClient, client
-from reposix._pagination import (
+from reposix import (
     Page,
     PageInfo,
     Paginator,
@@ -26,6 +22,10 @@ from reposix._pagination import (
     paginate_offset,
     paginate_token,
 )
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import EgressDenied, ProtocolError, RateLimited
+from reposix._http import Allowlist, BearerAuth, ClientOpts, HttpClient, client
 from reposix._runtime import Runtime
 from reposix._secret import Secret
 
@@ -176,7 +176,8 @@ async def test_confluence_links_base_is_never_trusted() -> None:
             params={"limit": 1},
         )
         items, complete = await collect(pages)
-    assert [r.id for r in items] == [1, 2] and complete
+    assert [r.id for r in items] == [1, 2]
+    assert complete
     assert seen[1] == f"{API}/ex/confluence/cloud-1/wiki/api/v2/pages?cursor=abc&limit=1"
 
 
@@ -341,7 +342,8 @@ async def test_jira_token_verdicts(
     assert len(calls) == requests
     assert [r.id for r in items] == [1, 2, 3][:requests]
     if not complete:
-        assert paginator.truncated == "server" and paginator.reason
+        assert paginator.truncated == "server"
+        assert paginator.reason
 
 
 async def test_jira_token_get_puts_the_token_in_the_query() -> None:
@@ -367,7 +369,8 @@ async def test_jira_token_get_puts_the_token_in_the_query() -> None:
             extract=lambda b: Page(b.issues, next=b.nextPageToken, more=not b.isLast),
         )
         items, done = await collect(pages)
-    assert [r.id for r in items] == [1, 2] and done
+    assert [r.id for r in items] == [1, 2]
+    assert done
     assert httpx.URL(seen[1]).params["nextPageToken"] == "a b/c"
     assert httpx.URL(seen[1]).params["jql"] == "project = HSP"
 
@@ -379,7 +382,8 @@ async def test_graphql_has_next_page_without_cursor_is_incomplete() -> None:
         pages = graphql(http)
         items, done = await collect(pages)
     assert [r.id for r in items] == [1]
-    assert not done and pages.truncated == "server"
+    assert not done
+    assert pages.truncated == "server"
 
 
 async def test_graphql_sends_variables_and_the_cursor() -> None:
@@ -404,7 +408,8 @@ async def test_graphql_sends_variables_and_the_cursor() -> None:
             extract=lambda b: Page.relay(b.data.issues.nodes, b.data.issues.pageInfo),
         )
         items, done = await collect(pages)
-    assert [r.id for r in items] == [1, 2] and done
+    assert [r.id for r in items] == [1, 2]
+    assert done
     assert "after" not in bodies[0]["variables"]
     assert bodies[1]["variables"] == {
         "first": 1,
@@ -438,6 +443,7 @@ async def test_userinfo_in_a_same_origin_next_link_is_never_sent() -> None:
     async with http:
         pages = paginate_link(http, f"{API}/items", op="list", adapter=TypeAdapter(list[Rec]))
         items, done = await collect(pages)
-    assert [r.id for r in items] == [1, 9] and done
+    assert [r.id for r in items] == [1, 9]
+    assert done
     assert seen[1].url.userinfo == b""
     assert seen[1].headers["Authorization"] == f"Bearer {CANARY}"

@@ -16,10 +16,7 @@ import pytest
 import respx
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from reposix._audit import MemoryAuditSink
-from reposix._clock import VirtualClock
-from reposix._http import Allowlist, ClientOpts, HttpClient, client
-from reposix._pagination import (
+from reposix import (
     Page,
     PageInfo,
     PageLimits,
@@ -30,6 +27,9 @@ from reposix._pagination import (
     paginate_offset,
     paginate_token,
 )
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._http import Allowlist, ClientOpts, HttpClient, client
 from reposix._runtime import Runtime
 
 ORIGINS = (
@@ -124,7 +124,8 @@ async def test_github_recorded_paginate_issues() -> None:
         )
         issues, complete = await collect(pages)
     assert [i.number for i in issues] == list(range(13, 0, -1))
-    assert complete and pages.pages == len(calls) == 5
+    assert complete
+    assert pages.pages == len(calls) == 5
 
 
 # -- GitLab: offset pages with Link + X-Total; totals dropped above 10,000; keyset --------------
@@ -174,7 +175,8 @@ async def test_gitlab_link_pagination_with_and_without_totals(with_totals: bool)
         )
         issues, complete = await collect(pages)
     assert [i.iid for i in issues] == list(range(1, 9))
-    assert complete and len(calls) == 3
+    assert complete
+    assert len(calls) == 3
     assert pages.total == (8 if with_totals else None)
 
 
@@ -195,7 +197,8 @@ async def test_gitlab_page_numbers_with_x_total() -> None:
         )
         issues, complete = await collect(pages)
     assert [i.iid for i in issues] == list(range(1, 9))
-    assert complete and len(calls) == 3
+    assert complete
+    assert len(calls) == 3
 
 
 async def test_gitlab_keyset_ends_without_link_and_with_an_empty_array() -> None:
@@ -218,7 +221,8 @@ async def test_gitlab_keyset_ends_without_link_and_with_an_empty_array() -> None
         )
         issues, complete = await collect(pages)
     assert [i.id for i in issues] == [1, 2, 3, 4, 5]
-    assert complete and len(calls) == 4
+    assert complete
+    assert len(calls) == 4
 
 
 # -- Jira: enhanced search (token, POST) and legacy search (startAt/maxResults/total) ----------
@@ -287,7 +291,8 @@ async def test_jira_enhanced_search_posts_next_page_token() -> None:
         )
         issues, complete = await collect(pages)
     assert [i.key for i in issues] == [f"ED-{n}" for n in range(1, 6)]
-    assert complete and len(calls) == 3
+    assert complete
+    assert len(calls) == 3
     assert "nextPageToken" not in sent[0]
     assert sent[2] == {
         "jql": "project = ED",
@@ -328,7 +333,8 @@ async def test_jira_legacy_search_pages_by_served_count_when_max_results_is_capp
         )
         issues, complete = await collect(pages)
     assert [i.key for i in issues] == [f"ED-{n}" for n in range(1, 6)]
-    assert complete and len(calls) == 3
+    assert complete
+    assert len(calls) == 3
     assert [c.url.params["startAt"] for c in calls] == ["0", "2", "4"]
     assert all(c.url.params["jql"] == "project = ED" for c in calls)
 
@@ -384,7 +390,8 @@ async def test_confluence_v2_pages_follow_links_next() -> None:
         )
         found, complete = await collect(pages)
     assert [p.id for p in found] == ["1", "2", "3", "4", "5"]
-    assert complete and len(calls) == 3
+    assert complete
+    assert len(calls) == 3
     assert str(calls[2].url) == f"{CONF}/wiki/api/v2/spaces/123/pages?cursor=c2&limit=2"
 
 
@@ -451,7 +458,8 @@ async def test_linear_issues_connection() -> None:
         )
         issues, complete = await collect(pages)
     assert [i.identifier for i in issues] == [f"ENG-{n}" for n in range(1, 8)]
-    assert complete and len(calls) == 3
+    assert complete
+    assert len(calls) == 3
 
 
 # -- Bitbucket: absolute `next`, `size`, and a `next` on the last page -------------------------
@@ -502,4 +510,5 @@ async def test_bitbucket_next_on_the_last_page_and_size(size: int) -> None:
     assert len(calls) == 4
     assert complete is (size == 5)
     if size != 5:
-        assert pages.truncated == "server" and "7" in (pages.reason or "")
+        assert pages.truncated == "server"
+        assert "7" in (pages.reason or "")

@@ -422,7 +422,8 @@ HEADER_NAMES = [
 def test_malformed_headers_never_raise(status: int, headers: dict[str, str], body: bytes) -> None:
     signal = parse_signal(status, headers, NOW, body=body)
     if status == 429:
-        assert signal is not None and signal.refused
+        assert signal is not None
+        assert signal.refused
     if signal is not None and signal.wait is not None:
         assert signal.wait >= 0
 

@@ -9,11 +9,11 @@ import pytest
 import respx
 from pydantic import BaseModel, TypeAdapter
 
+from reposix import Page, collect, paginate_link, paginate_token
 from reposix._audit import MemoryAuditSink
 from reposix._clock import VirtualClock
 from reposix._errors import EgressDenied
 from reposix._http import Allowlist, ClientOpts, HttpClient, client
-from reposix._pagination import Page, collect, paginate_link, paginate_token
 from reposix._ratelimit import RetryPolicy
 from reposix._runtime import Runtime
 

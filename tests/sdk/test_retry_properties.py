@@ -155,7 +155,8 @@ async def scenario(
                     rate_limited_calls += 1
                     assert result.until is not None
                 else:
-                    assert served and served[-1] == "transport"
+                    assert served
+                    assert served[-1] == "transport"
                 if generous and retryable:
                     assert isinstance(result, httpx.Response)
                     assert result.status_code in (200, 403)

@@ -37,7 +37,8 @@ async def call(app: SimApp, method: str, path: str, **kw: object) -> httpx.Respo
 def envelope_code(response: httpx.Response | Reply) -> str:
     body = json.loads(response.content)
     assert set(body) == {"error"}, body
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["message"], str)
+    assert body["error"]["message"]
     code = body["error"]["code"]
     assert isinstance(code, str)
     return code
@@ -118,7 +119,8 @@ class Reply:
 def exchange(url: str, raw: bytes, *, timeout: float = 5.0) -> Reply:
     """Send raw bytes, read one response; fails (socket.timeout) if the server holds on."""
     parts = urlsplit(url)
-    assert parts.hostname is not None and parts.port is not None
+    assert parts.hostname is not None
+    assert parts.port is not None
     with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
         sock.sendall(raw)
         data = b""
@@ -186,7 +188,8 @@ def test_a_body_shorter_than_its_content_length_cannot_hold_the_connection(
         "POST", "/projects/demo/records", b'{"title": "x"}', content_length=500, close=close
     )
     reply = exchange(server, raw, timeout=10)
-    assert reply.status == 408 and envelope_code(reply) == "body_timeout"
+    assert reply.status == 408
+    assert envelope_code(reply) == "body_timeout"
     assert reply.closed, "the server must drop a connection whose body never finished"
     assert time.monotonic() - started < 3
 
@@ -202,7 +205,8 @@ def test_stalled_headers_cannot_hold_the_connection(
     monkeypatch.setattr(_server._HeaderDeadline, "header_timeout", 0.3)
     with running(create_app()) as url:
         parts = urlsplit(url)
-        assert parts.hostname is not None and parts.port is not None
+        assert parts.hostname is not None
+        assert parts.port is not None
         with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
             started = time.monotonic()
             sock.sendall(sent)
@@ -219,7 +223,8 @@ def test_keep_alive_requests_are_not_cut_by_the_header_deadline(
     request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
     with running(create_app()) as url:
         parts = urlsplit(url)
-        assert parts.hostname is not None and parts.port is not None
+        assert parts.hostname is not None
+        assert parts.port is not None
         with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
             for _ in range(3):
                 sock.sendall(request)
@@ -235,7 +240,8 @@ def test_keep_alive_requests_are_not_cut_by_the_header_deadline(
 def test_an_oversized_announced_body_is_refused_before_reading(server: str) -> None:
     raw = raw_request("POST", "/projects/demo/records", b"{}", content_length=10**9)
     reply = exchange(server, raw)
-    assert reply.status == 413 and envelope_code(reply) == "body_too_large"
+    assert reply.status == 413
+    assert envelope_code(reply) == "body_too_large"
 
 
 def test_an_oversized_chunked_body_is_refused(server: str) -> None:
@@ -243,19 +249,22 @@ def test_an_oversized_chunked_body_is_refused(server: str) -> None:
     chunks = b"".join(b"%x\r\n" % len(chunk) + chunk + b"\r\n" for _ in range(20)) + b"0\r\n\r\n"
     raw = raw_request("POST", "/projects/demo/records", headers={"Transfer-Encoding": "chunked"})
     reply = exchange(server, raw + chunks)
-    assert reply.status == 413 and envelope_code(reply) == "body_too_large"
+    assert reply.status == 413
+    assert envelope_code(reply) == "body_too_large"
 
 
 def test_if_match_with_a_superscript_digit_is_refused(server: str) -> None:
     """``"²".isdigit()`` is True and ``int("²")`` fails; the header arrives as latin-1."""
     raw = raw_request("PATCH", "/projects/demo/records/1", b"{}", {"If-Match": '"\xb2"'})
     reply = exchange(server, raw)
-    assert reply.status == 400 and envelope_code(reply) == "bad_if_match"
+    assert reply.status == 400
+    assert envelope_code(reply) == "bad_if_match"
 
 
 def test_admin_is_off_over_the_wire(server: str) -> None:
     reply = exchange(server, raw_request("PUT", "/_admin/faults", b'{"latency": 30}'))
-    assert reply.status == 404 and envelope_code(reply) == "admin_disabled"
+    assert reply.status == 404
+    assert envelope_code(reply) == "admin_disabled"
 
 
 # -- generated hostile requests -------------------------------------------------------------

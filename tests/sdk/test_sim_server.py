@@ -67,18 +67,21 @@ async def test_reposix_sim_over_real_sockets(served: str) -> None:
         listed = await sim.list_records("demo")
         assert [r.id for r in listed] == list(range(1, 9))
         got = await sim.get_record("demo", 5)
-        assert got == listed[4] and got.parent_id == 4
+        assert got == listed[4]
+        assert got.parent_id == 4
 
         created = await sim.create_record(
             "demo", sanitize_for_create(Tainted(RecordDraft(title="over the wire ✓")))
         )
-        assert created.id == 9 and created.version == 1
+        assert created.id == 9
+        assert created.version == 1
 
         meta = ServerMetadata(created.id, created.created_at, created.updated_at, created.version)
         updated = await sim.update_record(
             "demo", created.id, sanitize(Tainted(created.replace(body="v2")), meta), 1
         )
-        assert updated.version == 2 and updated.body == "v2"
+        assert updated.version == 2
+        assert updated.body == "v2"
         with pytest.raises(VersionMismatch) as conflict:
             await sim.update_record(
                 "demo", created.id, sanitize(Tainted(created.replace(body="stale")), meta), 1
@@ -102,7 +105,8 @@ async def test_running_in_a_thread_with_sqlite_and_a_token(tmp_path: Path) -> No
         sim = SimBackend(url, token=Secret("tok"), runtime=Runtime(audit=MemoryAuditSink()))
         async with sim:
             titles = [r.title for r in await sim.list_records("demo")]
-    assert titles.count("kept") == 1 and len(titles) == 9
+    assert titles.count("kept") == 1
+    assert len(titles) == 9
 
 
 def _admin_status(url: str, method: str, headers: dict[str, str]) -> int:
@@ -141,7 +145,8 @@ def test_reposix_sim_admin_token_given_is_not_printed() -> None:
     try:
         assert proc.stderr is not None
         line = proc.stderr.readline()
-        assert "fault injection on" in line and "given-admin-t0ken" not in line
+        assert "fault injection on" in line
+        assert "given-admin-t0ken" not in line
         assert _admin_status(url, "GET", {"X-Reposix-Admin-Token": "given-admin-t0ken"}) == 200
     finally:
         proc.terminate()

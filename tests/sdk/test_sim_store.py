@@ -78,9 +78,12 @@ def test_project_slugs_are_validated(store: SimStore) -> None:
 
 def test_create_update_versions_and_mutations(store: SimStore) -> None:
     record, replayed = store.create("p", RecordDraft(title="t"))
-    assert not replayed and record.version == 1 and record.created_at == record.updated_at
+    assert not replayed
+    assert record.version == 1
+    assert record.created_at == record.updated_at
     updated = store.update("p", record.id, {"title": "u"}, expected_version=1)
-    assert updated.version == 2 and updated.updated_at > record.updated_at
+    assert updated.version == 2
+    assert updated.updated_at > record.updated_at
     assert store.mutations == 2
     # no effective change: no bump, no mutation
     assert store.update("p", record.id, {}) == updated
@@ -149,15 +152,18 @@ def test_idempotency_keys(store: SimStore) -> None:
     again, replayed = store.create(
         "p", RecordDraft(title="x"), idempotency_key="k", request_fingerprint="f"
     )
-    assert replayed and again == first
-    assert len(store.list("p")) == 1 and store.mutations == 1
+    assert replayed
+    assert again == first
+    assert len(store.list("p")) == 1
+    assert store.mutations == 1
     with pytest.raises(IdempotencyReuse):
         store.create("p", RecordDraft(title="y"), idempotency_key="k", request_fingerprint="g")
     store.add_project("other")
     elsewhere, replayed = store.create(
         "other", RecordDraft(title="x"), idempotency_key="k", request_fingerprint="f"
     )
-    assert not replayed and elsewhere.id != first.id
+    assert not replayed
+    assert elsewhere.id != first.id
 
 
 def test_since_is_strict_with_microseconds(clock: VirtualClock) -> None:
@@ -169,7 +175,8 @@ def test_since_is_strict_with_microseconds(clock: VirtualClock) -> None:
         r.id for r in records[1:]
     ]
     assert store.count("p", since=pivot) == 2
-    assert format_ts(pivot).endswith("Z") and len(format_ts(pivot)) == 27
+    assert format_ts(pivot).endswith("Z")
+    assert len(format_ts(pivot)) == 27
 
 
 def test_sqlite_file_persists_across_instances(tmp_path: Path, clock: VirtualClock) -> None:
@@ -185,12 +192,15 @@ def test_sqlite_file_persists_across_instances(tmp_path: Path, clock: VirtualClo
     two = SimStore(db, clock=clock, tick=None)
     assert two.project("p").name == "Project P"
     (only,) = two.list("p")
-    assert only.title == "a" and only.body == "changed" and only.version == 2
+    assert only.title == "a"
+    assert only.body == "changed"
+    assert only.version == 2
     c, _ = two.create("p", RecordDraft(title="c"))
     assert c.id > b.id, "AUTOINCREMENT never hands out a deleted id, even after reopening"
     assert c.updated_at > only.updated_at
     replay, replayed = two.create("p", RecordDraft(title="a"), idempotency_key="k")
-    assert replayed and replay.id == a.id
+    assert replayed
+    assert replay.id == a.id
     assert two.dump()["projects"][0]["records"][0]["title"] == "a"
     two.close()
 
@@ -204,9 +214,11 @@ def test_demo_seed_covers_what_the_kit_needs() -> None:
     demo = store.list("demo")
     assert 6 <= len(demo) <= 10
     assert {r.status for r in demo} == set(RecordStatus)
-    assert any(r.labels for r in demo) and any(r.assignee for r in demo)
+    assert any(r.labels for r in demo)
+    assert any(r.assignee for r in demo)
     children = [r for r in demo if r.parent_id is not None]
-    assert children and all(store.get("demo", c.parent_id) for c in children if c.parent_id)
+    assert children
+    assert all(store.get("demo", c.parent_id) for c in children if c.parent_id)
     assert any(not r.title.isascii() for r in demo)
     assert any(r.body.count("\n") > 2 for r in demo)
     assert store.list("empty") == []
@@ -231,7 +243,8 @@ def test_seed_file_round_trip_and_parent_order(tmp_path: Path) -> None:
     store = SimStore(clock=VirtualClock())
     assert apply_seed(store, load_seed_file(path)) == 4
     by_title = {r.title: r for r in store.list("s")}
-    assert by_title["child"].parent_id == 2 and by_title["parent"].parent_id == 1
+    assert by_title["child"].parent_id == 2
+    assert by_title["parent"].parent_id == 1
     assert by_title["no id"].id > 3
 
 

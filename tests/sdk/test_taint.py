@@ -51,7 +51,8 @@ def test_sanitize_for_create_keeps_no_server_values() -> None:
     assert isinstance(clean.value, RecordDraft)
     dumped = clean.value.model_dump()
     assert not {"id", "version", "created_at", "updated_at"} & set(dumped)
-    assert 999 not in dumped.values() and 42 not in dumped.values()
+    assert 999 not in dumped.values()
+    assert 42 not in dumped.values()
 
 
 def test_untainted_cannot_be_forged_at_run_time() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -387,8 +386,10 @@ class HttpClient:
         """Send and read one request, within what is left of the deadline."""
         self._check_deadline(deadline_at, self.clock.monotonic(), op, request.method, request.url)
         remaining = None if deadline_at is None else deadline_at - self.clock.monotonic()
+        from asyncio import timeout  # on first use: importing the SDK does not start asyncio
+
         try:
-            async with asyncio.timeout(remaining):
+            async with timeout(remaining):
                 response = await self._client.send(request, auth=auth)
                 await response.aread()
         except TimeoutError:

@@ -82,7 +82,7 @@ class Page(Generic[T]):
 class PageInfo(BaseModel):
     """The Relay ``pageInfo`` fields forward pagination needs; use it inside page models."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     hasNextPage: bool
     endCursor: str | None = None

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from datetime import timedelta
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from reposix._clock import Clock, SystemClock
 from reposix._errors import RateLimited
 from reposix._ratelimit.policy import RateLimitPolicy
 from reposix._ratelimit.signals import RateSignal
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["RateGate"]
 
@@ -94,6 +96,8 @@ class RateGate:
         return max(0.0, self._open_at - now, self._budget_delay(now))
 
     def _get_lock(self) -> asyncio.Lock:
+        import asyncio  # on first use: importing the SDK does not start asyncio
+
         loop = asyncio.get_running_loop()
         if self._lock is None or self._lock_loop is not loop:
             self._lock, self._lock_loop = asyncio.Lock(), loop

@@ -12,8 +12,9 @@ Nothing here is imported by ``import reposix``; names load on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from reposix._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from reposix.sim._app import SimApp as SimApp
@@ -36,19 +37,4 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 }
 """The public surface: defining module -> the names it exports (the one table)."""
 
-_MODULE_OF: dict[str, str] = {name: mod for mod, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str) -> Any:
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'reposix.sim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

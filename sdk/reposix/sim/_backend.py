@@ -33,7 +33,8 @@ from reposix._errors import (
 )
 from reposix._http import BearerAuth, decode, raise_for_status
 from reposix._http.decode import protocol_error
-from reposix._pagination import PageLimits, collect, paginate_link
+from reposix._pagination.base import PageLimits, collect
+from reposix._pagination.link import paginate_link
 from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordId, RecordStatus, UtcDatetime
 from reposix._runtime import Runtime
 from reposix._secret import Secret
@@ -51,7 +52,7 @@ TOKEN_ENV = "REPOSIX_SIM_TOKEN"
 class _WireRecord(BaseModel):
     """A record as the simulator sends it; unknown fields (``url``, ``html_url``) are ignored."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     id: RecordId
     title: str
@@ -71,7 +72,9 @@ class _WireRecord(BaseModel):
 
 
 _ONE: TypeAdapter[_WireRecord] = TypeAdapter(_WireRecord)
-_PAGE: TypeAdapter[list[_WireRecord]] = TypeAdapter(list[_WireRecord])
+_PAGE: TypeAdapter[list[_WireRecord]] = TypeAdapter(
+    list[_WireRecord], config=ConfigDict(defer_build=True)
+)
 
 
 class SimBackend(HttpConnector):

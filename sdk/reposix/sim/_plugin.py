@@ -37,7 +37,7 @@ plugin = ConnectorPlugin(
     ),
     fake="reposix_contract._fakes.sim:sim_fake",
     sample_project="demo",
-    docs="simulator/",
+    docs="simulator.md",
 )
 """The simulator plugin: no credentials required; ``REPOSIX_SIM_TOKEN`` if it has a token."""
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 import respx
 
+from reposix import load_plugins
 from reposix._backend import DeleteReason
 from reposix._credentials import Credentials
 from reposix._errors import (
@@ -72,8 +73,11 @@ async def test_wrong_key_is_auth_error_naming_the_env_vars(
     with pytest.raises(AuthError) as info:
         await wrong.list_records("DEMO")
     text = str(info.value)
-    assert "ATLASSIAN_EMAIL" in text and "ATLASSIAN_API_KEY" in text and "401" in text
-    assert "WRONG" not in text and CANARY not in text
+    assert "ATLASSIAN_EMAIL" in text
+    assert "ATLASSIAN_API_KEY" in text
+    assert "401" in text
+    assert "WRONG" not in text
+    assert CANARY not in text
 
 
 async def test_no_credential_in_reprs_or_errors(
@@ -84,7 +88,8 @@ async def test_no_credential_in_reprs_or_errors(
     for call in (connector.get_record("DEMO", 424242), connector.list_records("NOPE")):
         with pytest.raises(NotFound) as info:
             await call
-        assert CANARY not in str(info.value) and encoded not in str(info.value)
+        assert CANARY not in str(info.value)
+        assert encoded not in str(info.value)
     creds = Credentials({"ATLASSIAN_EMAIL": Secret(EMAIL), "ATLASSIAN_API_KEY": Secret(CANARY)})
     assert CANARY not in repr(creds)
 
@@ -101,9 +106,9 @@ def test_missing_credentials_lists_every_var_on_its_own_line() -> None:
 
 
 def test_plugin_declaration_and_tenant_build() -> None:
-    assert plugin.name == "confluence" and plugin.sample_project == "DEMO"
-    assert plugin.env_vars == ("ATLASSIAN_EMAIL", "ATLASSIAN_API_KEY", "REPOSIX_CONFLUENCE_TENANT")
-    assert plugin.fake == "reposix_confluence.fake:ConfluenceFake"
+    # Registered under its name (pyproject's entry point); its fake reference resolves.
+    assert load_plugins()["confluence"] is plugin
+    assert plugin.load_fake()().projects.seeded == plugin.sample_project
     creds = Credentials(
         {
             "ATLASSIAN_EMAIL": Secret(EMAIL),
@@ -112,7 +117,8 @@ def test_plugin_declaration_and_tenant_build() -> None:
         }
     )
     conn = plugin_build(plugin.default_base_url, creds, make_runtime())
-    assert isinstance(conn, ConfluenceConnector) and conn.site.root == "https://acme.atlassian.net"
+    assert isinstance(conn, ConfluenceConnector)
+    assert conn.site.root == "https://acme.atlassian.net"
     assert ConfluenceConnector.root_collection_name == "pages"
 
 
@@ -137,7 +143,8 @@ async def test_listing_follows_relative_next_and_ignores_base(
     page_calls = calls(mock, "GET", "/spaces/196612/pages")
     assert len(page_calls) == 2
     first_q = page_calls[0].url.params
-    assert first_q["body-format"] == "atlas_doc_format" and first_q["sort"] == "id"
+    assert first_q["body-format"] == "atlas_doc_format"
+    assert first_q["sort"] == "id"
     assert first_q.get_list("status") == ["current", "archived"]
     assert page_calls[1].url.host == "reposix-test.atlassian.net"  # never decoy.reposix.invalid
     assert page_calls[1].url.params["cursor"] == "eyJpZCI6IjIyOTQ3OCJ9"
@@ -147,12 +154,11 @@ async def test_fake_pagination_caps_and_prefix(fake: ConfluenceFake, build: Buil
     fake.store.seed("DEMO", [RecordDraft(title=f"p{i}") for i in range(7)])
     fake.knobs.page_size = 3
     full = await build().list_records_complete("DEMO")
-    assert full.is_complete and len(full.records) == 7
+    assert full.is_complete
+    assert len(full.records) == 7
     capped = await build(max_records=4).list_records_complete("DEMO")
-    assert (
-        not capped.is_complete
-        and [r.id for r in capped.records] == [r.id for r in full.records][:4]
-    )
+    assert not capped.is_complete
+    assert [r.id for r in capped.records] == [r.id for r in full.records][:4]
 
 
 # -- spaces ------------------------------------------------------------------------------------
@@ -167,7 +173,8 @@ async def test_space_key_is_resolved_once_and_unknown_is_not_found(
     await connector.get_record("DEMO", 1)
     resolved = calls(mock, "GET", "/wiki/api/v2/spaces")
     resolved = [r for r in resolved if r.url.path.rstrip("/") == "/wiki/api/v2/spaces"]
-    assert len(resolved) == 1 and resolved[0].url.params["keys"] == "DEMO"
+    assert len(resolved) == 1
+    assert resolved[0].url.params["keys"] == "DEMO"
     assert await connector.list_records("EMPTY") == []
     with pytest.raises(NotFound, match="space NOPE"):
         await connector.list_records("NOPE")
@@ -194,7 +201,8 @@ async def test_stale_expected_version_is_refused_before_any_write(
     assert (info.value.expected, info.value.actual) == (current.version, updated.version)
     assert len(calls(mock, "PUT", "/pages/")) == 1
     put = json.loads(calls(mock, "PUT", "/pages/")[0].content)
-    assert put["version"] == {"number": current.version + 1} and put["id"] == str(seeded.id)
+    assert put["version"] == {"number": current.version + 1}
+    assert put["id"] == str(seeded.id)
 
 
 async def test_server_409_is_version_mismatch(
@@ -212,7 +220,8 @@ async def test_server_409_is_version_mismatch(
     mock.route(host="reposix-test.atlassian.net").mock(side_effect=racing)
     with pytest.raises(VersionMismatch) as info:
         await connector.update_record("DEMO", seeded.id, patch(current, title="mine"))
-    assert info.value.actual == current.version + 1 and "409" in str(info.value)
+    assert info.value.actual == current.version + 1
+    assert "409" in str(info.value)
     assert fake.store.get("DEMO", seeded.id).title == "theirs"  # type: ignore[union-attr]
 
 
@@ -233,7 +242,8 @@ async def test_create_update_round_trip_with_status_labels(
         ["plan"],
         S.IN_PROGRESS,
     )
-    assert created.version == 1 and created.assignee is None
+    assert created.version == 1
+    assert created.assignee is None
     post = json.loads(calls(mock, "POST", "/wiki/api/v2/pages")[0].content)
     assert set(post) == {"spaceId", "status", "title", "body"}
     assert post["body"]["representation"] == "atlas_doc_format"
@@ -246,7 +256,8 @@ async def test_create_update_round_trip_with_status_labels(
     done = await connector.update_record(
         "DEMO", created.id, patch(created, status=S.DONE, labels=["Plan", "x"])
     )
-    assert done.status is S.DONE and sorted(done.labels) == ["plan", "x"]
+    assert done.status is S.DONE
+    assert sorted(done.labels) == ["plan", "x"]
     assert done == await connector.get_record("DEMO", created.id)
     assert done.extensions["confluence"] == {
         "space_id": "65537",
@@ -256,7 +267,8 @@ async def test_create_update_round_trip_with_status_labels(
     reopened = await connector.update_record(
         "DEMO", created.id, patch(done, status=S.OPEN, labels=[])
     )
-    assert reopened.status is S.OPEN and reopened.labels == []
+    assert reopened.status is S.OPEN
+    assert reopened.labels == []
 
 
 async def test_stored_form_predicts_what_the_server_keeps(
@@ -278,7 +290,8 @@ async def test_labels_confluence_refuses_are_refused_before_any_request(
     mock: respx.MockRouter, connector: ConfluenceConnector
 ) -> None:
     """A create sends the page first and the labels after: a bad label must stop it early."""
-    assert not connector.accepts_label("kind:test") and connector.accepts_label("kind-test")
+    assert not connector.accepts_label("kind:test")
+    assert connector.accepts_label("kind-test")
     with pytest.raises(InvalidRecord, match="cannot contain :"):
         await connector.create_record("DEMO", draft("x", labels=["ok", "kind:test"]))
     assert not mock.calls
@@ -289,7 +302,8 @@ async def test_hierarchy_create_move_and_top_level(
 ) -> None:
     parent = await connector.create_record("DEMO", draft("parent"))
     child = await connector.create_record("DEMO", draft("child", parent_id=parent.id))
-    assert child.parent_id == parent.id and parent.parent_id is None
+    assert child.parent_id == parent.id
+    assert parent.parent_id is None
     top = await connector.update_record("DEMO", child.id, patch(child, parent_id=None))
     assert top.parent_id is None
     put = json.loads(calls(mock, "PUT", f"/pages/{child.id}")[-1].content)
@@ -304,7 +318,9 @@ async def test_archived_pages_read_done_and_are_not_edited(
     (seeded,) = fake.store.seed("DEMO", [RecordDraft(title="old", status=S.DONE)])
     record = await connector.get_record("DEMO", seeded.id)
     ext = record.extensions["confluence"]
-    assert record.status is S.DONE and isinstance(ext, dict) and ext["status"] == "archived"
+    assert record.status is S.DONE
+    assert isinstance(ext, dict)
+    assert ext["status"] == "archived"
     with pytest.raises(NotSupported, match="archived"):
         await connector.update_record("DEMO", seeded.id, patch(record, title="new"))
 

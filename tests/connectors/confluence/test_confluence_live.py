@@ -47,14 +47,17 @@ async def test_live_create_read_update_delete() -> None:
             status=RecordStatus.IN_PROGRESS,
         )
         created = await connector.create_record(space, sanitize_for_create(Tainted(draft)))
-        assert created.status is RecordStatus.IN_PROGRESS and created.labels == ["kind-test"]
+        assert created.status is RecordStatus.IN_PROGRESS
+        assert created.labels == ["kind-test"]
         fetched = await connector.get_record(space, created.id)
-        assert fetched.title == draft.title and fetched.body == draft.body
+        assert fetched.title == draft.title
+        assert fetched.body == draft.body
 
         meta = ServerMetadata(created.id, created.created_at, created.updated_at, created.version)
         patch = sanitize(Tainted(fetched.replace(status=RecordStatus.IN_REVIEW)), meta)
         updated = await connector.update_record(space, created.id, patch, fetched.version)
-        assert updated.status is RecordStatus.IN_REVIEW and updated.version == fetched.version + 1
+        assert updated.status is RecordStatus.IN_REVIEW
+        assert updated.version == fetched.version + 1
 
         changed = await connector.list_changed_since(
             space, created.created_at - timedelta(minutes=2)

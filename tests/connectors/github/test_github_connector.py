@@ -11,6 +11,7 @@ import httpx
 import pytest
 import respx
 
+from reposix import load_plugins
 from reposix._audit import MemoryAuditSink
 from reposix._credentials import Credentials
 from reposix._errors import (
@@ -88,21 +89,23 @@ def test_missing_credentials_lists_the_env_var() -> None:
 
 
 async def test_plugin_declaration(runtime: Runtime) -> None:
-    assert plugin.name == "github" and plugin.env_vars == ("GITHUB_TOKEN",)
-    assert plugin.default_base_url == "https://api.github.com"
     templates = [getattr(f, "template", f) for f in plugin.url_forms]
     assert templates[0] == "https://api.github.com/projects/{owner}/{repo}"  # ADR-008 canonical
     assert "https://github.com/{owner}/{repo}" in templates
+    # Registered under its name (pyproject's entry point), not just declared.
+    assert load_plugins()["github"] is plugin
     conn = plugin.build(
         plugin.default_base_url, Credentials({"GITHUB_TOKEN": Secret("x")}), runtime
     )
     try:
-        assert isinstance(conn, GitHubConnector) and conn.name == "github"
+        assert isinstance(conn, GitHubConnector)
+        assert conn.name == "github"
     finally:
         await conn.aclose()
     fake = plugin.load_fake()()
     assert fake.projects.seeded == plugin.sample_project
-    assert fake.base_url == plugin.default_base_url and "GITHUB_TOKEN" in fake.credentials
+    assert fake.base_url == plugin.default_base_url
+    assert "GITHUB_TOKEN" in fake.credentials
 
 
 @pytest.mark.parametrize("project", ["octo-org", "a/b/c", "/repo", "owner/", "-x/repo", "o/.."])
@@ -174,13 +177,16 @@ async def test_pull_requests_are_skipped_and_do_not_count_against_the_cap(
         return_value=page_of([issue(1), pull(2), pull(3), issue(4)], f"{REPO}?page=2")
     )
     full = await build().list_records_complete("octo-org/hello-world")
-    assert [r.id for r in full.records] == [1, 4, 6] and full.is_complete
+    assert [r.id for r in full.records] == [1, 4, 6]
+    assert full.is_complete
 
     capped = await build(max_records=2).list_records_complete("octo-org/hello-world")
-    assert [r.id for r in capped.records] == [1, 4] and not capped.is_complete
+    assert [r.id for r in capped.records] == [1, 4]
+    assert not capped.is_complete
 
     exact = await build(max_records=3).list_records_complete("octo-org/hello-world")
-    assert [r.id for r in exact.records] == [1, 4, 6] and exact.is_complete
+    assert [r.id for r in exact.records] == [1, 4, 6]
+    assert exact.is_complete
 
 
 async def test_only_pull_requests_is_an_empty_listing(
@@ -188,7 +194,8 @@ async def test_only_pull_requests_is_an_empty_listing(
 ) -> None:
     mock.get(REPO).respond(200, json=[pull(1), pull(2)])
     listing = await connector.list_records_complete("octo-org/hello-world")
-    assert listing.records == [] and listing.is_complete
+    assert listing.records == []
+    assert listing.is_complete
 
 
 async def test_unknown_repository_is_not_found(
@@ -257,7 +264,8 @@ async def test_401_is_an_auth_error_naming_the_env_var(
     mock.get(REPO).respond(401, json=body)
     with pytest.raises(AuthError, match="GITHUB_TOKEN") as info:
         await connector.get_record("octo-org/hello-world", 1)
-    assert info.value.env_vars == ("GITHUB_TOKEN",) and "Bad credentials" in str(info.value)
+    assert info.value.env_vars == ("GITHUB_TOKEN",)
+    assert "Bad credentials" in str(info.value)
     with pytest.raises(AuthError, match="GITHUB_TOKEN"):
         await connector.list_records("octo-org/hello-world")
 
@@ -372,7 +380,8 @@ async def test_listing_401_carries_githubs_message_and_names_the_token(
         await connector.list_records("octo-org/hello-world")
     err = info.value
     assert "github rejected the token (HTTP 401: Bad credentials)" in str(err)
-    assert err.env_vars == ("GITHUB_TOKEN",) and "check GITHUB_TOKEN" in (err.hint or "")
+    assert err.env_vars == ("GITHUB_TOKEN",)
+    assert "check GITHUB_TOKEN" in (err.hint or "")
 
 
 async def test_listing_secondary_limit_without_headers_is_rate_limited(

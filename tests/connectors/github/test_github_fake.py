@@ -83,7 +83,8 @@ async def test_pull_request_number_via_the_fake(
 async def test_small_pages_and_caps(fake: GitHubFake, build: Build, page_size: int) -> None:
     seeded = seed(fake, 5)
     listing = await build(page_size=page_size).list_records_complete(SEEDED)
-    assert [r.id for r in listing.records] == [r.id for r in seeded] and listing.is_complete
+    assert [r.id for r in listing.records] == [r.id for r in seeded]
+    assert listing.is_complete
     capped = await build(page_size=page_size, max_records=3).list_records_complete(SEEDED)
     assert [r.id for r in capped.records] == [r.id for r in seeded[:3]]
     assert not capped.is_complete
@@ -129,7 +130,8 @@ async def test_decoy_url_fields_are_never_requested(
         await conn.get_record(SEEDED, record.id)
         assert not any("decoy" in str(v) for v in record.extensions.values())
     decoy_host = DECOY_ORIGIN.split("//")[1]
-    assert mock.calls and all(c.request.url.host != decoy_host for c in mock.calls)
+    assert mock.calls
+    assert all(c.request.url.host != decoy_host for c in mock.calls)
 
 
 async def test_changed_since_is_strict_across_pages(
@@ -175,9 +177,11 @@ async def test_create_update_round_trip(
         SEEDED,
         draft("Ünïcode 🐛 title", body="line\n---\n\n- item", labels=["b", "a"], status=first),
     )
-    assert created.status is first and created.body.startswith("line")
+    assert created.status is first
+    assert created.body.startswith("line")
     stored = fake.store.get(SEEDED, created.id)
-    assert stored is not None and user_view(stored) == user_view(created)
+    assert stored is not None
+    assert user_view(stored) == user_view(created)
     assert await connector.get_record(SEEDED, created.id) == created
 
     updated = await connector.update_record(
@@ -190,7 +194,8 @@ async def test_create_update_round_trip(
     assert updated.version > created.version
     assert await connector.get_record(SEEDED, created.id) == updated
     stored = fake.store.get(SEEDED, created.id)
-    assert stored is not None and user_view(stored) == user_view(updated)
+    assert stored is not None
+    assert user_view(stored) == user_view(updated)
 
 
 async def test_stale_expected_version_is_ignored_as_declared(
@@ -212,13 +217,16 @@ async def test_update_keeps_co_assignees_and_other_status_labels(
     extra.co_assignees = ["hubot"]
     extra.other_status_labels = ["status/blocked"]
     current = await connector.get_record(SEEDED, record.id)
-    assert current.labels == [] and current.assignee == "octocat"
+    assert current.labels == []
+    assert current.assignee == "octocat"
     await connector.update_record(
         SEEDED, record.id, patch(current, title="edited", status=RecordStatus.IN_PROGRESS)
     )
-    assert extra.co_assignees == ["hubot"] and extra.other_status_labels == ["status/blocked"]
+    assert extra.co_assignees == ["hubot"]
+    assert extra.other_status_labels == ["status/blocked"]
     stored = fake.store.get(SEEDED, record.id)
-    assert stored is not None and stored.status is RecordStatus.IN_PROGRESS
+    assert stored is not None
+    assert stored.status is RecordStatus.IN_PROGRESS
 
 
 @pytest.mark.parametrize("reason", list(DeleteReason))
@@ -231,7 +239,8 @@ async def test_delete_or_close(
     (record,) = fake.store.seed(SEEDED, [RecordDraft(title="x", status=start, labels=["keep"])])
     await connector.delete_or_close(SEEDED, record.id, reason)
     closed = await connector.get_record(SEEDED, record.id)
-    assert closed.status is reason.closed_status and closed.labels == ["keep"]
+    assert closed.status is reason.closed_status
+    assert closed.labels == ["keep"]
 
 
 async def test_writes_to_missing_ids_are_not_found(
@@ -348,4 +357,5 @@ async def test_pages_count_pull_requests_like_github(
     seed(fake, 3)
     assert fake.non_record_items(SEEDED) == 2
     assert len(await build(page_size=2).list_records(SEEDED)) == 3
-    assert len(mock.calls) == 3 and len(fake.knobs.served) == 3
+    assert len(mock.calls) == 3
+    assert len(fake.knobs.served) == 3

@@ -44,14 +44,17 @@ async def test_live_create_read_update_close() -> None:
             status=RecordStatus.IN_PROGRESS,
         )
         created = await connector.create_record(repo, sanitize_for_create(Tainted(draft)))
-        assert created.status is RecordStatus.IN_PROGRESS and created.labels == ["kind:test"]
+        assert created.status is RecordStatus.IN_PROGRESS
+        assert created.labels == ["kind:test"]
         fetched = await connector.get_record(repo, created.id)
-        assert fetched.title == draft.title and fetched.body == draft.body
+        assert fetched.title == draft.title
+        assert fetched.body == draft.body
 
         meta = ServerMetadata(created.id, created.created_at, created.updated_at, created.version)
         patch = sanitize(Tainted(created.replace(status=RecordStatus.IN_REVIEW)), meta)
         updated = await connector.update_record(repo, created.id, patch)
-        assert updated.status is RecordStatus.IN_REVIEW and updated.labels == ["kind:test"]
+        assert updated.status is RecordStatus.IN_REVIEW
+        assert updated.labels == ["kind:test"]
 
         changed = await connector.list_changed_since(
             repo, created.created_at - timedelta(seconds=1)

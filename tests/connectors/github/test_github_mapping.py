@@ -145,13 +145,16 @@ def test_assignees_for_write(assignee: str | None, current: list[str], sent: lis
 def test_vendor_issue_example_maps_to_a_record(load: Load) -> None:
     issue = ISSUE.validate_python(load("issue.json"))
     record = record_from_issue(issue)
-    assert record.id == 1347 and record.title == "Found a bug"
+    assert record.id == 1347
+    assert record.title == "Found a bug"
     assert record.body == "I'm having a problem with this."
-    assert record.assignee == "octocat" and record.labels == ["bug"]
+    assert record.assignee == "octocat"
+    assert record.labels == ["bug"]
     assert record.status is RecordStatus.OPEN
     assert record.updated_at == datetime(2011, 4, 22, 13, 33, 48, tzinfo=UTC)
     assert record.version == version_of(record.updated_at) == 1303479228
-    assert record.extensions == {} and record.parent_id is None
+    assert record.extensions == {}
+    assert record.parent_id is None
     # GitHub's documented "issue" example itself carries a pull_request key.
     assert issue.is_pull_request
     plain = load("issue.json")
@@ -177,7 +180,8 @@ def test_pull_request_key_counts_even_when_null(load: Load) -> None:
 def test_null_body_and_bare_string_labels(load: Load) -> None:
     item = load("issue.json") | {"body": None, "labels": ["bug", "status/in-review"]}
     record = record_from_issue(ISSUE.validate_python(item))
-    assert record.body == "" and record.labels == ["bug"]
+    assert record.body == ""
+    assert record.labels == ["bug"]
     assert record.status is RecordStatus.IN_REVIEW
 
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 import respx
 
+from reposix import load_plugins
 from reposix._backend import DeleteReason
 from reposix._credentials import Credentials
 from reposix._errors import (
@@ -80,7 +81,8 @@ async def test_wrong_token_is_auth_error_naming_env_vars(fake: JiraFake, runtime
     with pytest.raises(AuthError) as info:
         await wrong.get_record("DEMO", 1)
     text = str(info.value)
-    assert "JIRA_EMAIL" in text and "JIRA_API_TOKEN" in text
+    assert "JIRA_EMAIL" in text
+    assert "JIRA_API_TOKEN" in text
     assert "Client must be authenticated" in text
     await wrong.aclose()
 
@@ -93,7 +95,8 @@ def test_missing_credentials_lists_each_var_on_its_own_line() -> None:
         assert f"    {name}" in lines
     with pytest.raises(MissingCredentials) as info:
         from_env(base_url=SITE, environ={"JIRA_EMAIL": "a@b.c"})
-    assert "JIRA_API_TOKEN" in str(info.value) and "REPOSIX_JIRA_INSTANCE" not in str(info.value)
+    assert "JIRA_API_TOKEN" in str(info.value)
+    assert "REPOSIX_JIRA_INSTANCE" not in str(info.value)
 
 
 def test_build_from_instance_and_repr_has_no_secret(runtime: Runtime) -> None:
@@ -106,9 +109,9 @@ def test_build_from_instance_and_repr_has_no_secret(runtime: Runtime) -> None:
     )
     connector = build(plugin.default_base_url, creds, runtime)
     assert connector.base_url == "https://acme.atlassian.net/"
-    assert CANARY not in repr(connector) and CANARY not in repr(connector._http)
-    assert plugin.env_vars == ("JIRA_EMAIL", "JIRA_API_TOKEN", "REPOSIX_JIRA_INSTANCE")
-    assert plugin.sample_project == "DEMO"
+    assert CANARY not in repr(connector)
+    assert CANARY not in repr(connector._http)
+    assert load_plugins()["jira"] is plugin
 
 
 # -- read ------------------------------------------------------------------------------------
@@ -142,7 +145,8 @@ async def test_search_sends_only_mapped_fields(
     await connector.list_records("DEMO")
     body = json.loads(mock.calls.last.request.content)
     assert body["jql"] == 'project = "DEMO" ORDER BY key ASC'
-    assert "summary" in body["fields"] and "*all" not in body["fields"]
+    assert "summary" in body["fields"]
+    assert "*all" not in body["fields"]
     assert body["maxResults"] == 100
 
 
@@ -156,7 +160,8 @@ async def test_vendor_search_envelope_pages_by_token(
         side_effect=[httpx.Response(200, json=first), httpx.Response(200, json=second)]
     )
     listing = await connector.list_records_complete("DEMO")
-    assert [r.id for r in listing.records] == [1, 2, 3] and listing.is_complete
+    assert [r.id for r in listing.records] == [1, 2, 3]
+    assert listing.is_complete
     assert json.loads(route.calls[1].request.content)["nextPageToken"] == "tok-2"
     assert "nextPageToken" not in json.loads(route.calls[0].request.content)
 
@@ -264,7 +269,8 @@ async def test_create_update_close_round_trip(
     meta = ServerMetadata(created.id, created.created_at, created.updated_at, created.version)
     patch = sanitize(Tainted(created.replace(title="Shipped", status=RecordStatus.DONE)), meta)
     updated = await connector.update_record("DEMO", created.id, patch)
-    assert updated.title == "Shipped" and updated.status is RecordStatus.DONE
+    assert updated.title == "Shipped"
+    assert updated.status is RecordStatus.DONE
     put = [c.request for c in mock.calls if c.request.method == "PUT"][-1]
     assert json.loads(put.content) == {"fields": {"summary": "Shipped"}}  # changed fields only
 
@@ -272,7 +278,8 @@ async def test_create_update_close_round_trip(
     closed = await connector.get_record("DEMO", created.id)
     assert closed.status is RecordStatus.WONT_FIX
     jira = closed.extensions["jira"]
-    assert isinstance(jira, dict) and jira["status_name"] == "Won't Do"
+    assert isinstance(jira, dict)
+    assert jira["status_name"] == "Won't Do"
 
 
 async def test_status_without_transition_is_not_supported(
@@ -285,7 +292,9 @@ async def test_status_without_transition_is_not_supported(
     with pytest.raises(NotSupported) as info:
         await connector.update_record("DEMO", record.id, patch)
     text = str(info.value)
-    assert "workflow of DEMO" in text and "'To Do'" in text and "in_review" in text
+    assert "workflow of DEMO" in text
+    assert "'To Do'" in text
+    assert "in_review" in text
 
 
 async def test_wont_fix_falls_back_to_a_done_transition_with_resolution(

@@ -41,7 +41,8 @@ async def test_live_create_read_update_close() -> None:
         body = "Created by reposix's live smoke test.\n\n- safe to delete\n- *kind:test*"
         draft = RecordDraft(title="reposix live smoke test", body=body, labels=["kind:test"])
         created = await connector.create_record(project, sanitize_for_create(Tainted(draft)))
-        assert created.labels == ["kind:test"] and created.body == body
+        assert created.labels == ["kind:test"]
+        assert created.body == body
         fetched = await connector.get_record(project, created.id)
         assert fetched.title == draft.title
         meta = ServerMetadata(created.id, created.created_at, created.updated_at, created.version)

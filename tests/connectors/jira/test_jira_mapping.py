@@ -83,15 +83,18 @@ WORKFLOW = [
 )
 def test_transition_choice(want: RecordStatus, tid: str) -> None:
     chosen = choose_transition(WORKFLOW, want)
-    assert chosen is not None and chosen.id == tid
+    assert chosen is not None
+    assert chosen.id == tid
 
 
 def test_transition_choice_by_transition_name_and_absence() -> None:
     closing = [_t("61", "Reject", "Closed", "done"), _t("71", "Close", "Closed", "done")]
     chosen = choose_transition(closing, RecordStatus.WONT_FIX)
-    assert chosen is not None and chosen.id == "61"
+    assert chosen is not None
+    assert chosen.id == "61"
     chosen = choose_transition(closing, RecordStatus.DONE)
-    assert chosen is not None and chosen.id == "71"
+    assert chosen is not None
+    assert chosen.id == "71"
     assert choose_transition(WORKFLOW[:2], RecordStatus.IN_REVIEW) is None
 
 
@@ -102,7 +105,8 @@ def test_vendor_transition_example_parses() -> None:
     # The spec example: "Close Issue" leads to In Progress (in-flight); "QA Review" to Closed.
     assert choose_transition(parsed.transitions, RecordStatus.IN_PROGRESS) is not None
     chosen = choose_transition(parsed.transitions, RecordStatus.DONE)
-    assert chosen is not None and chosen.name == "QA Review"
+    assert chosen is not None
+    assert chosen.name == "QA Review"
 
 
 def test_vendor_issue_example_lacks_mapped_fields() -> None:

@@ -33,7 +33,7 @@ from reposix import (
 )
 from reposix_contract import FakeStore
 
-from {{ cookiecutter.package_name }} import ENV_VAR, NAME, from_env, plugin
+from {{ cookiecutter.package_name }} import ENV_VAR, from_env, plugin
 from {{ cookiecutter.package_name }}.connector import (
     STATUS_FROM_WIRE,
     STATUS_TO_WIRE,
@@ -181,10 +181,8 @@ def test_write_body_carries_user_fields_only() -> None:
     assert not set(body) & SERVER_FIELDS
 
 
-def test_plugin_declaration() -> None:
-    assert plugin.name == NAME
-    assert plugin.env_vars == (ENV_VAR,)
-    assert plugin.load_fake().__name__.endswith("Fake")
+def test_plugin_fake_resolves_and_seeds_the_sample_project() -> None:
+    assert plugin.load_fake()().projects.seeded == plugin.sample_project
 
 
 def test_auth_header_is_byte_exact(wired: Wired) -> None:

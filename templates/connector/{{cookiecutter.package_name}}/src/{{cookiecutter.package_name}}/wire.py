@@ -51,7 +51,7 @@ PositiveInt = Annotated[int, Field(gt=0, strict=True)]
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class WireUser(_Wire):
@@ -83,7 +83,7 @@ class ItemWrite(BaseModel):
     them (the version travels in ``If-Match``).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     title: str
     description: str
@@ -109,7 +109,7 @@ class WireError(_Wire):
 ITEM: TypeAdapter[WireItem] = TypeAdapter(WireItem)
 """Validates one item."""
 
-PAGE: TypeAdapter[list[WireItem]] = TypeAdapter(list[WireItem])
+PAGE: TypeAdapter[list[WireItem]] = TypeAdapter(list[WireItem], config=ConfigDict(defer_build=True))
 """Validates a whole listing page in one pass."""
 
 ERROR: TypeAdapter[WireError] = TypeAdapter(WireError)

@@ -1,0 +1,47 @@
+"""The one lazy re-export mechanism behind ``reposix``, ``reposix.sim`` and ``reposix_contract``.
+
+Each public package keeps one export table (defining module -> the names it exports) and
+derives ``__all__``, ``__getattr__`` and ``__dir__`` from it here, so importing a package
+costs nothing until a name is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["lazy_exports"]
+
+
+def lazy_exports(
+    package: str, exports: Mapping[str, tuple[str, ...]], *, eager: tuple[str, ...] = ()
+) -> tuple[list[str], Callable[[str], Any], Callable[[], list[str]]]:
+    """``(__all__, __getattr__, __dir__)`` for ``package`` from its export table.
+
+    A name is imported from its defining module on first access and then cached in the
+    package's namespace; a name that is a submodule of its defining module (``adf`` of
+    ``reposix._formats``) is imported as that module. ``eager`` names are already set
+    in the package (``__version__``) and only join ``__all__``.
+    """
+    module_of = {name: module for module, names in exports.items() for name in names}
+    public = sorted([*module_of, *eager])
+    namespace = sys.modules[package].__dict__
+
+    def __getattr__(name: str) -> Any:
+        module = module_of.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        owner = importlib.import_module(module)
+        try:
+            value = getattr(owner, name)
+        except AttributeError:
+            value = importlib.import_module(f"{module}.{name}")
+        namespace[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return public
+
+    return public, __getattr__, __dir__
