@@ -96,10 +96,11 @@ def load_plugins() -> dict[str, ConnectorPlugin[BackendConnector]]:
     ``ConfigError`` if a plugin's ``url_forms`` are malformed or two plugins claim the
     same remote-URL form (dispatch would be ambiguous).
     """
+    from importlib.metadata import entry_points  # on first use: it costs ~10 ms to import
+
     from reposix._urlforms import check_conflicts, compile_forms
 
     found: dict[str, ConnectorPlugin[BackendConnector]] = {}
-    from importlib.metadata import entry_points  # on first use: it costs ~10 ms to import
 
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         plugin = ep.load()

@@ -249,7 +249,7 @@ def test_two_plugins_claiming_one_form_fail_at_load(monkeypatch: pytest.MonkeyPa
         EP("one", _plugin("one", "https://x.example/projects/{p}")),
         EP("two", _plugin("two", "https://X.example/projects/{q}")),
     ]
-    monkeypatch.setattr(plugin_module, "entry_points", lambda group: eps)
+    monkeypatch.setattr("importlib.metadata.entry_points", lambda group: eps)
     with pytest.raises(ConfigError, match="both claim the remote-URL form"):
         plugin_module.load_plugins()
 
