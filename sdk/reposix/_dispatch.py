@@ -135,7 +135,11 @@ def installed_forms(
 ) -> list[CompiledForm]:
     """Every installed plugin's declared forms, checked for conflicts (``ConfigError``)."""
     found = _plugins() if plugins is None else plugins
-    forms = [f for name in sorted(found) for f in compile_forms(name, found[name].url_forms)]
+    forms = [
+        f
+        for name in sorted(found)
+        for f in compile_forms(name, found[name].url_forms, found[name].default_base_url)
+    ]
     check_conflicts(forms)
     return forms
 
@@ -216,6 +220,9 @@ def parse_remote_url(
     segments = [urllib.parse.unquote(s) for s in raw_segments]
     if any(s in (".", "..") for s in segments):
         raise RemoteUrlError("dot-segment", f"{shown}: '.' and '..' segments are refused")
+    scheme_forms = [f for f in forms if f.scheme == parts.scheme and f.host_kind == "scheme"]
+    if scheme_forms:
+        return _parse_scheme_form(scheme_forms, parts, segments, port, shown)
     same_scheme = [f for f in forms if f.scheme == parts.scheme]
     by_host = [(f, v) for f in same_scheme if (v := f.match_host(host)) is not None]
     if not by_host:
@@ -299,6 +306,45 @@ def parse_remote_url(
         base_url=form.base_url(origin, host_value),
         url=f"{origin}/{'/'.join(raw_segments)}",
     )
+
+
+def _parse_scheme_form(
+    forms: list[CompiledForm],
+    parts: urllib.parse.SplitResult,
+    segments: list[str],
+    port: int | None,
+    shown: str,
+) -> ParsedRemote:
+    """``scheme://slot/slot``: the project on the connector's default server."""
+    if port is not None:
+        raise RemoteUrlError("port", f"{shown}: a {parts.scheme}:// URL takes no port")
+    all_segments = [urllib.parse.unquote(parts.netloc), *segments]
+    if all(s == "" for s in all_segments):
+        raise RemoteUrlError("empty-project", f"{shown}: the project is empty")
+    if "" in all_segments:
+        raise RemoteUrlError("shape", f"{shown}: empty path segment")
+    if any(s in (".", "..") for s in all_segments):
+        raise RemoteUrlError("dot-segment", f"{shown}: '.' and '..' segments are refused")
+    for form in forms:
+        slots = form.match_path(all_segments)
+        if slots is not None:
+            project = "/".join(slots[name] for name, _ in form.slots)
+            base = form.base_url("", "")
+            return ParsedRemote(
+                connector=form.connector,
+                origin=_origin_of(base),
+                project=project,
+                base_url=base,
+                url=f"{parts.scheme}://{project}",
+            )
+    raise RemoteUrlError(
+        "shape", f"{shown}: the path does not fit", hint=f"expected {_shapes(forms)}"
+    )
+
+
+def _origin_of(url: str) -> str:
+    split = urllib.parse.urlsplit(url)
+    return f"{split.scheme}://{split.netloc}" if split.netloc else url
 
 
 def parse_spec(spec: str) -> tuple[str, str]:

@@ -107,5 +107,9 @@ def load_plugins() -> dict[str, ConnectorPlugin[BackendConnector]]:
         if not isinstance(plugin, ConnectorPlugin):
             raise ConfigError(f"entry point {ep.name!r} is not a reposix.ConnectorPlugin")
         found[plugin.name] = plugin
-    check_conflicts(f for name in sorted(found) for f in compile_forms(name, found[name].url_forms))
+    check_conflicts(
+        f
+        for name in sorted(found)
+        for f in compile_forms(name, found[name].url_forms, found[name].default_base_url)
+    )
     return found

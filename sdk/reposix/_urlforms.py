@@ -17,6 +17,10 @@ Template grammar (``scheme://HOST[:{port}]/MARKER.../{slot}...``):
 - ``MARKER`` segments are literal (``jira``, ``projects``) and come first.
 - ``{slot}`` segments name the project's parts; ``{slot+}`` takes one or more segments
   (GitLab's nested groups). The project is the slots' segments joined with ``/``.
+
+A *scheme form* (``rhythm://{org}/{project}``, a scheme other than http/https followed by
+slots only) names a project on the connector's default server (``default_base_url``, or
+what its environment variables say): the URL carries no origin.
 """
 
 from __future__ import annotations
@@ -31,7 +35,11 @@ from reposix._errors import ConfigError
 
 __all__ = ["CompiledForm", "UrlForm", "check_conflicts", "compile_form", "is_loopback"]
 
-HostKind = Literal["literal", "loopback", "label", "any"]
+HostKind = Literal["literal", "loopback", "label", "any", "scheme"]
+
+_SCHEME_FORM = re.compile(
+    r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<slots>\{[a-z_]+\+?\}(?:/\{[a-z_]+\+?\})*)$"
+)
 
 _TEMPLATE = re.compile(
     r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>\{[a-z_]+\}|\{[a-z_]+\}\.[a-z0-9.-]+|[a-z0-9.-]+)"
@@ -84,6 +92,8 @@ class CompiledForm:
     markers: tuple[str, ...]
     slots: tuple[tuple[str, bool], ...]
     canonical: bool
+    default_base_url: str = ""
+    """The plugin's default API root: the origin of a scheme form."""
 
     @property
     def template(self) -> str:
@@ -104,12 +114,14 @@ class CompiledForm:
     @property
     def specificity(self) -> tuple[int, int]:
         """Higher wins when several of one connector's forms match."""
-        rank = {"literal": 3, "loopback": 3, "label": 2, "any": 0}[self.host_kind]
+        rank = {"literal": 3, "loopback": 3, "scheme": 3, "label": 2, "any": 0}[self.host_kind]
         return (rank, len(self.markers))
 
     def match_host(self, host: str) -> str | None:
         """The host placeholder's value if ``host`` fits (``""`` if no placeholder)."""
         host = host.lower()
+        if self.host_kind == "scheme":
+            return None  # a scheme form has no host: the dispatcher matches it separately
         if self.host_kind == "literal":
             return "" if host == self.host.lower() else None
         if self.host_kind == "loopback":
@@ -152,6 +164,8 @@ class CompiledForm:
                 f"{self.connector} projects look like {shape}, not {project!r}",
                 hint=f"write it as {self.connector}::{shape}",
             )
+        if self.host_kind == "scheme":
+            return f"{self.scheme}://{project}"
         host = self.host
         if self.host_kind == "label":
             host = host_values[self.host_var or ""] + self.host
@@ -167,6 +181,8 @@ class CompiledForm:
 
     def base_url(self, origin: str, host_value: str) -> str:
         """The API root for a URL of this form whose origin is ``origin``."""
+        if self.host_kind == "scheme":
+            origin = self.default_base_url
         values = {"origin": origin}
         if self.host_var:
             values[self.host_var] = host_value
@@ -190,9 +206,33 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def compile_form(connector: str, declared: str | UrlForm, *, canonical: bool) -> CompiledForm:
+def compile_form(
+    connector: str, declared: str | UrlForm, *, canonical: bool, default_base_url: str = ""
+) -> CompiledForm:
     """Parse one declared form (``ConfigError`` naming the connector if it is malformed)."""
     form = declared if isinstance(declared, UrlForm) else UrlForm(declared)
+    scheme_form = _SCHEME_FORM.match(form.template)
+    if scheme_form is not None and scheme_form["scheme"] not in ("http", "https"):
+        slots = tuple((s.strip("{}+"), s.endswith("+}")) for s in scheme_form["slots"].split("/"))
+        if sum(plus for _, plus in slots) > 1 or len({n for n, _ in slots}) != len(slots):
+            raise ConfigError(
+                f"connector {connector!r} declares a malformed url form {form.template!r}: "
+                "placeholders must be distinct, with at most one {slot+}"
+            )
+        return CompiledForm(
+            connector=connector,
+            form=form,
+            scheme=scheme_form["scheme"],
+            host_kind="scheme",
+            host="",
+            host_var=None,
+            port=False,
+            fixed_port=None,
+            markers=(),
+            slots=slots,
+            canonical=canonical,
+            default_base_url=default_base_url,
+        )
 
     def bad(why: str) -> ConfigError:
         return ConfigError(
@@ -250,12 +290,18 @@ def compile_form(connector: str, declared: str | UrlForm, *, canonical: bool) ->
         markers=tuple(markers),
         slots=tuple(slots),
         canonical=canonical,
+        default_base_url=default_base_url,
     )
 
 
-def compile_forms(connector: str, declared: Iterable[str | UrlForm]) -> list[CompiledForm]:
+def compile_forms(
+    connector: str, declared: Iterable[str | UrlForm], default_base_url: str = ""
+) -> list[CompiledForm]:
     """Every declared form of one connector; the first is its canonical form."""
-    return [compile_form(connector, d, canonical=i == 0) for i, d in enumerate(declared)]
+    return [
+        compile_form(connector, d, canonical=i == 0, default_base_url=default_base_url)
+        for i, d in enumerate(declared)
+    ]
 
 
 def check_conflicts(forms: Iterable[CompiledForm]) -> None:

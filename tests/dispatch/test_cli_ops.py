@@ -87,7 +87,8 @@ def test_egress_denied_exits_4(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_x")
     result = run("get", "github::octo/hello", "1")
     assert result.exit_code == 4, result.output
-    assert "egress denied" in result.stderr and "Traceback" not in result.output
+    assert "egress denied" in result.stderr
+    assert "Traceback" not in result.output
 
 
 def test_bad_url_is_one_paragraph_and_debug_adds_the_traceback() -> None:
@@ -95,9 +96,11 @@ def test_bad_url_is_one_paragraph_and_debug_adds_the_traceback() -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("bad remote url:")
     assert "pw" not in result.stderr.replace("https://", "")
-    assert "\n\n" not in result.stderr.strip() and "Traceback" not in result.stderr
+    assert "\n\n" not in result.stderr.strip()
+    assert "Traceback" not in result.stderr
     debug = run("--debug", "list", "https://tracker.evil.example/projects/a")
-    assert debug.exit_code == 1 and "Traceback" in debug.stderr
+    assert debug.exit_code == 1
+    assert "Traceback" in debug.stderr
 
 
 def test_doctor_lists_connectors_forms_credentials_allowlist_and_audit(
@@ -135,7 +138,8 @@ def test_list_and_get_by_url_and_spec(url: str, app: SimApp) -> None:
     assert json.loads(listed.stdout.splitlines()[0])["id"] == first.id
     got = run("get", f"{url}/projects/demo", str(first.id))
     assert got.exit_code == 0, got.output
-    assert got.stdout.startswith("---\n") and f"title: {first.title}" in got.stdout
+    assert got.stdout.startswith("---\n")
+    assert f"title: {first.title}" in got.stdout
     as_json = run("get", f"{url}/projects/demo", str(first.id), "--json")
     assert json.loads(as_json.stdout)["title"] == first.title
 
@@ -165,7 +169,8 @@ def test_sync_cli_dry_run_then_real_then_idempotent(url: str, app: SimApp, tmp_p
     assert done.exit_code == 0, done.output
     assert done.stdout.count(f"create {n}") == 2
     again = run(*args)
-    assert again.stdout.count(f"unchanged {n}") == 2 and "create" not in again.stdout
+    assert again.stdout.count(f"unchanged {n}") == 2
+    assert "create" not in again.stdout
     assert len(app.store.list("mirror-b")) == n
 
 
@@ -184,7 +189,8 @@ def test_sync_one_target_failing_exits_1_and_reports_each(
         str(tmp_path / "s.db"),
     )
     assert result.exit_code == 1
-    assert "ok" in result.stdout and "failed" in result.stdout
+    assert "ok" in result.stdout
+    assert "failed" in result.stdout
     assert len(app.store.list("mirror-a")) == len(app.store.list("demo"))
 
 

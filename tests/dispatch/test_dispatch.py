@@ -290,6 +290,33 @@ def test_literal_port_in_a_declaration_must_match() -> None:
         compile_form("lp", "http://localhost:70000/projects/{project}", canonical=True)
 
 
+def test_scheme_forms_name_a_project_on_the_default_server() -> None:
+    plugin = ConnectorPlugin(
+        name="rh",
+        build=_never,
+        default_base_url="http://localhost:8080",
+        url_forms=("rh://{org}/{project}", "https://rh.example/projects/{org}/{project}"),
+    )
+    plugins = {"rh": plugin}
+    parsed = parse_remote_url("reposix::rh://Acme/tracker", plugins=plugins)
+    assert (parsed.connector, parsed.project) == ("rh", "Acme/tracker")
+    assert (parsed.origin, parsed.base_url) == ("http://localhost:8080", "http://localhost:8080")
+    assert spec_to_url("rh::Acme/tracker", plugins=plugins) == "rh://Acme/tracker"
+    for url, reason in [
+        ("rh://Acme", "shape"),
+        ("rh://Acme/../x", "dot-segment"),
+        ("rh://Acme:80/x", "port"),
+        ("rh://u:pw@Acme/x", "userinfo"),
+        ("rh://Acme//x", "shape"),
+        ("rh:///", "empty-project"),
+    ]:
+        with pytest.raises(RemoteUrlError) as info:
+            parse_remote_url(url, plugins=plugins)
+        assert info.value.reason == reason, url
+    with pytest.raises(ConfigError, match="both claim"):
+        installed_forms({"rh": plugin, "rh2": _plugin("rh2", "rh://{a}")})
+
+
 def test_nested_slot_takes_several_segments() -> None:
     plugins = {
         "lab": _plugin(

@@ -161,7 +161,8 @@ async def test_sim_to_two_sim_projects_is_idempotent(
     source = app.store.list("demo")
     for project in ("mirror-a", "mirror-b"):
         assert titles(app.store.list(project)) == titles(source)
-    assert results[0].report is not None and results[0].report.count("create") == len(source)
+    assert results[0].report is not None
+    assert results[0].report.count("create") == len(source)
 
     again = await run_jobs(jobs(state, "sim::mirror-a", "sim::mirror-b"), connect=wiring.connect)
     for result in again:
@@ -182,7 +183,8 @@ async def test_second_run_updates_only_what_changed_and_propagates_deletes(
     app.store.update("demo", first.id, {"title": "renamed"})
     app.store.delete("demo", second.id)
     report = await run_job(job, connect=wiring.connect)
-    assert report.count("update") == 1 and report.count("create") == 0
+    assert report.count("update") == 1
+    assert report.count("create") == 0
     assert report.count("delete") == 1
     assert "renamed" in titles(app.store.list("mirror-a"))
     assert len(app.store.list("mirror-a")) == len(app.store.list("demo"))
@@ -208,7 +210,8 @@ async def test_sim_to_github_and_jira_fakes(wiring: Wiring, app: SimApp, tmp_pat
     assert titles(wiring.github.store.list("octo/mirror")) == titles(source)
     assert titles(wiring.jira.store.list("MIR")) == titles(source)
     gh = results[0].report
-    assert gh is not None and gh.uncarried.get("assignee"), "users are not mapped across trackers"
+    assert gh is not None
+    assert gh.uncarried.get("assignee"), "users are not mapped across trackers"
     again = await run_jobs(jobs(state, *targets), connect=wiring.connect, environ=ENV)
     assert [r.report.count("create") for r in again if r.report] == [0, 0]
     assert len(wiring.github.store.list("octo/mirror")) == len(source)
@@ -243,14 +246,16 @@ async def test_failing_target_never_stops_the_others_and_resumes(
     wiring.fail_after["sim::mirror-b"] = 2
     results = await run_jobs(jobs(state, "sim::mirror-a", "sim::mirror-b"), connect=wiring.connect)
     ok, failed = results
-    assert ok.ok and not failed.ok
+    assert ok.ok
+    assert not failed.ok
     assert isinstance(failed.error, TransportError)
     source = app.store.list("demo")
     assert len(app.store.list("mirror-a")) == len(source)
     assert len(app.store.list("mirror-b")) == 2
     del wiring.fail_after["sim::mirror-b"]
     (resumed,) = await run_jobs(jobs(state, "sim::mirror-b"), connect=wiring.connect)
-    assert resumed.report is not None and resumed.report.count("create") == len(source) - 2
+    assert resumed.report is not None
+    assert resumed.report.count("create") == len(source) - 2
     assert titles(app.store.list("mirror-b")) == titles(source)
 
 
