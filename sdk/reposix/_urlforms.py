@@ -229,7 +229,7 @@ def compile_form(
             port=False,
             fixed_port=None,
             markers=(),
-            slots=slots,
+            slots=scheme_slots,
             canonical=canonical,
             default_base_url=default_base_url,
         )
