@@ -213,8 +213,11 @@ def compile_form(
     form = declared if isinstance(declared, UrlForm) else UrlForm(declared)
     scheme_form = _SCHEME_FORM.match(form.template)
     if scheme_form is not None and scheme_form["scheme"] not in ("http", "https"):
-        slots = tuple((s.strip("{}+"), s.endswith("+}")) for s in scheme_form["slots"].split("/"))
-        if sum(plus for _, plus in slots) > 1 or len({n for n, _ in slots}) != len(slots):
+        scheme_slots = tuple(
+            (s.strip("{}+"), s.endswith("+}")) for s in scheme_form["slots"].split("/")
+        )
+        distinct = {n for n, _ in scheme_slots}
+        if sum(plus for _, plus in scheme_slots) > 1 or len(distinct) != len(scheme_slots):
             raise ConfigError(
                 f"connector {connector!r} declares a malformed url form {form.template!r}: "
                 "placeholders must be distinct, with at most one {slot+}"
