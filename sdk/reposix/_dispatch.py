@@ -19,7 +19,7 @@ import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NoReturn
 
 from reposix._errors import ConfigError
 from reposix._urlforms import CompiledForm, check_conflicts, compile_forms
@@ -238,51 +238,19 @@ def parse_remote_url(
             f"{shown}: no installed connector serves {host or 'an empty host'}",
             hint=f"known forms: {_shapes(forms)}",
         )
-    specific = [(f, v) for f, v in by_host if f.host_kind != "any"]
-    self_managed = not specific
-    by_host = specific or by_host  # a known host is never a self-managed server
-    allowed = [(f, v) for f, v in by_host if f.accepts_port(port)]
-    if not allowed:
-        ports = sorted({str(f.fixed_port) for f, _ in by_host if f.fixed_port is not None})
-        raise RemoteUrlError(
-            "port",
-            f"{shown}: {host} takes "
-            + (f"port {' or '.join(ports)}" if ports else "no port")
-            + ("" if port is None else f", not {port}"),
-        )
-    by_host = allowed
     if "" in segments:
         for f, _ in by_host:
             n = len(f.markers)
             if tuple(segments[:n]) == f.markers and all(s == "" for s in segments[n:]):
                 raise RemoteUrlError("empty-project", f"{shown}: the project is empty")
         raise RemoteUrlError("shape", f"{shown}: empty path segment")
-    matches = [(f, v, slots) for f, v in by_host if (slots := f.match_path(segments)) is not None]
-    if not matches and self_managed:
-        raise RemoteUrlError(
-            "unknown-host",
-            f"{shown}: no installed connector serves {host}, and the path carries no "
-            "self-managed marker",
-            hint=f"known forms: {_shapes(forms)}",
-        )
+    matches = [
+        (f, v, slots)
+        for f, v in by_host
+        if f.accepts_port(port) and (slots := f.match_path(segments)) is not None
+    ]
     if not matches:
-        for f, _ in by_host:
-            if tuple(segments) == f.markers:
-                raise RemoteUrlError("empty-project", f"{shown}: the project is empty")
-        markered = [f for f, _ in by_host if len({f2.connector for f2, _ in by_host}) > 1]
-        if markered:
-            markers = " or ".join(f"/{f.markers[0]}/" for f in markered if f.markers)
-            raise RemoteUrlError(
-                "marker",
-                f"{shown}: {host} serves several connectors, so the path needs the "
-                f"{markers} marker",
-                hint=f"expected {_shapes(markered)}",
-            )
-        raise RemoteUrlError(
-            "shape",
-            f"{shown}: the path does not fit {host}'s forms",
-            hint=f"expected {_shapes([f for f, _ in by_host])}",
-        )
+        _diagnose(shown, host, port, segments, by_host, forms)
     best = max(f.specificity for f, _, _ in matches)
     top = [(f, v, s) for f, v, s in matches if f.specificity == best]
     if len({f.connector for f, _, _ in top}) > 1:
@@ -305,6 +273,49 @@ def parse_remote_url(
         project=project,
         base_url=form.base_url(origin, host_value),
         url=f"{origin}/{'/'.join(raw_segments)}",
+    )
+
+
+def _diagnose(
+    shown: str,
+    host: str,
+    port: int | None,
+    segments: list[str],
+    by_host: list[tuple[CompiledForm, str]],
+    forms: list[CompiledForm],
+) -> NoReturn:
+    """Why no form matched: the most specific reason, for a URL whose host is known."""
+    specific = [f for f, _ in by_host if f.host_kind != "any"]
+    if not specific:  # only self-managed forms took the host, and their markers are absent
+        raise RemoteUrlError(
+            "unknown-host",
+            f"{shown}: no installed connector serves {host}, and the path carries no "
+            "self-managed marker",
+            hint=f"known forms: {_shapes(forms)}",
+        )
+    ported = [f for f in specific if f.accepts_port(port)]
+    if not ported:
+        ports = sorted({str(f.fixed_port) for f in specific if f.fixed_port is not None})
+        raise RemoteUrlError(
+            "port",
+            f"{shown}: {host} takes "
+            + (f"port {' or '.join(ports)}" if ports else "no port")
+            + ("" if port is None else f", not {port}"),
+        )
+    for f in ported:
+        if tuple(segments) == f.markers:
+            raise RemoteUrlError("empty-project", f"{shown}: the project is empty")
+    if len({f.connector for f in ported}) > 1:
+        markers = " or ".join(dict.fromkeys(f"/{f.markers[0]}/" for f in ported if f.markers))
+        raise RemoteUrlError(
+            "marker",
+            f"{shown}: {host} serves several connectors, so the path needs the {markers} marker",
+            hint=f"expected {_shapes(ported)}",
+        )
+    raise RemoteUrlError(
+        "shape",
+        f"{shown}: the path does not fit {host}'s forms",
+        hint=f"expected {_shapes(ported)}",
     )
 
 

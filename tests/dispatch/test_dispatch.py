@@ -317,6 +317,18 @@ def test_scheme_forms_name_a_project_on_the_default_server() -> None:
         installed_forms({"rh": plugin, "rh2": _plugin("rh2", "rh://{a}")})
 
 
+def test_self_managed_form_on_a_loopback_host_is_not_swallowed_by_the_sim() -> None:
+    plugins = {
+        **load_plugins(),
+        "rh": _plugin("rh", "http://{host}/rh/projects/{org}/{project}"),
+    }
+    parsed = parse_remote_url("http://localhost:8080/rh/projects/acme/tracker", plugins=plugins)
+    assert (parsed.connector, parsed.project) == ("rh", "acme/tracker")
+    assert parse_remote_url("http://localhost:8080/projects/demo", plugins=plugins).connector == (
+        "sim"
+    )
+
+
 def test_nested_slot_takes_several_segments() -> None:
     plugins = {
         "lab": _plugin(
