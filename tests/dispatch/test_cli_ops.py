@@ -227,3 +227,27 @@ def test_sync_killed_process_resumes_without_duplicates(tmp_path: Path) -> None:
         assert resumed.returncode == 0, resumed.stderr
         titles = sorted(r.title for r in sim.store.list("mirror"))
         assert titles == sorted(r.title for r in sim.store.list("demo")), "no duplicates"
+
+
+def test_sync_config_adds_every_enabled_integration(url: str, app: SimApp, tmp_path: Path) -> None:
+    port = url.rsplit(":", 1)[1]
+    config = tmp_path / "integrations.toml"
+    config.write_text(
+        f"""
+[integrations.a]
+connector = "sim"
+project = "mirror-a"
+enabled = true
+url = "http://127.0.0.1:{port}/projects/mirror-a"
+
+[integrations.b]
+connector = "sim"
+project = "mirror-b"
+url = "http://127.0.0.1:{port}/projects/mirror-b"
+""",
+        encoding="utf-8",
+    )
+    result = run("sync", "--from", f"{url}/projects/demo", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    assert len(app.store.list("mirror-a")) == len(app.store.list("demo"))
+    assert app.store.list("mirror-b") == [], "a disabled integration is not a target"
