@@ -7,7 +7,8 @@ egress denied) yields its typed error in its :class:`JobResult` and never cancel
 others.
 
 Idempotence lives in a local SQLite state file (:class:`SyncState`): for each job and
-source record, the target's remote id and URL, the source version last mirrored and a
+source record, the target's remote id and locator (``<remote-url>#<id>``), the source
+version last mirrored and a
 fingerprint of the fields mirrored. A second run creates nothing and updates only
 records whose mirrored fields changed.
 
@@ -246,6 +247,15 @@ def _footer(source: ParsedRemote, source_id: int, token: str) -> str:
     return f"mirrored by reposix sync from {source.spec} record {source_id}, ref {token}"
 
 
+def _locator(remote: ParsedRemote, record_id: int) -> str:
+    """Where a mirrored record lives: the target's remote URL with ``#<id>``.
+
+    Connectors do not hand out web URLs (URLs are not record data), so the state keeps
+    the locator ``reposix get <remote-url> <id>`` takes.
+    """
+    return f"{remote.url}#{record_id}"
+
+
 def _fingerprint(draft: RecordDraft) -> str:
     return hashlib.sha256(draft.model_dump_json().encode()).hexdigest()
 
@@ -377,7 +387,15 @@ async def _mirror(
             found = next((r for r in target_listing if token in r.body), None)
             if found is not None:
                 report.actions.append(Action("adopt", record.id, found.id, "resumed a create"))
-                row = _Row(record.id, "done", token, found.id, None, None, row.fingerprint)
+                row = _Row(
+                    record.id,
+                    "done",
+                    token,
+                    found.id,
+                    _locator(dst_remote, found.id),
+                    None,
+                    row.fingerprint,
+                )
                 if not job.dry_run:
                     state.done(key, row)
                 if row.fingerprint == fingerprint:
@@ -393,7 +411,15 @@ async def _mirror(
             else:
                 state.pending(key, record.id, token, fingerprint)
                 made = await target.create_record(project, sanitize_for_create(Tainted(draft)))
-                new = _Row(record.id, "done", token, made.id, None, record.version, fingerprint)
+                new = _Row(
+                    record.id,
+                    "done",
+                    token,
+                    made.id,
+                    _locator(dst_remote, made.id),
+                    record.version,
+                    fingerprint,
+                )
                 state.done(key, new)
                 rows[record.id] = new
                 report.actions.append(Action("create", record.id, made.id))
@@ -422,7 +448,15 @@ async def _mirror(
             await target.update_record(project, current.id, sanitize(Tainted(patch), meta))
             state.done(
                 key,
-                _Row(record.id, "done", token, current.id, None, record.version, fingerprint),
+                _Row(
+                    record.id,
+                    "done",
+                    token,
+                    current.id,
+                    _locator(dst_remote, current.id),
+                    record.version,
+                    fingerprint,
+                ),
             )
             report.actions.append(Action("update", record.id, current.id))
         if progress is not None:

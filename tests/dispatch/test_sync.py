@@ -274,3 +274,22 @@ async def test_closes_propagate_as_status(wiring: Wiring, app: SimApp, tmp_path:
     assert report.count("update") == 1
     mirrored = [r for r in wiring.github.store.list("octo/mirror") if r.title == first.title]
     assert [r.status for r in mirrored] == [RecordStatus.DONE]
+
+
+async def test_state_keeps_target_id_locator_and_source_version(
+    wiring: Wiring, app: SimApp, tmp_path: Path
+) -> None:
+    state = tmp_path / "sync.db"
+    (job,) = jobs(state, "sim::mirror-a")
+    await run_job(job, connect=wiring.connect)
+    st = SyncState(state)
+    rows = st.rows(f"{SIM}/projects/demo -> {SIM}/projects/mirror-a")
+    st.close()
+    source = {r.id: r for r in app.store.list("demo")}
+    mirrors = {r.id for r in app.store.list("mirror-a")}
+    assert set(rows) == set(source)
+    for source_id, row in rows.items():
+        assert row.state == "done"
+        assert row.target_id in mirrors
+        assert row.target_url == f"{SIM}/projects/mirror-a#{row.target_id}"
+        assert row.source_version == source[source_id].version
