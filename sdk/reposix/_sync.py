@@ -8,9 +8,8 @@ others.
 
 Idempotence lives in a local SQLite state file (:class:`SyncState`): for each job and
 source record, the target's remote id and locator (``<remote-url>#<id>``), the source
-version last mirrored and a
-fingerprint of the fields mirrored. A second run creates nothing and updates only
-records whose mirrored fields changed.
+version last mirrored and a fingerprint of the fields mirrored. A second run creates
+nothing and updates only records whose mirrored fields changed.
 
 The crash window (a target created the record but the process died before the state
 row was written) is closed by a *pending* row written and committed **before** each
