@@ -59,7 +59,7 @@ class RemoteUrlError(ConfigError):
     """
 
     prefix: ClassVar[str] = "bad remote url"
-    doc_page: ClassVar[str] = "reference/url-forms/"
+    doc_page: ClassVar[str] = "reference/url-forms.md#refused-urls"
 
     def __init__(self, reason: str, message: str, *, hint: str | None = None) -> None:
         self.reason = reason
