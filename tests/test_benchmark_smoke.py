@@ -23,3 +23,24 @@ def test_benchmark_runs_end_to_end() -> None:
     assert out.returncode == 0, out.stderr
     assert "| list 120 records over loopback" in out.stdout
     assert "records/s |" in out.stdout
+
+
+GITHUB = SCRIPT.parent / "bench_github.py"
+
+
+@pytest.mark.slow
+def test_paired_github_benchmark_runs_end_to_end() -> None:
+    """A tiny run of every part: both clients, the latency server, streaming RSS."""
+    args = ["--issues", "150", "--slow-issues", "150", "--latency-ms", "1"]
+    args += ["--rss-issues", "100", "200", "--repeat", "1"]
+    out = subprocess.run(
+        [sys.executable, str(GITHUB), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "| (a) ratio reposix / plain" in out.stdout
+    assert "| (b) reposix listing call alone (in process), 2 pages |" in out.stdout
+    assert "| (c) ratio of peak RSS, 200 / 100 issues streamed |" in out.stdout

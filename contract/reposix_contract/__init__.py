@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from reposix._faults import MID_LISTING as MID_LISTING
     from reposix._faults import MidListing as MidListing
     from reposix._faults import PageFaults as PageFaults
+    from reposix._search import text_matches as text_matches
+    from reposix._search import text_rank as text_rank
     from reposix_contract._fakes.auth import basic as basic
     from reposix_contract._fakes.auth import bearer as bearer
     from reposix_contract._fakes.auth import check_auth as check_auth
@@ -96,6 +98,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "parse_iso",
         "read_json",
     ),
+    "reposix._search": ("text_matches", "text_rank"),
     "reposix_contract._registry": ("Invariant", "invariants"),
     "reposix_contract._runner": ("Outcome", "run_invariant"),
     "reposix_contract._targets": ("Target", "from_plugin", "load_targets", "sim_control"),

@@ -319,6 +319,9 @@ class KitHarness:
         allow = overrides.pop("allowlist", None)
         if isinstance(allow, str):
             allow = Allowlist.parse(allow)
+        # Schedules are consumed in request order, so pages go one at a time unless a
+        # check asks for more (the streaming invariant compares both ways).
+        overrides.setdefault("page_concurrency", 1)
         runtime = Runtime(
             clock=overrides.pop("clock", self.clock),
             audit=overrides.pop("audit", self.audit),

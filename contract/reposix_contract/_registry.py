@@ -22,7 +22,9 @@ __all__ = [
     "requirement_met",
 ]
 
-Requirement = Literal["create", "update", "delete_or_close", "strong_versioning", "hierarchy"]
+Requirement = Literal[
+    "create", "update", "delete_or_close", "strong_versioning", "hierarchy", "search"
+]
 """A capability an invariant needs, named after the ``Capabilities`` field it reads."""
 
 
@@ -34,6 +36,7 @@ def requirement_met(caps: Capabilities, requirement: Requirement) -> bool:
         "delete_or_close": caps.delete is not DeleteModel.NONE,
         "strong_versioning": caps.versioning is VersioningModel.STRONG,
         "hierarchy": caps.hierarchy,
+        "search": caps.search,
     }[requirement]
 
 

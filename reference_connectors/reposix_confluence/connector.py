@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Final, cast
@@ -24,7 +24,6 @@ from reposix import (
     DeleteReason,
     HttpConnector,
     InvalidRecord,
-    Listing,
     NotFound,
     NotSupported,
     Page,
@@ -32,6 +31,7 @@ from reposix import (
     Record,
     RecordDraft,
     RecordId,
+    RecordStream,
     ReposixError,
     Runtime,
     Secret,
@@ -86,6 +86,12 @@ class SpaceInfo:
     key: str
     id: int
     homepage_id: str | None
+
+
+async def _aclose(iterator: AsyncIterator[object]) -> None:
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        await close()
 
 
 class ConfluenceConnector(HttpConnector):
@@ -293,68 +299,81 @@ class ConfluenceConnector(HttpConnector):
             )
         return space
 
-    async def _collect(
-        self, url: str, params: Mapping[str, Any], *, op: str, what: str, extract: Any, adapter: Any
-    ) -> tuple[list[Any], bool]:
-        """Items of a cursor listing up to ``max_records``: ``(items, complete)``."""
-        cap = self.runtime.max_records
-        pages = paginate_cursor_url(
-            self._http,
-            url,
-            op=op,
-            adapter=adapter,
-            extract=extract,
-            params=params,
-            site=self.site.root,
-            key=lambda item: item.id,
-            what=what,
-            env_vars=CREDENTIAL_VARS,
-        )
-        items: list[Any] = []
-        truncated = False
-        iterator: AsyncIterator[Any] = pages.__aiter__()
-        try:
-            async for item in iterator:
-                if len(items) >= cap:
-                    truncated = True
-                    break
-                items.append(item)
-        finally:
-            if isinstance(iterator, AsyncGenerator):
-                await cast("AsyncGenerator[Any, None]", iterator).aclose()
-        return items, (not truncated and pages.complete)
-
     # -- read -------------------------------------------------------------------------------
 
-    async def list_records_complete(self, project: str) -> Listing:
-        """Every current or archived page of the space, in id order.
+    def iter_records(self, project: str) -> RecordStream:
+        """Every current or archived page of the space, in id order, page by page.
 
         Costs one request per 250 pages plus one labels request per page (v2 lists
-        pages without their labels).
+        pages without their labels); a cursor style, so listing pages come one by one.
         """
-        space = await self._space(project)
 
-        def extract(body: CfPageList) -> Page[CfPage]:
-            return Page(body.results, next=self.site.next_url(body.links.next))
+        async def source(stream: RecordStream) -> AsyncIterator[list[Record]]:
+            space = await self._space(project)
 
-        pages, complete = await self._collect(
-            f"{API}/spaces/{space.id}/pages",
-            {
-                "limit": self.page_size,
-                "body-format": _BODY,
-                "sort": "id",
-                "status": list(LISTED_STATUSES),
-            },
-            op="list",
-            what=f"confluence pages of space {space.key}",
-            extract=extract,
-            adapter=PAGE_LIST,
-        )
-        records = []
-        for page in pages:
-            records.append(await self._record(page, space, op="list_labels"))
-            self.report_progress(1)
-        return Listing(records, is_complete=complete)
+            def extract(body: CfPageList) -> Page[CfPage]:
+                return Page(body.results, next=self.site.next_url(body.links.next))
+
+            pages = paginate_cursor_url(
+                self._http,
+                f"{API}/spaces/{space.id}/pages",
+                op="list",
+                adapter=PAGE_LIST,
+                extract=extract,
+                params={
+                    "limit": self.page_size,
+                    "body-format": _BODY,
+                    "sort": "id",
+                    "status": list(LISTED_STATUSES),
+                },
+                site=self.site.root,
+                key=lambda item: item.id,
+                what=f"confluence pages of space {space.key}",
+                env_vars=CREDENTIAL_VARS,
+            )
+            cap = self.runtime.max_records
+            taken = 0
+
+            async def labelled(batch: list[CfPage]) -> tuple[list[Record], bool]:
+                """Records of one listing page (a labels request each), up to ``cap``."""
+                nonlocal taken
+                records: list[Record] = []
+                for page in batch:
+                    if taken >= cap:
+                        return records, True
+                    records.append(await self._record(page, space, op="list_labels"))
+                    taken += 1
+                return records, False
+
+            # Labels are read one listing page behind: a broken cursor (a cycle, a foreign
+            # link) is caught before any labels request is spent on what it served.
+            batches = pages.by_page()
+            held: list[CfPage] | None = None
+            try:
+                async for batch in batches:
+                    if held is not None:
+                        records, cut = await labelled(held)
+                        held = None
+                        if records:
+                            self.report_progress(len(records))
+                            yield records
+                        if cut:
+                            stream.finish(complete=False, reason=f"stopped at max_records={cap}")
+                            return
+                    held = batch
+            finally:
+                await _aclose(batches)
+            if held is not None:
+                records, cut = await labelled(held)
+                if records:
+                    self.report_progress(len(records))
+                    yield records
+                if cut:
+                    stream.finish(complete=False, reason=f"stopped at max_records={cap}")
+                    return
+            stream.finish(complete=pages.complete, reason=pages.reason)
+
+        return RecordStream(source)
 
     async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
         """Ids of pages modified strictly after ``since``, via a v1 CQL ``lastmodified`` search.

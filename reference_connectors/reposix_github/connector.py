@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Final, cast
+from typing import Any, ClassVar, Final
 
 import httpx
 from pydantic import ValidationError
@@ -21,12 +21,12 @@ from reposix import (
     DeleteReason,
     HttpConnector,
     InvalidRecord,
-    Listing,
     NotFound,
     RateLimited,
     Record,
     RecordDraft,
     RecordId,
+    RecordStream,
     ReposixError,
     Runtime,
     Secret,
@@ -48,6 +48,7 @@ __all__ = [
     "parse_project",
     "record_from_issue",
 ]
+
 
 log = logging.getLogger("reposix.github")
 
@@ -242,11 +243,14 @@ class GitHubConnector(HttpConnector):
             raise protocol_error(response, f"{what}: github answered with a pull request")
         return issue
 
-    async def _items(
-        self, project: str, params: Mapping[str, Any], *, op: str
-    ) -> tuple[list[GhIssue], bool]:
-        """Issues (pull requests dropped) up to ``max_records``; ``(issues, complete)``."""
-        cap = self.runtime.max_records
+    def _stream(
+        self,
+        project: str,
+        params: Mapping[str, Any],
+        *,
+        op: str,
+    ) -> RecordStream:
+        """Issues (pull requests dropped) as records, page by page, up to ``max_records``."""
         what = f"github issues of {project}"
 
         def check(response: httpx.Response) -> None:
@@ -265,31 +269,23 @@ class GitHubConnector(HttpConnector):
             env_vars=ENV_VARS,
             check=check,
         )
-        issues: list[GhIssue] = []
-        iterator: AsyncIterator[GhIssue] = pages.__aiter__()
-        truncated = False
-        try:
-            async for item in iterator:
-                if item.is_pull_request:
-                    continue
-                if len(issues) >= cap:
-                    truncated = True
-                    break
-                issues.append(item)
-                self.report_progress(1)
-        finally:
-            if isinstance(iterator, AsyncGenerator):
-                await cast("AsyncGenerator[GhIssue, None]", iterator).aclose()
-        return issues, (not truncated and pages.complete)
+
+        def build(page: Sequence[GhIssue]) -> list[Record]:
+            return [record_from_issue(i) for i in page if not i.is_pull_request]
+
+        return self.record_stream(pages, build, cap=self.runtime.max_records)
 
     # -- read -------------------------------------------------------------------------------
 
-    async def list_records_complete(self, project: str) -> Listing:
-        """Every issue of ``project`` (pull requests skipped), oldest first."""
-        issues, complete = await self._items(
+    def iter_records(self, project: str) -> RecordStream:
+        """Every issue of ``project`` (pull requests skipped), oldest first, page by page.
+
+        GitHub's ``rel="last"`` link names the last page, so after the first page the
+        rest are fetched ``Runtime.page_concurrency`` at a time, yielded in order.
+        """
+        return self._stream(
             project, {"state": "all", "sort": "created", "direction": "asc"}, op="list"
         )
-        return Listing([record_from_issue(i) for i in issues], is_complete=complete)
 
     async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
         """Ids of issues updated strictly after ``since``, paged by keyset on ``updated_at``.

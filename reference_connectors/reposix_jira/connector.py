@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any, ClassVar, Final, TypeVar
 
@@ -20,7 +20,6 @@ from reposix import (
     DeleteReason,
     HttpConnector,
     InvalidRecord,
-    Listing,
     NotFound,
     NotSupported,
     Page,
@@ -31,6 +30,7 @@ from reposix import (
     RecordDraft,
     RecordId,
     RecordStatus,
+    RecordStream,
     ReposixError,
     Runtime,
     Secret,
@@ -214,7 +214,7 @@ class JiraConnector(HttpConnector):
     # -- read -------------------------------------------------------------------------------
 
     def _pages(
-        self, project: str, query: str, fields: tuple[str, ...], op: str
+        self, project: str, query: str, fields: tuple[str, ...], op: str, *, progress: bool = True
     ) -> Paginator[Issue]:
         body: dict[str, Any] = {"jql": query, "fields": list(fields), "maxResults": self.page_size}
         what = f"jira search in {project}"
@@ -236,7 +236,7 @@ class JiraConnector(HttpConnector):
             limits=PageLimits(max_items=self.runtime.max_records),
             key=lambda issue: issue.id,
             what=what,
-            on_items=self.report_progress,
+            on_items=self.report_progress if progress else None,
             env_vars=SECRET_ENV_VARS,
             check=check,
         )
@@ -254,12 +254,12 @@ class JiraConnector(HttpConnector):
             log.warning("jira: listing of %s is incomplete: %s", project, pages.reason)
         return issues, pages.complete
 
-    async def list_records_complete(self, project: str) -> Listing:
-        """Every issue of ``project`` via the enhanced search (``nextPageToken``/``isLast``)."""
-        pages = self._pages(project, jql.project_jql(project), FIELDS, "list_records")
-        issues, complete = await self._drain(project, pages)
-        records = [mapping.record_from_issue(issue) for issue in issues]
-        return Listing(records, complete)
+    def iter_records(self, project: str) -> RecordStream:
+        """Every issue of ``project`` via the enhanced search (``nextPageToken``/``isLast``),
+        page by page (a token style: pages come one after another)."""
+        query = jql.project_jql(project)
+        pages = self._pages(project, query, FIELDS, "list_records", progress=False)
+        return self.record_stream(pages, _records_of)
 
     async def _user_zone(self) -> tzinfo | None:
         """The calling user's profile time zone (JQL reads dates in it); cached."""
@@ -430,6 +430,10 @@ class JiraConnector(HttpConnector):
                     "no won't-do status and ignores the resolution",
                     hint="add a Won't Do status or a resolution screen to the workflow",
                 )
+
+
+def _records_of(page: Sequence[Issue]) -> list[Record]:
+    return [mapping.record_from_issue(issue) for issue in page]
 
 
 def _resolution_fallback(available: list[Transition], want: RecordStatus) -> Transition | None:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from reposix._backend import DeleteReason as DeleteReason
     from reposix._backend import Listing as Listing
     from reposix._backend import ProgressHook as ProgressHook
+    from reposix._backend import RecordStream as RecordStream
     from reposix._backend import VersioningModel as VersioningModel
     from reposix._clock import Clock as Clock
     from reposix._clock import SystemClock as SystemClock
@@ -70,7 +71,12 @@ if TYPE_CHECKING:
     from reposix._http.allowlist import origin_of as origin_of
     from reposix._http.auth import BasicAuth as BasicAuth
     from reposix._http.auth import BearerAuth as BearerAuth
+    from reposix._http.auth import FileTokenStore as FileTokenStore
     from reposix._http.auth import HeaderAuth as HeaderAuth
+    from reposix._http.auth import MemoryTokenStore as MemoryTokenStore
+    from reposix._http.auth import RefreshingAuth as RefreshingAuth
+    from reposix._http.auth import TokenPair as TokenPair
+    from reposix._http.auth import TokenStore as TokenStore
     from reposix._http.client import ClientOpts as ClientOpts
     from reposix._http.client import HttpClient as HttpClient
     from reposix._http.client import client as client
@@ -129,6 +135,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "DeleteReason",
         "Listing",
         "ProgressHook",
+        "RecordStream",
         "VersioningModel",
     ),
     "reposix._clock": ("Clock", "SystemClock", "VirtualClock"),
@@ -163,7 +170,16 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "reposix._formats": ("adf",),
     "reposix._frontmatter": ("parse", "render"),
     "reposix._http.allowlist": ("ALLOWLIST_ENV", "Allowlist", "Origin", "origin_of"),
-    "reposix._http.auth": ("BasicAuth", "BearerAuth", "HeaderAuth"),
+    "reposix._http.auth": (
+        "BasicAuth",
+        "BearerAuth",
+        "FileTokenStore",
+        "HeaderAuth",
+        "MemoryTokenStore",
+        "RefreshingAuth",
+        "TokenPair",
+        "TokenStore",
+    ),
     "reposix._http.client": ("ClientOpts", "HttpClient", "client"),
     "reposix._http.decode": ("decode", "excerpt", "protocol_error", "raise_for_status"),
     "reposix._http.redact": ("redact_headers", "redact_text", "redact_url"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -24,6 +24,7 @@ __all__ = [
     "DeleteReason",
     "Listing",
     "ProgressHook",
+    "RecordStream",
     "VersioningModel",
 ]
 
@@ -104,6 +105,8 @@ class Capabilities:
     incremental: bool = False
     """``list_changed_since`` asks the server for the changes instead of filtering a full
     listing (the connector overrides it)."""
+    search: bool = False
+    """``search_records`` asks the server for the records matching words (full text)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +115,96 @@ class Listing:
 
     records: list[Record]
     is_complete: bool
+
+
+PageSource = Callable[["RecordStream"], AsyncIterator[Sequence[Record]]]
+"""Yields the records of a listing one page at a time, then calls ``stream.finish(...)``."""
+
+
+class RecordStream:
+    """The records of one listing, yielded as each page arrives.
+
+    ``async for record in stream`` gives records in listing order;
+    ``async for page in stream.pages()`` gives them one list per page (what
+    ``reposix list`` prints and flushes). A stream is single use. When iteration
+    ends, ``is_complete`` says whether the whole collection was read (False: what
+    was yielded is a prefix, ``reason`` says why), exactly as ``Listing.is_complete``.
+    Errors (``NotFound``, ``ProtocolError`` …) surface where they happen: the pages
+    before them stay yielded. ``collect()`` gathers everything into a ``Listing``.
+
+    A source is an async generator function taking the stream: it yields lists of
+    records and, at its end, calls :meth:`finish`. Ending without ``finish`` means
+    incomplete.
+    """
+
+    def __init__(self, source: PageSource) -> None:
+        self._source = source
+        self._started = False
+        self._pages: AsyncIterator[Sequence[Record]] | None = None
+        self.is_complete = False
+        self.reason: str | None = None
+        self.count = 0
+        """Records yielded so far."""
+
+    def finish(self, *, complete: bool, reason: str | None = None) -> None:
+        """Called by the source when it ends: is what it yielded the whole collection?"""
+        self.is_complete = complete
+        self.reason = None if complete else (reason or "the listing ended early")
+
+    async def pages(self) -> AsyncGenerator[list[Record], None]:
+        """The records one non-empty list per page, in order."""
+        if self._started:
+            raise RuntimeError("a RecordStream can be iterated once")
+        self._started = True
+        self._pages = self._source(self)
+        try:
+            async for page in self._pages:
+                if page:
+                    records = page if type(page) is list else list(page)
+                    del page  # hold one page, not two, while the caller works
+                    self.count += len(records)
+                    yield records
+        finally:
+            await self.aclose()
+
+    async def __aiter__(self) -> AsyncGenerator[Record, None]:
+        pages = self.pages()
+        try:
+            async for page in pages:
+                for record in page:
+                    yield record
+        finally:
+            await pages.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the listing now (pending page requests are cancelled)."""
+        pages, self._pages = self._pages, None
+        close = getattr(pages, "aclose", None)
+        if close is not None:
+            await close()
+
+    async def collect(self) -> Listing:
+        """Every record, and whether that is the whole collection."""
+        records = [record async for record in self]
+        return Listing(records, self.is_complete)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    @classmethod
+    def of(cls, listing: Listing) -> RecordStream:
+        """A one-page stream of a listing already in hand."""
+
+        async def source(stream: RecordStream) -> AsyncIterator[Sequence[Record]]:
+            yield listing.records
+            stream.finish(complete=listing.is_complete, reason="the connector said truncated")
+
+        return cls(source)
 
 
 class BackendConnector(ABC):
@@ -179,14 +272,57 @@ class BackendConnector(ABC):
             hook(count)
 
     # -- read -------------------------------------------------------------------------------
+    #
+    # A connector implements ``iter_records`` (streaming: one page of records at a
+    # time) or, at least, ``list_records_complete``; each has a default built on the
+    # other. ``list_records`` and ``list_changed_since`` are built on them.
 
-    @abstractmethod
+    def iter_records(self, project: str) -> RecordStream:
+        """The records of ``project`` as each page arrives, in the order ``list_records`` gives.
+
+        Unknown project: ``NotFound`` on the first iteration. A truncated listing
+        ends with ``is_complete=False``. The default wraps ``list_records_complete``
+        in one page; HTTP connectors override it to yield page by page.
+        """
+        if type(self).list_records_complete is BackendConnector.list_records_complete:
+            raise TypeError(
+                f"{type(self).__name__} must implement iter_records or list_records_complete"
+            )
+
+        async def source(stream: RecordStream) -> AsyncIterator[Sequence[Record]]:
+            listing = await self.list_records_complete(project)
+            yield listing.records
+            stream.finish(complete=listing.is_complete, reason="the connector said truncated")
+
+        return RecordStream(source)
+
+    def iter_changed_since(self, project: str, since: datetime) -> RecordStream:
+        """Records with ``updated_at`` strictly after ``since``, as each page arrives.
+
+        The default filters ``iter_records``; connectors with a native incremental
+        query override it (and declare ``Capabilities(incremental=True)``).
+        """
+        full = self.iter_records(project)
+
+        async def source(stream: RecordStream) -> AsyncIterator[Sequence[Record]]:
+            async for page in full.pages():
+                yield [r for r in page if r.updated_at > since]
+            stream.finish(complete=full.is_complete, reason=full.reason)
+
+        return RecordStream(source)
+
     async def list_records_complete(self, project: str) -> Listing:
         """Every record of ``project`` and whether the listing is complete.
 
         A truncated listing must say ``is_complete=False`` and hold a prefix.
         Unknown project: ``NotFound``. Existing empty project: empty listing.
+        The default collects ``iter_records``.
         """
+        if type(self).iter_records is BackendConnector.iter_records:
+            raise TypeError(
+                f"{type(self).__name__} must implement iter_records or list_records_complete"
+            )
+        return await self.iter_records(project).collect()
 
     async def list_records(self, project: str) -> list[Record]:
         """Every record of ``project`` (see ``list_records_complete`` to detect truncation)."""
@@ -203,15 +339,33 @@ class BackendConnector(ABC):
     async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
         """Ids of records with ``updated_at`` strictly after ``since``.
 
-        The default filters a full listing; connectors with a native incremental
-        query override it (and declare ``Capabilities(incremental=True)``).
+        The default collects ``iter_changed_since`` (a truncated change feed is
+        logged: changes beyond it are not seen).
         """
-        records = await self.list_records(project)
-        return [r.id for r in records if r.updated_at > since]
+        stream = self.iter_changed_since(project, since)
+        ids = [r.id async for r in stream]
+        if not stream.is_complete:
+            log.warning(
+                "%s: changes of %s since %s truncated at %d records",
+                self.name,
+                project,
+                since.isoformat(),
+                len(ids),
+            )
+        return ids
 
     @abstractmethod
     async def get_record(self, project: str, record_id: RecordId) -> Record:
         """One record; ``NotFound`` if it does not exist."""
+
+    async def search_records(self, project: str, text: str) -> list[Record]:
+        """Records of ``project`` whose title or body holds every word of ``text`` (as the
+        server's full-text search matches them: stemmed, stop words ignored), best first.
+
+        Optional: only connectors declaring ``Capabilities(search=True)`` implement it; the
+        default raises ``NotSupported`` before any I/O.
+        """
+        raise NotSupported(f"{self.name} cannot search records")
 
     # -- write (default: not supported, no request sent) -------------------------------------
 

@@ -14,6 +14,7 @@ import importlib
 import importlib.util
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +24,9 @@ from reposix._errors import ConfigError, ReposixError
 from reposix._version import __version__
 
 if TYPE_CHECKING:
-    from reposix._backend import BackendConnector, Listing
+    from reposix._backend import BackendConnector
     from reposix._plugin import ConnectorPlugin
+    from reposix._records import Record
 
 __all__ = [
     "EXIT_CODES",
@@ -474,7 +476,14 @@ def build_connector(name: str, url: str | None, page_size: int | None) -> Backen
     return load_connector_plugin(name).from_env(url, Runtime(page_size=page_size))
 
 
-async def _fetch(connector: BackendConnector, project: str, *, show_progress: bool) -> Listing:
+async def _stream(
+    connector: BackendConnector,
+    project: str,
+    emit: Callable[[list[Record]], None],
+    *,
+    show_progress: bool,
+) -> tuple[int, bool]:
+    """Hand each page of ``project`` to ``emit`` as it arrives: ``(records, is_complete)``."""
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
@@ -490,7 +499,10 @@ async def _fetch(connector: BackendConnector, project: str, *, show_progress: bo
         ) as progress:
             task = progress.add_task(project, total=None)
             connector.add_progress_hook(lambda n: progress.advance(task, n))
-            return await connector.list_records_complete(project)
+            async with connector.iter_records(project) as stream:
+                async for page in stream.pages():
+                    emit(page)
+            return stream.count, stream.is_complete
 
 
 @cli.command(name="list")
@@ -508,7 +520,10 @@ def list_(
     page_size: int | None,
     as_json: bool,
 ) -> None:
-    """List a project's records as a table.
+    """List a project's records as a table, printed page by page as they arrive.
+
+    ``--json`` prints one JSON object per line and flushes after every page, so a
+    pipe sees records while the listing goes on.
 
     \b
     Examples:
@@ -518,6 +533,7 @@ def list_(
     """
     import asyncio
 
+    from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -529,19 +545,31 @@ def list_(
         connector_name, project = parsed.connector, parsed.project
     else:
         connector = build_connector(connector_name, url, page_size)
-    listing = asyncio.run(_fetch(connector, project, show_progress=not as_json))
-    if as_json:
-        for record in listing.records:
-            click.echo(record.model_dump_json())
-    else:
-        table = Table(title=f"{connector_name}: {project}")
-        table.add_column("id", no_wrap=True, justify="right")
-        table.add_column("status", no_wrap=True)
-        table.add_column("title", overflow="fold", ratio=3)
-        table.add_column("assignee", overflow="fold", ratio=1)
-        table.add_column("labels", overflow="fold", ratio=1)
-        table.add_column("updated", no_wrap=True)
-        for r in listing.records:
+    out = Console()
+    first = True
+
+    def json_lines(page: list[Record]) -> None:
+        sys.stdout.write("".join(record.model_dump_json() + "\n" for record in page))
+        sys.stdout.flush()
+
+    def table_rows(page: list[Record]) -> None:
+        # One table per page, same column ratios and no outer edge, so the pages read
+        # as one table while each is printed as soon as it arrives.
+        nonlocal first
+        table = Table(
+            title=f"{connector_name}: {project}" if first else None,
+            show_header=first,
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            expand=True,
+        )
+        table.add_column("id", no_wrap=True, justify="right", ratio=1)
+        table.add_column("status", no_wrap=True, ratio=1)
+        table.add_column("title", overflow="fold", ratio=5)
+        table.add_column("assignee", overflow="fold", ratio=2)
+        table.add_column("labels", overflow="fold", ratio=2)
+        table.add_column("updated", no_wrap=True, ratio=2)
+        for r in page:
             cells = (
                 str(r.id),
                 r.status.value,
@@ -551,9 +579,19 @@ def list_(
                 r.updated_at.strftime("%Y-%m-%d %H:%M"),
             )
             table.add_row(*(Text(cell) for cell in cells))  # Text: titles are not markup
-        Console().print(table)
-    note = "" if listing.is_complete else " (truncated: more records exist)"
-    click.echo(f"{len(listing.records)} records{note}", err=True)
+        out.print(table)
+        first = False
+
+    count, complete = asyncio.run(
+        _stream(
+            connector,
+            project,
+            json_lines if as_json else table_rows,
+            show_progress=not as_json,
+        )
+    )
+    note = "" if complete else " (truncated: more records exist)"
+    click.echo(f"{count} records{note}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,16 +11,21 @@ imports neither ``httpx`` nor this module), so the import graph keeps flowing on
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
-from reposix._backend import BackendConnector
+from reposix._backend import BackendConnector, RecordStream
 from reposix._http import ClientOpts, HttpClient, client
 from reposix._runtime import Runtime
 from reposix._secret import Secret
 
 if TYPE_CHECKING:
     import httpx
+
+    from reposix._pagination.base import Paginator
+    from reposix._records import Record
+
+W = TypeVar("W")
 
 __all__ = ["HttpConnector"]
 
@@ -71,6 +76,50 @@ class HttpConnector(BackendConnector):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._http.redact(self.base_url)!r})"
+
+    def record_stream(
+        self,
+        pages: Paginator[W],
+        build: Callable[[Sequence[W]], Iterable[Record]],
+        *,
+        cap: int | None = None,
+    ) -> RecordStream:
+        """A :class:`RecordStream` over a paginator: each page of wire models → records.
+
+        ``build`` maps one page (it may drop items, e.g. GitHub's pull requests); the
+        page's wire models are released before the records are handed on, so at most a
+        page of them is alive. ``cap`` (e.g. ``runtime.max_records``) ends the stream
+        incomplete after that many records. Progress hooks hear of every page.
+        """
+
+        async def source(stream: RecordStream) -> AsyncIterator[Sequence[Record]]:
+            batches = pages.by_page()
+            taken = 0
+            try:
+                async for batch in batches:
+                    records = list(build(batch))
+                    # The page list is ours (Paginator.by_page): empty it, so the wire
+                    # models go now, not when the paginator is resumed for the next page.
+                    if isinstance(batch, list):
+                        batch.clear()
+                    del batch
+                    cut = cap is not None and taken + len(records) > cap
+                    if cut and cap is not None:
+                        records = records[: cap - taken]
+                    taken += len(records)
+                    if records:
+                        self.report_progress(len(records))
+                        yield records
+                    if cut:
+                        stream.finish(complete=False, reason=f"stopped at max_records={cap}")
+                        return
+            finally:
+                close = getattr(batches, "aclose", None)
+                if close is not None:
+                    await close()
+            stream.finish(complete=pages.complete, reason=pages.reason)
+
+        return RecordStream(source)
 
     async def aclose(self) -> None:
         """Close the HTTP client's connection pool."""

@@ -19,7 +19,8 @@ __all__ = [
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    # Already UTC (a record built from another record or a converted wire value): no copy.
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 RecordId = Annotated[int, Field(gt=0, strict=True)]

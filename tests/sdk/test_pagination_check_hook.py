@@ -123,7 +123,9 @@ class Server:
         return httpx.Response(200, json=ids, headers={"X-Total": str(PAGES * SIZE)})
 
 
-def make_client(server: Server) -> HttpClient:
+def make_client(server: Server, *, page_concurrency: int = 1) -> HttpClient:
+    """One page at a time by default: these tests pin the sequential path's request order
+    (the concurrent path is proven equal in test_pagination_concurrent.py)."""
     router = respx.MockRouter(assert_all_called=False)
     router.route(host="api.example.test").mock(side_effect=server)
     runtime = Runtime(
@@ -131,6 +133,7 @@ def make_client(server: Server) -> HttpClient:
         allowlist=Allowlist.parse(API),
         clock=VirtualClock(),
         transport=httpx.MockTransport(router.handler),
+        page_concurrency=page_concurrency,
     )
     return client(ClientOpts(runtime=runtime))
 

@@ -148,4 +148,10 @@ def test_the_import_scan_flags_deep_imports() -> None:
 
 def test_the_import_scan_covers_the_template_and_every_connector() -> None:
     scanned = {p.relative_to(ROOT).parts[1] for p in _CONNECTOR_SOURCES}
-    assert scanned == {"connector", "reposix_confluence", "reposix_github", "reposix_jira"}
+    assert scanned == {
+        "connector",
+        "reposix_confluence",
+        "reposix_github",
+        "reposix_jira",
+        "reposix_rhythm",
+    }

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import importlib
 
-FAMILIES = ("read", "errors", "write", "security", "limits", "differential")
+FAMILIES = (
+    "read",
+    "errors",
+    "write",
+    "security",
+    "limits",
+    "differential",
+    "streaming",
+    "tokens",
+)
 """The family modules, in the order the matrix lists them."""
 
 for _family in FAMILIES:

@@ -716,8 +716,12 @@ async def r12_declarations_consistent(h: Harness) -> None:
     ):
         if flag and not _overrides(c, method):
             problems.append(f"declares {method.split('_')[0]} but does not implement {method}")
-    if caps.incremental and not _overrides(c, "list_changed_since"):
-        problems.append("declares incremental but inherits the filtering list_changed_since")
+    if caps.incremental and not (
+        _overrides(c, "list_changed_since") or _overrides(c, "iter_changed_since")
+    ):
+        problems.append(
+            "declares incremental but inherits the filtering list_changed_since/iter_changed_since"
+        )
     assert not problems, "inconsistent declarations: " + "; ".join(problems)
 
 

@@ -280,6 +280,19 @@ def _auth_headers(request: httpx.Request) -> list[tuple[str, str]]:
     return [(k, v) for k, v in request.headers.multi_items() if k.lower() in names]
 
 
+def _credential_exchange(h: Harness, request: httpx.Request) -> bool:
+    """A POST to one of the fake's declared token endpoints (``credential_exchange``: a
+    login or token-refresh path) on its own origin: there the credential travels in the
+    JSON body by design (OAuth 2.0 RFC 6749 §6; the Rhythm blueprint's ``/auth/login``),
+    and no bearer header is sent."""
+    paths = getattr(getattr(h, "fake", None), "credential_exchange", ())
+    try:
+        own = origin_of(request.url) == origin_of(h.base_url)
+    except ValueError:
+        return False
+    return own and request.method == "POST" and request.url.path in paths
+
+
 @invariant(
     "S04",
     "the auth header is byte-exact for the declared scheme (the fake accepts it) and "
@@ -293,7 +306,7 @@ async def s04_auth(h: Harness) -> None:
     await h.connector.get_record(project, record.id)
     await h.connector.list_records(project)
     sent = [r for r in requests_since(h, start) if r not in off_origin(h, requests_since(h, start))]
-    headers = {tuple(_auth_headers(r)) for r in sent}
+    headers = {tuple(_auth_headers(r)) for r in sent if not _credential_exchange(h, r)}
     assert len(headers) <= 1, (
         f"requests carried different credential headers: {len(headers)} variants; sign "
         "every request the same way (one auth hook on the SDK client)"
@@ -546,7 +559,7 @@ async def s08_secret_only_in_auth_header(h: Harness) -> None:
         except httpx.RequestNotRead:
             body = request.read().decode("utf-8", errors="replace")
         forms = secret_forms(body, canary)
-        if forms:
+        if forms and not _credential_exchange(h, request):
             problems.append(f"{where}: in the body ({'/'.join(forms)})")
         auth = {k.lower() for k, _ in _auth_headers(request)}
         try:

@@ -106,6 +106,9 @@ class HttpClient:
         self._secret_values = tuple(s.reveal() for s in secrets if s)
         for value in self._secret_values:
             register_secret(value)
+        watch = getattr(opts.auth, "watch_secrets", None)
+        if callable(watch):
+            watch(self._add_secret)  # rotated tokens join every redaction path as they arrive
         install_log_redaction()
         self._client = build_async_client(
             connect_timeout=opts.connect_timeout,
@@ -132,6 +135,13 @@ class HttpClient:
         finally:
             flush_sink(self.audit)
 
+    def _add_secret(self, secret: Secret) -> None:
+        """Redact ``secret`` from now on (a token an auth hook obtained after start-up)."""
+        value = secret.reveal()
+        if value and value not in self._secret_values:
+            register_secret(value)
+            self._secret_values = (*self._secret_values, value)
+
     def redact(self, text: str) -> str:
         """``text`` with every known secret and credential-shaped substring masked."""
         return redact_text(text, self._secret_values)
@@ -145,7 +155,10 @@ class HttpClient:
         try:
             if _authority_has_backslash(path):
                 raise ValueError("backslash in the URL's authority")
-            url = httpx.URL(path) if self.base_url is None else self.base_url.join(path)
+            # An absolute URL (a next link) resolves to itself: parse it once instead of
+            # joining it onto the base (the costlier path, same result per RFC 3986 5.2.2).
+            absolute = path.startswith(("https://", "http://"))
+            url = httpx.URL(path) if self.base_url is None or absolute else self.base_url.join(path)
         except (httpx.InvalidURL, ValueError) as exc:
             raise EgressDenied(
                 "<invalid url>", self.allowlist.describe(), detail=self.redact(str(exc))
@@ -165,14 +178,16 @@ class HttpClient:
         status: int | None,
         started: float,
         outcome: Outcome,
+        shown: str | None = None,
     ) -> None:
+        """Append one audit row; ``shown`` is ``url`` already redacted, if the caller has it."""
         self.audit.append(
             AuditEvent(
                 ts=self.clock.now(),
                 connector=self.opts.connector,
                 op=op,
                 method=method,
-                url=redact_url(url, self._secret_values),
+                url=shown if shown is not None else redact_url(url, self._secret_values),
                 status=status,
                 duration_ms=round((self.clock.monotonic() - started) * 1000, 3),
                 outcome=outcome,
@@ -191,6 +206,7 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
         read_only: bool = False,
+        authenticate: bool = True,
     ) -> httpx.Response:
         """Send one logical request: allowlist, rate gate, retries, audit.
 
@@ -200,6 +216,8 @@ class HttpClient:
         ``read_only=True`` marks a POST that only reads (a search, a GraphQL query)
         as safe to retry like a GET. Every attempt's audit row is written before any
         error leaves this method (AuditError if the log cannot take it).
+        ``authenticate=False`` sends without the auth hook: a token refresh or login call
+        (it carries its own credential in the body; the audit row never holds a body).
         """
         try:
             return await self._request(
@@ -212,6 +230,7 @@ class HttpClient:
                 headers=headers,
                 idempotency_key=idempotency_key,
                 read_only=read_only,
+                authenticate=authenticate,
             )
         except BaseException as exc:
             try:
@@ -235,9 +254,21 @@ class HttpClient:
         headers: Mapping[str, str] | None,
         idempotency_key: str | None,
         read_only: bool,
+        authenticate: bool = True,
     ) -> httpx.Response:
         method = method.upper()
         started_all = self.clock.monotonic()
+        # Redaction is the costly part of an audit row: do it once per URL of this
+        # request (the target, then each redirect hop), not once per row and label.
+        memo: list[tuple[httpx.URL, str]] = []
+
+        def show(url: httpx.URL) -> str:
+            if memo and memo[0][0] is url:
+                return memo[0][1]
+            text = redact_url(url, self._secret_values)
+            memo[:] = [(url, text)]
+            return text
+
         try:
             target = self.url(url) if isinstance(url, str) else _strip_userinfo(url)
         except EgressDenied:
@@ -260,32 +291,38 @@ class HttpClient:
             try:
                 origin = self.allowlist.check(target)
             except EgressDenied:
-                self._audit(op, method, target, None, started, "egress_denied")
+                self._audit(op, method, target, None, started, "egress_denied", show(target))
                 raise
             home = home or origin
             if origin != home and not left_home:
                 # Credentials belong to the first origin: never carry them across.
                 left_home = True
                 merged = self._without_credentials(merged)
+            prepare = getattr(self.opts.auth, "prepare", None)
+            if authenticate and not left_home and callable(prepare):
+                # A token renewal is its own gated request: run it before this request's
+                # gate check, so a rate limit it meets delays this request too.
+                await prepare()
             resume_at = self.clock.monotonic() + self.gate.delay()
             self._check_deadline(deadline_at, resume_at, op, method, target)
-            state.label = f"{method} {redact_url(target, self._secret_values)}"
+            state.label = f"{method} {show(target)}"
             try:
                 await state.before_attempt()  # the rate gate: may wait, or refuse at once
             except RateLimited:
-                self._audit(op, method, target, None, started, "rate_limited")
+                self._audit(op, method, target, None, started, "rate_limited", show(target))
                 raise
             started = self.clock.monotonic()
             request = self._client.build_request(
                 method, target, params=params, json=json, content=content, headers=merged
             )
-            auth = None if left_home else self.opts.auth
+            auth = None if left_home or not authenticate else self.opts.auth
             try:
                 response = await self._send(request, auth, deadline_at, op, started)
             # Rate limits, 5xx and transport retries: reposix._ratelimit.retry decides.
             except httpx.TransportError as exc:
                 step = state.after_transport_error(exc)
-                self._audit(op, method, target, None, started, step.outcome or "transport_error")
+                outcome = step.outcome or "transport_error"
+                self._audit(op, method, target, None, started, outcome, show(target))
                 if step.action != "retry":
                     raise TransportError(
                         self._failure(method, target, exc, state.attempt),
@@ -297,7 +334,8 @@ class HttpClient:
             status = response.status_code
             step = state.after_response(response)
             if step.action != "return":
-                self._audit(op, method, target, status, started, step.outcome or "retried")
+                outcome = step.outcome or "retried"
+                self._audit(op, method, target, status, started, outcome, show(target))
                 if step.action != "retry":
                     step.throw()
                 if step.delay > 0:
@@ -309,7 +347,7 @@ class HttpClient:
                 and "location" in response.headers
             ):
                 redirects += 1
-                self._audit(op, method, target, status, started, "ok")
+                self._audit(op, method, target, status, started, "ok", show(target))
                 if redirects > self.opts.max_redirects:
                     raise TransportError(
                         f"{method} {self._redacted(target)}: more than "
@@ -333,7 +371,8 @@ class HttpClient:
                 params = None  # already part of the URL the server redirected from
                 state.restart()
                 continue
-            self._audit(op, method, target, status, started, "ok" if status < 400 else "http_error")
+            outcome = "ok" if status < 400 else "http_error"
+            self._audit(op, method, target, status, started, outcome, show(target))
             return response
 
     def _redacted(self, url: httpx.URL | str) -> str:

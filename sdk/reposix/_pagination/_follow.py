@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import aclosing
 from typing import Any, TypeVar
 
 import httpx
@@ -18,6 +19,16 @@ T = TypeVar("T")
 
 Resolve = Callable[[httpx.URL, str], httpx.URL]
 """Turns a next link (as the server wrote it) into an absolute URL, given the current URL."""
+
+Reveal = Callable[[httpx.Response, httpx.URL, str], Sequence[str]]
+"""Given a page's response, its URL and its (absolute) next URL: the URLs of every page
+still to come, in order, if the response states them; else empty."""
+
+
+def concurrency_of(http: HttpClient, concurrency: int | None) -> int:
+    """A helper's ``concurrency`` argument, defaulting to the runtime's ``page_concurrency``."""
+    value = http.opts.runtime.page_concurrency if concurrency is None else concurrency
+    return max(1, value)
 
 
 def first_url(
@@ -45,19 +56,25 @@ def follow(
     on_items: Callable[[int], None] | None,
     env_vars: tuple[str, ...],
     check: StatusCheck | None = None,
+    reveal: Reveal | None = None,
+    concurrency: int = 1,
 ) -> Paginator[T]:
     """GET ``url``, then every next URL ``page_of`` finds, each checked before it is sent.
 
     Each response goes through ``check`` (else ``raise_for_status``) before ``page_of``.
+    ``reveal`` (first page only) names the remaining pages, which are then fetched up
+    to ``concurrency`` at a time; each is still pinned, checked and judged in order.
     """
     caps = limits or PageLimits()
 
-    async def run(state: Paginator[T]) -> AsyncIterator[T]:
+    async def run(state: Paginator[T]) -> AsyncIterator[list[T]]:
         first = first_url(http, url, params)
         try:
             pinned = origin_of(first)
         except ValueError as exc:
             raise EgressDenied(str(first), http.allowlist.describe(), detail=str(exc)) from None
+
+        first_request = http.url(str(first))
 
         async def fetch(target: str) -> Step[T, str]:
             current = http.url(target)  # the client's URL hygiene: userinfo dropped, etc.
@@ -77,19 +94,26 @@ def follow(
                     raise protocol_error(
                         response, f"{what}: unusable next link {page.next[:100]!r}: {exc}"
                     ) from None
-            return Step(page.items, nxt, page.more, page.total)
+            ahead: Sequence[str] = ()
+            if reveal is not None and nxt is not None and current == first_request:
+                ahead = reveal(response, current, nxt)
+            return Step(page.items, nxt, page.more, page.total, ahead)
 
-        async for item in drive(
-            state,
-            first=str(first),
-            fetch=fetch,
-            name=name_url,
-            ident=canonical,
-            limits=caps,
-            key=key,
-            what=what,
-            on_items=on_items,
-        ):
-            yield item
+        async with aclosing(
+            drive(
+                state,
+                first=str(first),
+                fetch=fetch,
+                name=name_url,
+                ident=canonical,
+                limits=caps,
+                key=key,
+                what=what,
+                on_items=on_items,
+                concurrency=concurrency if reveal is not None else 1,
+            )
+        ) as batches:
+            async for batch in batches:
+                yield batch
 
     return Paginator(run)

@@ -89,7 +89,7 @@ class PageInfo(BaseModel):
 
 
 class Paginator(Generic[T]):
-    """An async iterator of records across pages.
+    """An async iterator of records across pages (``by_page()``: the same, a page at a time).
 
     After iteration ends, ``complete`` says whether the whole collection was
     read. False means what was yielded is a prefix (or, with ``truncated ==
@@ -98,7 +98,7 @@ class Paginator(Generic[T]):
     records yielded; ``total`` is the last total the server stated, if any.
     """
 
-    def __init__(self, source: Callable[[Paginator[T]], AsyncIterator[T]]) -> None:
+    def __init__(self, source: Callable[[Paginator[T]], AsyncIterator[list[T]]]) -> None:
         self._source = source
         self._reset()
 
@@ -115,9 +115,34 @@ class Paginator(Generic[T]):
         self.truncated = why
         self.reason = reason
 
-    def __aiter__(self) -> AsyncIterator[T]:
+    def by_page(self) -> AsyncIterator[list[T]]:
+        """The new records of each page, in order, as one list per page (empty pages skipped).
+
+        Each list is the caller's: the paginator keeps no reference to it once the
+        next page is asked for, so a caller that maps a page and drops it holds one
+        page of wire models at a time.
+        """
         self._reset()
         return self._source(self)
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._flatten()
+
+    async def _flatten(self) -> AsyncIterator[T]:
+        pages = self.by_page()
+        try:
+            async for page in pages:
+                for item in page:
+                    yield item
+        finally:
+            await _aclose(pages)
+
+
+async def _aclose(iterator: AsyncIterator[object]) -> None:
+    """Close an async generator now (not at garbage collection), so its ``finally`` runs."""
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        await close()
 
 
 async def collect(pages: Paginator[T]) -> tuple[list[T], bool]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable, Hashable, Mapping
+from contextlib import aclosing
 from typing import Any, TypeVar
 
 import httpx
@@ -55,7 +56,7 @@ def paginate_graphql(
     caps = limits or PageLimits()
     base_vars = dict(variables or {})
 
-    async def run(state: Paginator[T]) -> AsyncIterator[T]:
+    async def run(state: Paginator[T]) -> AsyncIterator[list[T]]:
         target = first_url(http, url, None)
 
         async def fetch(cursor: str | None) -> Step[T, str | None]:
@@ -72,17 +73,20 @@ def paginate_graphql(
             page = read_page(response, adapter, extract, what)
             return Step(page.items, page.next or None, page.more, page.total)
 
-        async for item in drive(
-            state,
-            first=None,
-            fetch=fetch,
-            name=name_token(cursor_var),
-            limits=caps,
-            key=key,
-            what=what,
-            on_items=on_items,
-        ):
-            yield item
+        async with aclosing(
+            drive(
+                state,
+                first=None,
+                fetch=fetch,
+                name=name_token(cursor_var),
+                limits=caps,
+                key=key,
+                what=what,
+                on_items=on_items,
+            )
+        ) as batches:
+            async for batch in batches:
+                yield batch
 
     return Paginator(run)
 

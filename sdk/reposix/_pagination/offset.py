@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Hashable, Mapping
+from contextlib import aclosing
 from typing import Any, Literal, TypeVar
 
 import httpx
@@ -12,10 +13,13 @@ from reposix._errors import ProtocolError
 from reposix._http.client import HttpClient
 from reposix._http.decode import protocol_error
 from reposix._pagination._engine import Step, check_status, drive, read_page
-from reposix._pagination._follow import first_url
+from reposix._pagination._follow import concurrency_of, first_url
 from reposix._pagination.base import Page, PageLimits, Paginator, StatusCheck
 
 __all__ = ["paginate_offset"]
+
+_MAX_AHEAD = 100_000
+"""Pages planned ahead at most from one stated total."""
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -42,6 +46,7 @@ def paginate_offset(
     env_vars: tuple[str, ...] = (),
     check: StatusCheck | None = None,
     headers: Mapping[str, str] | None = None,
+    concurrency: int | None = None,
 ) -> Paginator[T]:
     """GET ``url`` with ``start_param``/``size_param`` until the collection is exhausted.
 
@@ -54,13 +59,19 @@ def paginate_offset(
     again, or echoes another ``Page.start``) raises ``ProtocolError``.
     ``check`` (a :data:`~reposix._pagination.StatusCheck`) maps every page's error
     status in place of ``raise_for_status``, so the connector's own messages apply.
+
+    ``unit="item"`` with a stated total: once the first page says how many records
+    there are, the remaining offsets are fetched up to ``concurrency`` at a time
+    (None: ``Runtime.page_concurrency``), in order and judged as one by one; a page
+    shorter than the first ends that plan and the rest goes one by one.
     """
     caps = limits or PageLimits()
+    parallel = concurrency_of(http, concurrency) if unit == "item" else 1
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
     begin = start if start is not None else (0 if unit == "item" else 1)
 
-    async def run(state: Paginator[T]) -> AsyncIterator[T]:
+    async def run(state: Paginator[T]) -> AsyncIterator[list[T]]:
         base = first_url(http, url, params)
         served = 0
 
@@ -103,18 +114,26 @@ def paginate_offset(
                 nxt = (n + count if unit == "item" else n + 1) if reached < total else None
             else:
                 nxt = n + count if unit == "item" else n + 1
-            return Step(page.items, nxt, True if claims and nxt is None else page.more, total)
+            ahead: list[int] = []
+            if n == begin and nxt is not None and total is not None and unit == "item":
+                ahead = list(range(nxt, min(total, nxt + count * _MAX_AHEAD), count))
+            more = True if claims and nxt is None else page.more
+            return Step(page.items, nxt, more, total, ahead)
 
-        async for item in drive(
-            state,
-            first=begin,
-            fetch=fetch,
-            name=lambda n: f"{start_param}={n}",
-            limits=caps,
-            key=key,
-            what=what,
-            on_items=on_items,
-        ):
-            yield item
+        async with aclosing(
+            drive(
+                state,
+                first=begin,
+                fetch=fetch,
+                name=lambda n: f"{start_param}={n}",
+                limits=caps,
+                key=key,
+                what=what,
+                on_items=on_items,
+                concurrency=parallel,
+            )
+        ) as batches:
+            async for batch in batches:
+                yield batch
 
     return Paginator(run)

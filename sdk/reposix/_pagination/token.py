@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Hashable, Mapping
+from contextlib import aclosing
 from typing import Any, Literal, TypeVar
 
 import httpx
@@ -52,7 +53,7 @@ def paginate_token(
     caps = limits or PageLimits()
     base_body = dict(body or {})
 
-    async def run(state: Paginator[T]) -> AsyncIterator[T]:
+    async def run(state: Paginator[T]) -> AsyncIterator[list[T]]:
         target = first_url(http, url, params)
 
         async def fetch(token: str | None) -> Step[T, str | None]:
@@ -68,16 +69,19 @@ def paginate_token(
             page = read_page(response, adapter, extract, what)
             return Step(page.items, page.next or None, page.more, page.total)
 
-        async for item in drive(
-            state,
-            first=None,
-            fetch=fetch,
-            name=name_token(token_param),
-            limits=caps,
-            key=key,
-            what=what,
-            on_items=on_items,
-        ):
-            yield item
+        async with aclosing(
+            drive(
+                state,
+                first=None,
+                fetch=fetch,
+                name=name_token(token_param),
+                limits=caps,
+                key=key,
+                what=what,
+                on_items=on_items,
+            )
+        ) as batches:
+            async for batch in batches:
+                yield batch
 
     return Paginator(run)

@@ -50,6 +50,7 @@ from reposix._backend import DeleteReason
 from reposix._clock import Clock
 from reposix._faults import apply_mid_listing, next_index, plan_pages
 from reposix._records import SERVER_FIELDS, Record, RecordDraft
+from reposix._search import text_matches, text_rank
 from reposix._secret import Secret
 from reposix.sim._faults import Faults, FixedWindowLimiter
 from reposix.sim._store import (
@@ -622,6 +623,12 @@ class SimApp:
     @_endpoint
     async def _list_records(self, request: Request) -> Response:
         slug = request.path_params["slug"]
+        if "q" in request.query_params:
+            # Full-text search (reposix._search): every match, best first, one page.
+            query = request.query_params["q"]
+            hits = [r for r in self.store.list(slug) if text_matches(query, r.title, r.body)]
+            hits.sort(key=lambda r: (-text_rank(query, r.title, r.body), r.id))
+            return JSONResponse([self.record_json(r, request) for r in hits])
         raw_since = request.query_params.get("since", "")
         since = _parse_since(raw_since) if raw_since else None
         per_page = _int_param(request, "per_page", 1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -20,7 +21,7 @@ from reposix._backend import (
     CommentSupport,
     DeleteModel,
     DeleteReason,
-    Listing,
+    RecordStream,
     VersioningModel,
 )
 from reposix._connector_base import HttpConnector
@@ -33,7 +34,7 @@ from reposix._errors import (
 )
 from reposix._http import BearerAuth, decode, raise_for_status
 from reposix._http.decode import protocol_error
-from reposix._pagination.base import PageLimits, collect
+from reposix._pagination.base import PageLimits
 from reposix._pagination.link import paginate_link
 from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordId, RecordStatus, UtcDatetime
 from reposix._runtime import Runtime
@@ -67,8 +68,12 @@ class _WireRecord(BaseModel):
     extensions: dict[str, JsonValue] = Field(default_factory=dict)
 
     def to_record(self) -> Record:
-        """The normalized record."""
-        return Record.model_validate(self.model_dump())
+        """The normalized record (from the validated fields, without a dump in between)."""
+        return Record.model_validate(self.__dict__)
+
+
+def _to_records(page: Sequence[_WireRecord]) -> list[Record]:
+    return [wire.to_record() for wire in page]
 
 
 _ONE: TypeAdapter[_WireRecord] = TypeAdapter(_WireRecord)
@@ -94,6 +99,7 @@ class SimBackend(HttpConnector):
         versioning=VersioningModel.STRONG,
         hierarchy=True,
         incremental=True,
+        search=True,
     )
     root_collection_name: ClassVar[str] = "issues"
 
@@ -148,9 +154,9 @@ class SimBackend(HttpConnector):
 
     # -- read --------------------------------------------------------------------------------
 
-    async def _list(
+    def _stream(
         self, project: str, params: dict[str, Any], *, op: str, cap: int | None
-    ) -> tuple[list[Record], bool]:
+    ) -> RecordStream:
         pages = paginate_link(
             self._http,
             self._records(project),
@@ -160,26 +166,22 @@ class SimBackend(HttpConnector):
             limits=PageLimits(max_items=cap),
             key=lambda r: r.id,
             what=f"listing of project {project!r}",
-            on_items=self.report_progress,
             env_vars=(TOKEN_ENV,),
             total_header="X-Total-Count",
         )
-        items, complete = await collect(pages)
-        return [item.to_record() for item in items], complete
+        return self.record_stream(pages, _to_records)
 
-    async def list_records_complete(self, project: str) -> Listing:
-        """Every record of ``project`` in id order; truncated at ``runtime.max_records``."""
+    def iter_records(self, project: str) -> RecordStream:
+        """Every record of ``project`` in id order, page by page; truncated at
+        ``runtime.max_records``."""
         page_size = self.runtime.page_size or DEFAULT_PAGE_SIZE
-        records, complete = await self._list(
-            project,
-            {"per_page": page_size},
-            op="list_records",
-            cap=self.runtime.max_records,
+        return self._stream(
+            project, {"per_page": page_size}, op="list_records", cap=self.runtime.max_records
         )
-        return Listing(records, complete)
 
-    async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
-        """Ids with ``updated_at`` strictly after ``since``, filtered by the server (``?since=``).
+    def iter_changed_since(self, project: str, since: datetime) -> RecordStream:
+        """Records with ``updated_at`` strictly after ``since``, filtered by the server
+        (``?since=``), page by page.
 
         Not capped by ``max_records``: a truncated change feed would lose changes silently.
         """
@@ -189,13 +191,20 @@ class SimBackend(HttpConnector):
                 hint="pass e.g. datetime(2026, 1, 1, tzinfo=UTC)",
             )
         page_size = self.runtime.page_size or DEFAULT_PAGE_SIZE
-        records, _ = await self._list(
+        return self._stream(
             project,
             {"per_page": page_size, "since": since.isoformat(timespec="microseconds")},
             op="list_changed_since",
             cap=None,
         )
-        return [r.id for r in records]
+
+    async def search_records(self, project: str, text: str) -> list[Record]:
+        """``GET /projects/{p}/records?q=``: every record holding the words, best first."""
+        response = await self._http.get(
+            self._records(project), op="search_records", params={"q": text}
+        )
+        self._raise(response, f"search of project {project!r}")
+        return [item.to_record() for item in decode(response, _PAGE, "search results")]
 
     async def get_record(self, project: str, record_id: RecordId) -> Record:
         """One record; ``NotFound`` if the project or the record does not exist."""

@@ -14,7 +14,7 @@ from reposix._records import RecordId
 from reposix_contract._gallery import broken
 from reposix_contract._targets import Target, from_plugin
 from reposix_github import plugin as github_plugin
-from reposix_github.connector import GitHubConnector, record_from_issue
+from reposix_github.connector import GitHubConnector
 
 
 def _github() -> Target:
@@ -30,8 +30,8 @@ class ChangedSinceByPageNumber(GitHubConnector):
     async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
         params = {"state": "all", "sort": "updated", "direction": "asc"}
         params["since"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
-        issues, _ = await self._items(project, params, op="list_changed_since")
-        return [i.number for i in issues if i.updated_at > since]
+        stream = self._stream(project, params, op="list_changed_since")
+        return [r.id async for r in stream if r.updated_at > since]
 
 
 @broken("lists-least-recently-updated-first", kills={"R13"}, base=_github)
@@ -41,6 +41,6 @@ class ListsLeastRecentlyUpdatedFirst(GitHubConnector):
 
     async def list_records_complete(self, project: str) -> Listing:
         params = {"state": "all", "sort": "updated", "direction": "asc"}
-        issues, complete = await self._items(project, params, op="list")
-        records = sorted((record_from_issue(i) for i in issues), key=lambda r: r.id)
-        return Listing(records, is_complete=complete)
+        listing = await self._stream(project, params, op="list").collect()
+        records = sorted(listing.records, key=lambda r: r.id)
+        return Listing(records, is_complete=listing.is_complete)

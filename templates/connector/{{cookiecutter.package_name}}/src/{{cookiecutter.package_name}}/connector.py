@@ -22,8 +22,8 @@ that the two agree and that the connector keeps every rule.
 
 from __future__ import annotations
 
-import logging
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import ClassVar, Final
 
@@ -38,18 +38,17 @@ from reposix import (
     DeleteReason,
     HttpConnector,
     InvalidRecord,
-    Listing,
     PageLimits,
     Record,
     RecordDraft,
     RecordId,
     RecordStatus,
+    RecordStream,
     Runtime,
     Secret,
     Untainted,
     VersioningModel,
     VersionMismatch,
-    collect,
     decode,
     paginate_link,
     raise_for_status,
@@ -76,7 +75,6 @@ __all__ = [
     "write_body",
 ]
 
-log = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE: Final = 50
 MAX_PAGE_SIZE: Final = 100
@@ -230,10 +228,19 @@ class {{ cookiecutter.__class_prefix }}Connector(HttpConnector):
         """The server's error message, with any secret masked."""
         return self._http.redact(self._error_body(response).summary()) or "no message"
 
-    async def _items(
-        self, project: str, params: dict[str, str | int], *, op: str
-    ) -> tuple[list[WireItem], bool]:
-        """Every item of a listing up to ``runtime.max_records``; ``(items, complete)``."""
+    def _stream(
+        self,
+        project: str,
+        params: dict[str, str | int],
+        *,
+        op: str,
+        since: datetime | None = None,
+    ) -> RecordStream:
+        """A listing as records, page by page, up to ``runtime.max_records``.
+
+        ``record_stream`` maps each page of wire items as it arrives and lets it go
+        before the next, so memory stays at about a page however long the listing.
+        """
         pages = paginate_link(
             self._http,
             items_path(project),
@@ -243,24 +250,31 @@ class {{ cookiecutter.__class_prefix }}Connector(HttpConnector):
             limits=PageLimits(max_items=self.runtime.max_records),
             key=lambda item: item.id,
             what=f"{NAME} items of project {project}",
-            on_items=self.report_progress,
             env_vars=ENV_VARS,
             total_header="X-Total-Count",
         )
-        return await collect(pages)
+
+        def build(page: Sequence[WireItem]) -> list[Record]:
+            kept = page if since is None else [i for i in page if i.updated_at > since]
+            return [record_from_item(i) for i in kept]
+
+        return self.record_stream(pages, build)
 
     # -- read -------------------------------------------------------------------------------
 
-    async def list_records_complete(self, project: str) -> Listing:
-        """Every item of ``project``, in the server's order (oldest first)."""
-        items, complete = await self._items(project, {}, op="list_records")
-        return Listing([record_from_item(i) for i in items], is_complete=complete)
+    def iter_records(self, project: str) -> RecordStream:
+        """Every item of ``project``, in the server's order (oldest first), page by page.
 
-    async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
-        """Ids of items updated strictly after ``since``, filtered by the server.
+        ``list_records`` and ``list_records_complete`` are built on this.
+        """
+        return self._stream(project, {}, op="list_records")
+
+    def iter_changed_since(self, project: str, since: datetime) -> RecordStream:
+        """Items updated strictly after ``since``, filtered by the server, page by page.
 
         ``updated_after`` is sent with microseconds; the exact timestamps are
         filtered again here, so an inclusive or coarser server filter stays correct.
+        ``list_changed_since`` (the ids) is built on this.
         """
         if since.tzinfo is None:
             raise ConfigError(
@@ -268,10 +282,7 @@ class {{ cookiecutter.__class_prefix }}Connector(HttpConnector):
                 hint="pass e.g. datetime(..., tzinfo=UTC)",
             )
         params: dict[str, str | int] = {"updated_after": since.isoformat()}
-        items, complete = await self._items(project, params, op="list_changed_since")
-        if not complete:
-            log.warning("%s: changes of %s truncated at %d items", NAME, project, len(items))
-        return [i.id for i in items if i.updated_at > since]
+        return self._stream(project, params, op="list_changed_since", since=since)
 
     async def get_record(self, project: str, record_id: RecordId) -> Record:
         """One item; ``NotFound`` if it does not exist in ``project``."""

@@ -1,0 +1,428 @@
+"""Paired benchmark: the reposix GitHub connector against a plain ``httpx`` loop.
+
+Run: ``python benchmarks/bench_github.py [--issues 10000] [--slow-issues 2000]
+[--latency-ms 50] [--rss-issues 10000 100000] [--repeat 5]``.
+
+It starts a GitHub-shaped loopback server in its own process (``GET
+/repos/{o}/{r}/issues`` with ``per_page``/``page``, a ``Link`` header naming
+``rel="next"`` and ``rel="last"`` as GitHub does: https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api),
+serving issues of about 2.8 KB shaped like the real ``paginate-issues`` fixture.
+Each client is a whole process (interpreter start and imports included), and the
+two kinds run in alternation so drift on a shared machine hits both alike:
+
+- ``plain``: an ``httpx.AsyncClient`` loop that parses JSON and builds a dict per issue;
+- ``reposix``: ``GitHubConnector.list_records`` with the default audit log on a file.
+
+It prints (a) the wall-time ratio for ``--issues`` issues with no latency, (b) the
+reposix wall time for ``--slow-issues`` issues with ``--latency-ms`` per request,
+and (c) the peak RSS of streaming ``--rss-issues`` through ``iter_records``
+(``resource.getrusage``'s ``ru_maxrss``, reported by each child itself).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+HERE = Path(__file__).resolve()
+OWNER_REPO = "bench-org/bench-repo"
+BODY = (
+    "Steps to reproduce: open the board, drag a card across two columns, reload. "
+    "The card returns to its first column and the activity log shows no move. "
+) * 7
+
+
+def _issue_template() -> str:
+    """One issue's JSON with ``NUMBER`` in place of its number (about 2.8 KB)."""
+    base = f"https://api.github.com/repos/{OWNER_REPO}"
+    user = {
+        "login": "octokit-fixture-user-a",
+        "id": 1000,
+        "node_id": "MDA6RW50aXR5MQ==",
+        "avatar_url": "https://avatars.githubusercontent.com/u/1000?v=4",
+        "gravatar_id": "",
+        "url": "https://api.github.com/users/octokit-fixture-user-a",
+        "html_url": "https://github.com/octokit-fixture-user-a",
+        "followers_url": "https://api.github.com/users/octokit-fixture-user-a/followers",
+        "repos_url": "https://api.github.com/users/octokit-fixture-user-a/repos",
+        "type": "User",
+        "site_admin": False,
+    }
+    issue: dict[str, Any] = {
+        "url": f"{base}/issues/NUMBER",
+        "repository_url": base,
+        "labels_url": f"{base}/issues/NUMBER/labels{{/name}}",
+        "comments_url": f"{base}/issues/NUMBER/comments",
+        "events_url": f"{base}/issues/NUMBER/events",
+        "html_url": f"https://github.com/{OWNER_REPO}/issues/NUMBER",
+        "id": 0,
+        "node_id": "MDU6SXNzdWUx",
+        "number": 0,
+        "title": "Test issue NUMBER",
+        "user": user,
+        "labels": [
+            {
+                "id": 208045946,
+                "node_id": "MDU6TGFiZWwyMDgwNDU5NDY=",
+                "url": f"{base}/labels/bug",
+                "name": "bug",
+                "description": "Something isn't working",
+                "color": "f29513",
+                "default": True,
+            }
+        ],
+        "state": "open",
+        "locked": False,
+        "assignee": None,
+        "assignees": [],
+        "milestone": None,
+        "comments": 42,
+        "created_at": "2017-10-10T16:00:00Z",
+        "updated_at": "2017-10-10T16:00:00Z",
+        "closed_at": None,
+        "author_association": "MEMBER",
+        "active_lock_reason": None,
+        "body": BODY,
+        "reactions": {"url": f"{base}/issues/NUMBER/reactions", "total_count": 0},
+        "timeline_url": f"{base}/issues/NUMBER/timeline",
+        "performed_via_github_app": None,
+        "state_reason": None,
+    }
+    text = json.dumps(issue, separators=(",", ":"))
+    return text.replace('"id":0,', '"id":NUMBER,').replace('"number":0,', '"number":NUMBER,')
+
+
+# -- the server -----------------------------------------------------------------------------
+
+
+def serve(port: int, issues: int, latency: float) -> None:
+    """A minimal HTTP/1.1 keep-alive server shaped like GitHub's issue listing."""
+    parts = _issue_template().split("NUMBER")
+
+    def page_body(first: int, last: int) -> bytes:
+        items = ",".join(str(n).join(parts) for n in range(first, last + 1))
+        return ("[" + items + "]").encode()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                line = await reader.readline()
+                if not line:
+                    return
+                while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+                    pass
+                target = line.split()[1].decode()
+                split = urlsplit(target)
+                query = dict(parse_qsl(split.query))
+                per_page = min(100, int(query.get("per_page", "30")))
+                page = int(query.get("page", "1"))
+                pages = max(1, -(-issues // per_page))
+                first = (page - 1) * per_page + 1
+                body = (
+                    page_body(first, min(issues, first + per_page - 1)) if page <= pages else b"[]"
+                )
+                links = []
+                origin = f"http://127.0.0.1:{port}{split.path}"
+                if page < pages:
+                    links.append(f'<{origin}?{urlencode({**query, "page": page + 1})}>; rel="next"')
+                    links.append(f'<{origin}?{urlencode({**query, "page": pages})}>; rel="last"')
+                if latency:
+                    await asyncio.sleep(latency)
+                headers = [
+                    "HTTP/1.1 200 OK",
+                    "Content-Type: application/json; charset=utf-8",
+                    f"Content-Length: {len(body)}",
+                    "X-RateLimit-Limit: 5000",
+                    "X-RateLimit-Remaining: 4999",
+                    "X-RateLimit-Resource: core",
+                ]
+                if links:
+                    headers.append("Link: " + ", ".join(links))
+                writer.write(("\r\n".join(headers) + "\r\n\r\n").encode() + body)
+                await writer.drain()
+        except (ConnectionError, IndexError, ValueError):
+            return
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", port, backlog=64)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+# -- the clients (each run as its own process) ----------------------------------------------
+
+
+def _rss_mib() -> float:
+    """Peak resident set size of this process in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def plain_loop(url: str) -> tuple[int, float]:
+    """What a hand-written client does: GET, ``json()``, a dict per issue, follow ``next``.
+
+    Returns the count and the seconds the listing itself took (client set-up excluded).
+    """
+    import httpx
+
+    out: list[dict[str, Any]] = []
+    auth = {"Authorization": "Bearer bench-token-0000"}
+    # The plain loop is the baseline reposix is measured against, so it uses httpx directly.
+    async with httpx.AsyncClient(headers=auth) as http:  # noqa: TID251
+        started = time.perf_counter()
+        next_url: str | None = f"{url}/repos/{OWNER_REPO}/issues"
+        params: dict[str, Any] | None = {
+            "state": "all",
+            "sort": "created",
+            "direction": "asc",
+            "per_page": 100,
+        }
+        while next_url:
+            response = await http.get(next_url, params=params)
+            response.raise_for_status()
+            for item in response.json():
+                if "pull_request" in item:
+                    continue
+                out.append(
+                    {
+                        "id": item["number"],
+                        "title": item["title"],
+                        "state": item["state"],
+                        "labels": [lab["name"] for lab in item["labels"]],
+                        "assignee": (item["assignee"] or {}).get("login"),
+                        "created_at": item["created_at"],
+                        "updated_at": item["updated_at"],
+                        "body": item["body"] or "",
+                    }
+                )
+            next_url = response.links.get("next", {}).get("url")
+            params = None
+        took = time.perf_counter() - started
+    return len(out), took
+
+
+def _connector(url: str) -> Any:
+    from reposix import Runtime, Secret
+    from reposix._http import Allowlist
+    from reposix_github.connector import GitHubConnector
+
+    runtime = Runtime(allowlist=Allowlist.parse(url), max_records=10**7)
+    return GitHubConnector(Secret("bench-token-0000"), base_url=url, runtime=runtime)
+
+
+async def reposix_list(url: str) -> tuple[int, float]:
+    """``list_records``: every record held in one list (seconds: the call alone)."""
+    async with _connector(url) as gh:
+        started = time.perf_counter()
+        count = len(await gh.list_records(OWNER_REPO))
+        return count, time.perf_counter() - started
+
+
+async def reposix_stream(url: str) -> tuple[int, float]:
+    """``iter_records``: records counted as they arrive, none kept."""
+    count = 0
+    async with _connector(url) as gh:
+        started = time.perf_counter()
+        async for _record in gh.iter_records(OWNER_REPO):
+            count += 1
+        return count, time.perf_counter() - started
+
+
+CLIENTS = {"plain": plain_loop, "reposix": reposix_list, "reposix-stream": reposix_stream}
+
+
+def client_main(kind: str, url: str) -> None:
+    count, listing = asyncio.run(CLIENTS[kind](url))
+    print(json.dumps({"count": count, "rss_mib": _rss_mib(), "listing_s": listing}))
+
+
+# -- the driver -----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """The loopback server in a child process, for one (issues, latency) setting."""
+
+    def __init__(self, issues: int, latency_ms: float) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        args = ["serve", "--port", str(self.port), "--issues", str(issues)]
+        args += ["--latency-ms", str(latency_ms)]
+        self.proc = subprocess.Popen([sys.executable, str(HERE), *args])
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.close()
+                    raise RuntimeError("the loopback server did not start") from None
+                time.sleep(0.05)
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def run_client(kind: str, url: str, audit_db: str, expect: int) -> tuple[float, float, float]:
+    """Wall time (s) of the whole client process, the peak RSS (MiB) and the time (s) of
+    the listing call alone (no imports, no client set-up), as the child reported them."""
+    env = {**os.environ, "REPOSIX_AUDIT_DB": audit_db}
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, str(HERE), "client", kind, url],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    if out.returncode != 0:
+        raise RuntimeError(f"{kind} client failed:\n{out.stderr[-2000:]}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if result["count"] != expect:
+        raise RuntimeError(f"{kind} client listed {result['count']} issues, not {expect}")
+    return wall, float(result["rss_mib"]), float(result["listing_s"])
+
+
+def paired(kinds: list[str], url: str, audit_db: str, expect: int, repeat: int) -> dict[str, Any]:
+    """Run ``kinds`` in alternation ``repeat`` times; medians of wall time and RSS."""
+    walls: dict[str, list[float]] = {k: [] for k in kinds}
+    rss: dict[str, list[float]] = {k: [] for k in kinds}
+    inner: dict[str, list[float]] = {k: [] for k in kinds}
+    for _ in range(repeat):
+        for kind in kinds:
+            wall, peak, listing = run_client(kind, url, audit_db, expect)
+            walls[kind].append(wall)
+            rss[kind].append(peak)
+            inner[kind].append(listing)
+    return {
+        "wall": {k: statistics.median(v) for k, v in walls.items()},
+        "rss": {k: statistics.median(v) for k, v in rss.items()},
+        "listing": {k: statistics.median(v) for k, v in inner.items()},
+        "pairs": [r / p for r, p in zip(walls[kinds[-1]], walls[kinds[0]], strict=True)],
+    }
+
+
+def drive(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        audit_db = str(Path(tmp) / "audit.db")
+        rows: list[tuple[str, str]] = []
+
+        server = Server(args.issues, 0)
+        try:
+            a = paired(["plain", "reposix"], server.url, audit_db, args.issues, args.repeat)
+        finally:
+            server.close()
+        ratio = a["wall"]["reposix"] / a["wall"]["plain"]
+        rows += [
+            (f"(a) plain httpx loop, {args.issues} issues", f"{a['wall']['plain']:.2f} s"),
+            (f"(a) reposix list_records, {args.issues} issues", f"{a['wall']['reposix']:.2f} s"),
+            ("(a) ratio reposix / plain (median of runs)", f"{ratio:.2f}×"),
+            ("(a) paired ratios", " ".join(f"{p:.2f}" for p in a["pairs"])),
+        ]
+
+        server = Server(args.slow_issues, args.latency_ms)
+        try:
+            b = paired(["plain", "reposix"], server.url, audit_db, args.slow_issues, args.repeat)
+        finally:
+            server.close()
+        pages = -(-args.slow_issues // 100)
+        rows += [
+            (
+                f"(b) plain httpx loop, {pages} pages at {args.latency_ms:g} ms",
+                f"{b['wall']['plain']:.2f} s",
+            ),
+            (
+                f"(b) reposix list_records, {pages} pages at {args.latency_ms:g} ms",
+                f"{b['wall']['reposix']:.2f} s",
+            ),
+            ("(b) ratio reposix / plain", f"{b['wall']['reposix'] / b['wall']['plain']:.2f}×"),
+            (
+                f"(b) reposix listing call alone (in process), {pages} pages",
+                f"{b['listing']['reposix']:.2f} s",
+            ),
+            (
+                f"(b) plain loop alone (in process), {pages} pages",
+                f"{b['listing']['plain']:.2f} s",
+            ),
+        ]
+
+        peaks: dict[int, dict[str, float]] = {}
+        for n in args.rss_issues:
+            server = Server(n, 0)
+            try:
+                c = paired(["plain", "reposix-stream"], server.url, audit_db, n, 1)
+            finally:
+                server.close()
+            peaks[n] = c["rss"]
+            rows += [
+                (
+                    f"(c) peak RSS, plain loop keeping dicts, {n} issues",
+                    f"{c['rss']['plain']:.0f} MiB",
+                ),
+                (
+                    f"(c) peak RSS, reposix iter_records, {n} issues",
+                    f"{c['rss']['reposix-stream']:.0f} MiB",
+                ),
+            ]
+        if len(args.rss_issues) >= 2:
+            low, high = min(args.rss_issues), max(args.rss_issues)
+            growth = peaks[high]["reposix-stream"] / peaks[low]["reposix-stream"]
+            rows.append(
+                (f"(c) ratio of peak RSS, {high} / {low} issues streamed", f"{growth:.2f}×")
+            )
+
+    print("| measure | value |")
+    print("|---|---|")
+    for name, value in rows:
+        print(f"| {name} | {value} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    sub = parser.add_subparsers(dest="cmd")
+    s = sub.add_parser("serve")
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--issues", type=int, required=True)
+    s.add_argument("--latency-ms", type=float, default=0)
+    c = sub.add_parser("client")
+    c.add_argument("kind", choices=sorted(CLIENTS))
+    c.add_argument("url")
+    parser.add_argument("--issues", type=int, default=10_000)
+    parser.add_argument("--slow-issues", type=int, default=2_000)
+    parser.add_argument("--latency-ms", type=float, default=50)
+    parser.add_argument("--rss-issues", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    if args.cmd == "serve":
+        serve(args.port, args.issues, args.latency_ms / 1000)
+    elif args.cmd == "client":
+        client_main(args.kind, args.url)
+    else:
+        drive(args)
+
+
+if __name__ == "__main__":
+    main()

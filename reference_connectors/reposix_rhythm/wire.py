@@ -1,0 +1,110 @@
+"""Rhythm's wire shapes (pydantic), read leniently: unknown fields are ignored.
+
+The blueprint (``shared/seeds``: "Rhythm Backend Blueprint") fixes the issue fields and the
+enums but not the JSON envelopes; the choices below are this connector's, and the cursor
+shape lives here only (:data:`CURSOR_PARAM`, :data:`LIMIT_PARAM`, :class:`RhPage`), so it
+can follow Rhythm if the real server settles on another.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+__all__ = [
+    "CURSOR_PARAM",
+    "ERROR",
+    "ISSUE",
+    "LIMIT_PARAM",
+    "PAGE",
+    "TAG_PAGE",
+    "TOKENS",
+    "RhIssue",
+    "RhPage",
+    "RhTag",
+    "RhTokens",
+    "RhUser",
+]
+
+CURSOR_PARAM: Final = "cursor"
+"""Query parameter naming the page to serve (absent: the first)."""
+LIMIT_PARAM: Final = "limit"
+"""Query parameter: page size (1..100)."""
+
+Status = Literal["open", "in_progress", "resolved", "closed"]
+Priority = Literal["critical", "major", "normal", "minor"]
+IssueType = Literal["bug", "feature", "task", "improvement"]
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class RhUser(_Lenient):
+    """An assignee: ``email`` is the identifier this connector maps to ``Record.assignee``."""
+
+    id: str
+    email: str
+    display_name: str | None = None
+
+
+class RhTag(_Lenient):
+    """A project tag (``tags`` table: ``id``, ``name``, ``color``)."""
+
+    id: str
+    name: str
+    color: str | None = None
+
+
+class RhIssue(_Lenient):
+    """An issue (the blueprint's ``issues`` table, with assignees and tags inline)."""
+
+    number: int = Field(ge=1)
+    title: str
+    description: str | None = None
+    status: Status
+    priority: Priority = "normal"
+    issue_type: IssueType = "task"
+    stage_id: str | None = None
+    sprint_id: str | None = None
+    assignees: list[RhUser] = Field(default_factory=list)
+    tags: list[RhTag] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+
+
+class RhPage(_Lenient):
+    """One page of a list endpoint: ``{"items": [...], "next_cursor": str|null,
+    "has_more": bool}``. ``has_more`` true with no cursor means the server stopped early."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None = None
+    has_more: bool | None = None
+
+
+class RhTokens(_Lenient):
+    """``/auth/login`` and ``/auth/refresh``: the access token lives ``expires_in`` s."""
+
+    access_token: str = Field(min_length=1)
+    refresh_token: str = Field(min_length=1)
+    expires_in: float | None = None
+
+
+class RhErrorBody(_Lenient):
+    code: str = ""
+    message: str = ""
+
+
+class RhError(_Lenient):
+    """The unified error type: ``{"error": {"code": ..., "message": ...}}``."""
+
+    error: RhErrorBody = Field(default_factory=RhErrorBody)
+
+
+ISSUE: TypeAdapter[RhIssue] = TypeAdapter(RhIssue)
+PAGE: TypeAdapter[RhPage] = TypeAdapter(RhPage)
+TAG_PAGE: TypeAdapter[RhPage] = PAGE
+TOKENS: TypeAdapter[RhTokens] = TypeAdapter(RhTokens)
+ERROR: TypeAdapter[RhError] = TypeAdapter(RhError)

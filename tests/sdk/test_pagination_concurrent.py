@@ -1,0 +1,237 @@
+"""Concurrent pages: when the first page reveals the rest, the listing equals the sequential one.
+
+GitHub's ``Link`` header names ``rel="last"`` with a page number
+(https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api);
+GitLab states ``X-Total-Pages`` (https://docs.gitlab.com/api/rest/#pagination-link-header);
+Jira's legacy search states ``total`` beside ``startAt``/``maxResults``
+(https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/).
+Every test runs the same faulty server twice, one page at a time and several at once,
+and compares what a caller sees: the records in order, the verdict and the error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import BaseModel, TypeAdapter
+
+from reposix._audit import MemoryAuditSink
+from reposix._clock import VirtualClock
+from reposix._errors import ReposixError
+from reposix._http import Allowlist, ClientOpts, HttpClient, client
+from reposix._pagination.base import Page, PageLimits, Paginator
+from reposix._pagination.link import paginate_link
+from reposix._pagination.offset import paginate_offset
+from reposix._runtime import Runtime
+
+API = "https://api.example.test"
+FAULTS = ("none", "500", "429-once", "cycle", "no-next", "short", "wrong-last", "404")
+
+
+class Rec(BaseModel):
+    id: int
+
+
+class OffsetBody(BaseModel):
+    startAt: int
+    total: int
+    issues: list[Rec]
+
+
+@dataclass
+class Server:
+    """``n`` records, ``size`` per page; page ``at`` (1-based) misbehaves as ``fault`` says."""
+
+    style: str
+    n: int
+    size: int
+    fault: str = "none"
+    at: int = 2
+    requests: list[int] = field(default_factory=list)
+    in_flight: int = 0
+    peak: int = 0
+    limited: bool = False
+
+    @property
+    def last(self) -> int:
+        return max(1, -(-self.n // self.size))
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            for _ in range(3):  # let concurrent requests overlap
+                await asyncio.sleep(0)
+            return self.respond(request)
+        finally:
+            self.in_flight -= 1
+
+    def respond(self, request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        if self.style == "offset":
+            page = int(params["startAt"]) // self.size + 1
+        else:
+            page = int(params.get("page", "1"))
+        self.requests.append(page)
+        if page == self.at and self.fault == "500":
+            return httpx.Response(500, json={"message": "boom"})
+        if page == self.at and self.fault == "404":
+            return httpx.Response(404, json={"message": "gone"})
+        if page == self.at and self.fault == "429-once" and not self.limited:
+            self.limited = True
+            return httpx.Response(429, headers={"Retry-After": "7"}, json={"message": "slow"})
+        first = (page - 1) * self.size + 1
+        stop = min(self.n, page * self.size)
+        if page == self.at and self.fault == "short":
+            stop = max(first - 1, stop - 1)
+        items = [{"id": i} for i in range(first, stop + 1)]
+        if self.style == "offset":
+            body = {"startAt": (page - 1) * self.size, "total": self.n, "issues": items}
+            return httpx.Response(200, json=body)
+        links = []
+        nxt = page + 1
+        if page == self.at and self.fault == "cycle":
+            nxt = max(1, page - 1)
+        last = self.last + 3 if self.fault == "wrong-last" else self.last
+        no_next = page == self.at and self.fault == "no-next"
+        if page < self.last and not no_next:
+            links.append(f'<{API}/items?per_page={self.size}&page={nxt}>; rel="next"')
+            links.append(f'<{API}/items?page={last}&per_page={self.size}>; rel="last"')
+        headers = {"Link": ", ".join(links)} if links else {}
+        return httpx.Response(200, json=items, headers=headers)
+
+
+def make_client(server: Server, concurrency: int) -> HttpClient:
+    runtime = Runtime(
+        audit=MemoryAuditSink(),
+        allowlist=Allowlist.parse(API),
+        clock=VirtualClock(),
+        transport=httpx.MockTransport(server),
+        page_concurrency=concurrency,
+    )
+    return client(ClientOpts(runtime=runtime))
+
+
+def paginate(style: str, http: HttpClient, size: int) -> Paginator[Rec]:
+    if style == "offset":
+        return paginate_offset(
+            http,
+            f"{API}/search",
+            op="list",
+            adapter=TypeAdapter(OffsetBody),
+            extract=lambda b: Page(b.issues, total=b.total, start=b.startAt),
+            page_size=size,
+            key=lambda r: r.id,
+        )
+    return paginate_link(
+        http,
+        f"{API}/items",
+        op="list",
+        adapter=TypeAdapter(list[Rec]),
+        params={"per_page": size},
+        key=lambda r: r.id,
+    )
+
+
+async def listing(server: Server, concurrency: int) -> tuple[Any, ...]:
+    """What a caller observes: records in order, per-page split, verdict, error."""
+    got: list[list[int]] = []
+    error: tuple[str, str] | None = None
+    async with make_client(server, concurrency) as http:
+        pages = paginate(server.style, http, server.size)
+        try:
+            async for page in pages.by_page():
+                got.append([r.id for r in page])
+        except ReposixError as exc:
+            error = (type(exc).__name__, str(exc))
+    return got, pages.complete, pages.truncated, pages.reason, pages.items, error
+
+
+def both(style: str, n: int, size: int, fault: str, at: int) -> tuple[Server, Server]:
+    one = Server(style, n, size, fault, at)
+    many = Server(style, n, size, fault, at)
+    assert asyncio.run(listing(one, 1)) == asyncio.run(listing(many, 4))
+    return one, many
+
+
+@pytest.mark.parametrize("style", ["link", "offset"])
+def test_the_revealed_pages_are_fetched_concurrently_in_order(style: str) -> None:
+    one, many = both(style, 50, 5, "none", 0)
+    assert one.peak == 1
+    assert many.peak > 1, "the revealed pages overlapped"
+    assert sorted(many.requests) == one.requests == list(range(1, 11)), "each page exactly once"
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("style", ["link", "offset"])
+def test_faults_give_the_same_listing_as_one_by_one(style: str, fault: str) -> None:
+    both(style, 40, 4, fault, 3)
+
+
+def test_a_failing_page_starts_no_further_page() -> None:
+    one, many = both("link", 200, 5, "404", 3)
+    assert max(many.requests) <= 3 + 4, "at most one window beyond the failed page"
+    assert one.requests == [1, 2, 3]
+
+
+def test_a_rate_limit_midway_is_waited_out_once() -> None:
+    one, many = both("link", 60, 5, "429-once", 4)
+    assert one.requests.count(4) == 2, "the sequential path waits it out too"
+    assert many.requests.count(4) == 2
+    assert sorted(set(many.requests)) == list(range(1, 13))
+
+
+def test_a_cap_is_never_passed_by_fetching_ahead() -> None:
+    server = Server("link", 100, 10)
+
+    async def go() -> list[int]:
+        async with make_client(server, 4) as http:
+            pages = paginate_link(
+                http,
+                f"{API}/items",
+                op="list",
+                adapter=TypeAdapter(list[Rec]),
+                params={"per_page": 10},
+                limits=PageLimits(max_items=25),
+            )
+            return [r.id async for r in pages]
+
+    assert asyncio.run(go()) == list(range(1, 26))
+    assert sorted(server.requests) == [1, 2, 3], "never a page too many"
+
+
+def test_an_abandoned_listing_leaves_no_request_running() -> None:
+    server = Server("link", 200, 5)
+
+    async def go() -> None:
+        async with make_client(server, 4) as http:
+            async for _ in paginate_link(
+                http,
+                f"{API}/items",
+                op="list",
+                adapter=TypeAdapter(list[Rec]),
+                params={"per_page": 5},
+            ):
+                break
+        assert server.in_flight == 0
+
+    asyncio.run(go())
+
+
+@given(
+    style=st.sampled_from(["link", "offset"]),
+    n=st.integers(min_value=0, max_value=60),
+    size=st.integers(min_value=1, max_value=9),
+    fault=st.sampled_from(FAULTS),
+    at=st.integers(min_value=1, max_value=8),
+)
+def test_any_fault_anywhere_gives_the_sequential_listing(
+    style: str, n: int, size: int, fault: str, at: int
+) -> None:
+    both(style, n, size, fault, at)
