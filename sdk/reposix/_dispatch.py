@@ -287,6 +287,13 @@ def _diagnose(
     """Why no form matched: the most specific reason, for a URL whose host is known."""
     specific = [f for f, _ in by_host if f.host_kind != "any"]
     if not specific:  # only self-managed forms took the host, and their markers are absent
+        known = [f for f in forms if f.host_kind != "any" and f.match_host(host) is not None]
+        if known:
+            raise RemoteUrlError(
+                "scheme",
+                f"{shown}: {host} is served over {known[0].scheme}, not {shown.partition(':')[0]}",
+                hint=f"expected {_shapes(known)}",
+            )
         raise RemoteUrlError(
             "unknown-host",
             f"{shown}: no installed connector serves {host}, and the path carries no "

@@ -72,6 +72,13 @@ CASES = [
     ),
     (
         "rhythm",
+        "rhythm://acme/tracker",
+        "http://localhost:8080",
+        "acme/tracker",
+        "http://localhost:8080",
+    ),
+    (
+        "rhythm",
         "http://localhost:8080/rhythm/projects/acme/tracker",
         "http://localhost:8080",
         "acme/tracker",
