@@ -51,6 +51,7 @@ __all__ = [
     "SyncReport",
     "SyncState",
     "default_state_path",
+    "job_key",
     "run_job",
     "run_jobs",
 ]
@@ -233,8 +234,18 @@ class SyncState:
         self._put(job, row)
 
 
-def _job_key(source: ParsedRemote, target: ParsedRemote) -> str:
-    return f"{source.url} -> {target.url}"
+def job_key(source: ParsedRemote, target: ParsedRemote) -> str:
+    """The state's key for a job: connector, API root and project of both ends.
+
+    Built from what identifies a project, not from the URL as typed, so ``sim::demo``
+    and ``http://127.0.0.1:7878/projects/demo`` (or GitHub's web and API forms) share
+    one mapping and never mirror twice.
+    """
+
+    def end(remote: ParsedRemote) -> str:
+        return f"{remote.connector}:{remote.base_url}:{remote.project}"
+
+    return f"{end(source)} -> {end(target)}"
 
 
 def _token(job_key: str, source_id: int) -> str:
@@ -320,7 +331,7 @@ async def run_job(
 
         raise ConfigError(f"{job.target} is the source itself; pick another target")
     build = connect or (lambda parsed: instantiate(parsed, environ=environ))
-    key = _job_key(src_remote, dst_remote)
+    key = job_key(src_remote, dst_remote)
     report = SyncReport(job)
     state = SyncState(job.state_path)
     try:

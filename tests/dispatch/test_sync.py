@@ -3,6 +3,7 @@ idempotence, resume after a kill in the crash window and after a failing target.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -196,9 +197,8 @@ async def test_dry_run_writes_nothing(wiring: Wiring, app: SimApp, tmp_path: Pat
     report = await run_job(job, connect=wiring.connect)
     assert report.count("create") == len(app.store.list("demo"))
     assert app.store.list("mirror-a") == []
-    st = SyncState(state)
-    assert st.rows(f"{SIM}/projects/demo -> {SIM}/projects/mirror-a") == {}
-    st.close()
+    with sqlite3.connect(state) as db:
+        assert db.execute("SELECT COUNT(*) FROM mirror").fetchone() == (0,)
 
 
 async def test_sim_to_github_and_jira_fakes(wiring: Wiring, app: SimApp, tmp_path: Path) -> None:
@@ -283,7 +283,7 @@ async def test_state_keeps_target_id_locator_and_source_version(
     (job,) = jobs(state, "sim::mirror-a")
     await run_job(job, connect=wiring.connect)
     st = SyncState(state)
-    rows = st.rows(f"{SIM}/projects/demo -> {SIM}/projects/mirror-a")
+    rows = st.rows(f"sim:{SIM}:demo -> sim:{SIM}:mirror-a")
     st.close()
     source = {r.id: r for r in app.store.list("demo")}
     mirrors = {r.id for r in app.store.list("mirror-a")}
@@ -293,3 +293,14 @@ async def test_state_keeps_target_id_locator_and_source_version(
         assert row.target_id in mirrors
         assert row.target_url == f"{SIM}/projects/mirror-a#{row.target_id}"
         assert row.source_version == source[source_id].version
+
+
+async def test_a_spec_and_its_url_share_one_mapping(
+    wiring: Wiring, app: SimApp, tmp_path: Path
+) -> None:
+    state = str(tmp_path / "sync.db")
+    await run_job(SyncJob("sim::demo", "sim::mirror-a", state), connect=wiring.connect)
+    again = SyncJob(f"{SIM}/projects/demo", f"reposix::{SIM}/projects/mirror-a", state)
+    report = await run_job(again, connect=wiring.connect)
+    assert report.count("create") == 0
+    assert len(app.store.list("mirror-a")) == len(app.store.list("demo"))
