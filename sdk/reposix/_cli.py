@@ -191,7 +191,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @cli.command()
 def version() -> None:
-    """Print the reposix version."""
+    """Print the reposix version.
+
+    \b
+    Examples:
+      reposix version
+    """
     click.echo(f"reposix {__version__}")
 
 
@@ -224,7 +229,13 @@ def template_dir() -> Path:
     help="Another template answer, e.g. --set credential_env_var=ACME_KEY (repeatable).",
 )
 def new_connector(name: str, output_dir: str, extra: tuple[str, ...]) -> None:
-    """Scaffold a connector project that passes the conformance kit out of the box."""
+    """Scaffold a connector project that passes the conformance kit out of the box.
+
+    \b
+    Examples:
+      reposix new-connector acme
+      reposix new-connector acme --set credential_env_var=ACME_KEY --output-dir ~/src
+    """
     try:
         from cookiecutter.exceptions import CookiecutterException
         from cookiecutter.main import cookiecutter
@@ -259,7 +270,12 @@ def new_connector(name: str, output_dir: str, extra: tuple[str, ...]) -> None:
 
 @cli.group()
 def audit() -> None:
-    """Inspect the audit log of requests."""
+    """Inspect the audit log of requests.
+
+    \b
+    Examples:
+      reposix audit verify
+    """
 
 
 @audit.command(name="verify")
@@ -269,7 +285,13 @@ def audit() -> None:
     help="Audit database (default: $REPOSIX_AUDIT_DB, else ~/.local/state/reposix/audit.db).",
 )
 def audit_verify(db: str | None) -> None:
-    """Check the audit log's hash chain; name the first broken link and exit 1 if any."""
+    """Check the audit log's hash chain; name the first broken link and exit 1 if any.
+
+    \b
+    Examples:
+      reposix audit verify
+      reposix audit verify --db /var/lib/reposix/audit.db
+    """
     from reposix._audit import default_audit_path, verify
 
     result = verify(db or default_audit_path())
@@ -362,7 +384,13 @@ def sim(
     print_seed: bool,
     log_level: str,
 ) -> None:
-    """Serve the simulator over HTTP (demo seed, faults, optional SQLite)."""
+    """Serve the simulator over HTTP (demo seed, faults, optional SQLite).
+
+    \b
+    Examples:
+      reposix sim
+      reposix sim --port 0 --db sim.db --fail 429,500,ok
+    """
     import json
     import secrets
 

@@ -53,9 +53,23 @@ def run(*args: str) -> click.testing.Result:
     return CliRunner().invoke(cli, list(args))
 
 
-@pytest.mark.parametrize("command", ["doctor", "get", "list", "sync"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "doctor",
+        "get",
+        "list",
+        "sync",
+        "sim",
+        "version",
+        "new-connector",
+        "audit",
+        "audit verify",
+        "contract",
+    ],
+)
 def test_every_command_has_help_with_examples(command: str) -> None:
-    result = run(command, "--help")
+    result = run(*command.split(), "--help")
     assert result.exit_code == 0
     assert "Examples:" in result.stdout
     assert (
