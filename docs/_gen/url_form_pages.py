@@ -106,7 +106,8 @@ def render_url_forms_md() -> str:
         "`userinfo` (credentials in the URL are never used, and are redacted in the "
         "message), `scheme`, `port` (outside 1..65535, or not taken by the host), `query` "
         "(query string or fragment), `encoded-slash` (`%2F`, `%5C`), `dot-segment` (`.` or "
-        "`..`), `empty-project`, `unknown-host`, `marker` (an Atlassian URL without "
+        "`..`), `character` (spaces or control characters), `empty-project`, "
+        "`unknown-host`, `marker` (an Atlassian URL without "
         "`/jira/` or `/confluence/`), `shape` (wrong number of segments), `ambiguous`, "
         "`not-a-url`, `unknown-connector`.",
         "",

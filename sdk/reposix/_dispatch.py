@@ -54,8 +54,9 @@ class RemoteUrlError(ConfigError):
     """A remote URL or spec that names no connector, or names one malformed.
 
     ``reason`` is a stable tag for programs: ``userinfo``, ``scheme``, ``port``,
-    ``query``, ``encoded-slash``, ``dot-segment``, ``empty-project``, ``unknown-host``,
-    ``marker``, ``shape``, ``ambiguous``, ``not-a-url``, ``unknown-connector``.
+    ``query``, ``encoded-slash``, ``dot-segment``, ``character``, ``empty-project``,
+    ``unknown-host``, ``marker``, ``shape``, ``ambiguous``, ``not-a-url``,
+    ``unknown-connector``.
     """
 
     prefix: ClassVar[str] = "bad remote url"
@@ -183,7 +184,15 @@ def parse_remote_url(
             f"{shown!r} is not a remote URL",
             hint="write scheme://host/... or a spec like github::owner/repo",
         )
-    parts = urllib.parse.urlsplit(text)
+    if re.search(r"[\s\x00-\x1f\x7f]", text):
+        raise RemoteUrlError(
+            "character", f"{shown!r}: a remote URL has no spaces or control characters"
+        )
+    try:
+        parts = urllib.parse.urlsplit(text)
+        parts.hostname  # noqa: B018 - validates a bracketed IPv6 host
+    except ValueError as exc:
+        raise RemoteUrlError("shape", f"{shown!r}: not a URL ({exc})") from None
     if "@" in parts.netloc:
         raise RemoteUrlError(
             "userinfo",
@@ -375,6 +384,10 @@ def parse_spec(spec: str) -> tuple[str, str]:
             f"{redact_remote(text)!r} is neither a spec like github::owner/repo nor a URL",
         )
     project = m["project"]
+    if re.search(r"[\s\x00-\x1f\x7f]", project):
+        raise RemoteUrlError(
+            "character", f"{text!r}: a project has no spaces or control characters"
+        )
     parts = project.split("/")
     if any(p in ("", ".", "..") for p in parts):
         raise RemoteUrlError("dot-segment", f"{text!r}: empty, '.' or '..' project segment")

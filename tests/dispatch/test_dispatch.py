@@ -122,6 +122,10 @@ BAD = [
     ("https://tracker.evil.example/projects/a", "unknown-host", "tracker.evil.example"),
     ("https://-bad-.atlassian.net/jira/projects/K", "unknown-host", "-bad-"),
     ("api.github.com/projects/o/r", "not-a-url", "not a remote URL"),
+    ("http://[::1/projects/demo", "shape", "not a URL"),
+    ("http://[zz]/projects/demo", "shape", "not a URL"),
+    ("http://127.0.0.1:7878/projects/a b", "character", "no spaces"),
+    ("http://127.0.0.1:7878/projects/a\x00b", "character", "control characters"),
 ]
 
 
@@ -174,6 +178,7 @@ def test_spec_without_site_names_the_variable() -> None:
         ("github::o/../r", "dot-segment"),
         ("github::", "not-a-url"),
         ("::x", "not-a-url"),
+        ("sim::a b", "character"),
     ],
 )
 def test_malformed_specs(spec: str, reason: str | None) -> None:
@@ -363,3 +368,50 @@ def test_missing_credentials_list_every_variable_with_the_docs_page() -> None:
     assert "\n    JIRA_EMAIL\n" in text + "\n"
     assert "\n    JIRA_API_TOKEN" in text
     assert "docs: " in text
+
+
+_URLISH = st.builds(
+    "".join,
+    st.lists(
+        st.sampled_from(
+            [
+                "reposix::",
+                "http",
+                "https",
+                "rhythm",
+                "://",
+                "[",
+                "]",
+                "::1",
+                "@",
+                ":",
+                "/",
+                "%2F",
+                "..",
+                "projects",
+                "jira",
+                "acme.atlassian.net",
+                "api.github.com",
+                "127.0.0.1",
+                "?",
+                "#",
+                "x",
+                "99999",
+                "\\",
+                " ",
+                "é",
+            ]
+        ),
+        max_size=12,
+    ),
+)
+
+
+@given(st.one_of(_URLISH, st.text(max_size=60)))
+def test_any_input_is_parsed_or_refused_with_a_typed_error(text: str) -> None:
+    try:
+        parsed = resolve(text, environ=ENV)
+    except ConfigError:
+        return
+    assert parsed.project
+    assert ".." not in parsed.project.split("/")
