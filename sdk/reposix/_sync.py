@@ -403,7 +403,7 @@ async def _mirror(
                     token,
                     found.id,
                     _locator(dst_remote, found.id),
-                    None,
+                    record.version if row.fingerprint == fingerprint else None,
                     row.fingerprint,
                 )
                 if not job.dry_run:

@@ -237,6 +237,12 @@ async def test_killed_between_create_and_state_write_resumes_without_duplicates(
     assert result.report.count("adopt") == 1, "the in-flight create was found by its ref"
     source = app.store.list("demo")
     assert titles(store.list(project)) == titles(source), "no duplicates"
+    st = SyncState(state)
+    (key,) = {r[0] for r in st._conn.execute("SELECT job FROM mirror")}
+    rows = st.rows(key)
+    st.close()
+    assert {row.state for row in rows.values()} == {"done"}
+    assert None not in {row.source_version for row in rows.values()}, "adopted rows too"
 
 
 async def test_failing_target_never_stops_the_others_and_resumes(
