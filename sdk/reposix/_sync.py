@@ -200,6 +200,10 @@ class SyncState:
         """Close the database."""
         self._conn.close()
 
+    def jobs(self) -> list[str]:
+        """Every job key with rows in this file."""
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT job FROM mirror ORDER BY job")]
+
     def rows(self, job: str) -> dict[int, _Row]:
         """Every row of ``job`` by source id."""
         cur = self._conn.execute(

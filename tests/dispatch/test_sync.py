@@ -238,7 +238,7 @@ async def test_killed_between_create_and_state_write_resumes_without_duplicates(
     source = app.store.list("demo")
     assert titles(store.list(project)) == titles(source), "no duplicates"
     st = SyncState(state)
-    (key,) = {r[0] for r in st._conn.execute("SELECT job FROM mirror")}
+    (key,) = st.jobs()
     rows = st.rows(key)
     st.close()
     assert {row.state for row in rows.values()} == {"done"}
