@@ -54,10 +54,10 @@ def render_url_forms_md() -> str:
         if form.form.env:
             filled = ", ".join(f"`{{{k}}}` from `{v}`" for k, v in form.form.env.items())
             note += f"; spec fills {filled}"
-        lines.append(
-            f"| {form.connector} | `{_cell(form.template)}` | `{_cell(form.form.base_url)}` "
-            f"| {_cell(note)} |"
-        )
+        base = f"`{_cell(form.form.base_url)}`"
+        if form.host_kind == "scheme":  # no origin in the URL: the plugin's default server
+            base = f"`{_cell(form.default_base_url)}` (default server)"
+        lines.append(f"| {form.connector} | `{_cell(form.template)}` | {base} | {_cell(note)} |")
     lines += [
         "",
         "## Specs and what `reposix sync` does per connector",
