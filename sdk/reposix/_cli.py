@@ -291,7 +291,7 @@ def audit_verify(db: str | None) -> None:
 # -- reposix sim ---------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(short_help="Serve the simulator over HTTP.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=7878, show_default=True, type=int, help="0 picks a free port.")
 @click.option(

@@ -79,7 +79,8 @@ def test_set_refuses_unknown_keys_and_lists_the_known_ones(tmp_path: Path) -> No
 
 def test_the_connector_name_is_the_argument_not_a_set_key(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        cli, ["new-connector", "iota", "--set", "connector_name=kappa", "--output-dir", str(tmp_path)]
+        cli,
+        ["new-connector", "iota", "--set", "connector_name=kappa", "--output-dir", str(tmp_path)],
     )
     assert result.exit_code == 2, result.output
     assert "reposix new-connector kappa" in result.output
@@ -99,7 +100,14 @@ def test_help_lists_the_set_keys_and_they_match_the_template() -> None:
 def test_the_next_line_names_the_registered_connector(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli,
-        ["new-connector", "kappa", "--set", "package_name=acme_kappa", "--output-dir", str(tmp_path)],
+        [
+            "new-connector",
+            "kappa",
+            "--set",
+            "package_name=acme_kappa",
+            "--output-dir",
+            str(tmp_path),
+        ],
     )
     assert result.exit_code == 0, result.output
     pyproject = (tmp_path / "acme_kappa" / "pyproject.toml").read_text()
@@ -119,6 +127,8 @@ def test_without_cookiecutter_it_names_the_extra_and_exits_2() -> None:
     assert "pip install 'reposix-sdk[contract]'" in NEW_CONNECTOR_EXTRA_HINT
     requirements = [Requirement(r) for r in distribution("reposix-sdk").requires or []]
     assert any(
-        r.name == "cookiecutter" and r.marker is not None and r.marker.evaluate({"extra": "contract"})
+        r.name == "cookiecutter"
+        and r.marker is not None
+        and r.marker.evaluate({"extra": "contract"})
         for r in requirements
     )
