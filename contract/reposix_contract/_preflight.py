@@ -47,7 +47,8 @@ def report_path_problems(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
         if not text.strip():
             problems.append("report path is empty")
         elif path.is_dir() or text.endswith(("/", os.sep)):
-            problems.append(f"{text}: is a directory; give a file path such as {path / 'matrix.md'}")
+            example = path / "matrix.md"
+            problems.append(f"{text}: is a directory; give a file path such as {example}")
         elif path.exists() and not os.access(path, os.W_OK):
             problems.append(f"{text}: the file is not writable")
         else:

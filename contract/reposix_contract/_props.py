@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, given, settings
-from hypothesis.errors import Flaky
 from hypothesis import strategies as st
+from hypothesis.errors import Flaky
 
 from reposix_contract import _settings as kit_settings
 from reposix_contract._harness import Harness, KitHarness

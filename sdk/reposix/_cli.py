@@ -271,7 +271,10 @@ def audit_verify(db: str | None) -> None:
         elif os.environ.get(AUDIT_ENV, "").strip():
             hint = f"{AUDIT_ENV} names this path: point it at the audit database, or pass --db"
         else:
-            hint = f"nothing was audited here yet, or the log is elsewhere: pass --db or set {AUDIT_ENV}"
+            hint = (
+                "nothing was audited here yet, or the log is elsewhere: "
+                f"pass --db or set {AUDIT_ENV}"
+            )
         raise ConfigError(f"no audit database at {path!r}", hint=hint)
     result = verify(path)
     if result.ok:
