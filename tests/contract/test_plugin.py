@@ -113,3 +113,22 @@ def test_the_plugin_module_imports_no_heavy_dependency() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_one_selected_connector_runs_beside_the_sim_control(tmp_path: Path) -> None:
+    """docs/connectors/new.md §4 and the template's README promise the control's column."""
+    result = _pytest(
+        tmp_path, "-v", "--reposix-contract", "--reposix-connector", "github", "-k", "R09"
+    )
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert "invariant[sim-R09] PASSED" in out
+    assert "invariant[github-R09] PASSED" in out
+    assert "sim (control): ok" in out
+    root = Path(__file__).resolve().parents[2]
+    assert "for the simulator (the control) and your connector" in " ".join(
+        (root / "docs/connectors/new.md").read_text().split()
+    )
+    readme = root / "templates/connector/{{cookiecutter.package_name}}/README.md"
+    assert "next to the simulator" in " ".join(readme.read_text().split())
