@@ -18,7 +18,8 @@ from reposix_contract._harness import Harness, KitHarness
 __all__ = ["FIXED_EXAMPLE_NOTE", "for_all", "fresh"]
 
 FIXED_EXAMPLE_NOTE = (
-    "fixed example: one of the invariant's explicit edge cases (generated values passed)"
+    "fixed example: one of the invariant's explicit edge cases (hypothesis found no smaller "
+    "failing example within its search budget)"
 )
 """The note :func:`for_all` adds when an explicit example, not a generated one, fails."""
 
