@@ -119,6 +119,11 @@ def contract(
     target, with each target's coverage) and exits 1 if anything FAILs. Naming
     connectors with --connector narrows the run, and the sim control always runs
     beside them. The same suite runs under pytest with 'pytest --reposix-contract'.
+
+    \b
+    Examples:
+      reposix contract
+      reposix contract --connector github --report matrix.json
     """
     _require_kit_extra()
     from reposix_contract._report import Matrix, write_reports
