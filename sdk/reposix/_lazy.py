@@ -26,8 +26,7 @@ def lazy_exports(
     ``reposix._formats``) is imported as that module. ``eager`` names are already set
     in the package (``__version__``) and only join ``__all__``.
 
-    A class or function defined in one of the package's private modules is shown as the
-    package's own (``__module__`` set to ``package``, as httpx does), so its repr, help
+    A class defined in one of the package's private modules is shown as the package's own (``__module__`` set to ``package``, as httpx does), so its repr, help
     and pickles name the public path (``reposix.Record``), not ``reposix._records``.
     """
     module_of = {name: module for module, names in exports.items() for name in names}
@@ -55,7 +54,8 @@ def lazy_exports(
 
 def _claim(value: Any, package: str) -> None:
     """Set ``value.__module__`` to ``package`` if a private module of it defines ``value``."""
-    if not (inspect.isclass(value) or inspect.isfunction(value)):
+    if not inspect.isclass(value):
+        # Functions keep their module: code resolves their string annotations through it.
         return
     module = getattr(value, "__module__", "") or ""
     if module.startswith(f"{package}._"):
