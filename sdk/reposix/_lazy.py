@@ -26,8 +26,9 @@ def lazy_exports(
     ``reposix._formats``) is imported as that module. ``eager`` names are already set
     in the package (``__version__``) and only join ``__all__``.
 
-    A class defined in one of the package's private modules is shown as the package's own (``__module__`` set to ``package``, as httpx does), so its repr, help
-    and pickles name the public path (``reposix.Record``), not ``reposix._records``.
+    A class defined in one of the package's private modules is shown as the package's
+    own (``__module__`` set to ``package``, as httpx does), so its repr, help and
+    pickles name the public path (``reposix.Record``), not ``reposix._records``.
     """
     module_of = {name: module for module, names in exports.items() for name in names}
     public = sorted([*module_of, *eager])
