@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import difflib
-import importlib.util
 import logging
 
 import click
 
-__all__ = ["KIT_EXTRA", "KIT_MODULES", "check_selection", "contract", "run_matrix"]
+from reposix_contract._preflight import (
+    KIT_EXTRA,
+    KIT_MODULES,
+    missing_kit_modules,
+    report_path_problems,
+)
 
-KIT_EXTRA = "reposix-sdk[contract]"
-"""The extra that installs what the kit needs on top of the SDK."""
-KIT_MODULES = ("pytest", "respx", "hypothesis", "rich", "starlette")
-"""The modules the kit's extra brings (what ``reposix contract`` checks for first)."""
+__all__ = ["KIT_EXTRA", "KIT_MODULES", "check_selection", "contract", "run_matrix"]
 
 
 def _require_kit_extra() -> None:
-    missing = [m for m in KIT_MODULES if importlib.util.find_spec(m) is None]
+    missing = missing_kit_modules()
     if missing:
         click.echo(
             f"reposix contract needs the conformance kit's extra ({', '.join(missing)} "
@@ -90,13 +91,13 @@ def run_matrix(
     return matrix
 
 
-@click.command("contract")
+@click.command("contract", short_help="Run the conformance kit and print the matrix.")
 @click.option(
     "--connector",
     "connectors",
     multiple=True,
     metavar="NAME",
-    help="Only check this connector (repeatable; 'sim' is the control).",
+    help="Only check this connector (repeatable); the sim control always runs beside it.",
 )
 @click.option(
     "--report",
@@ -115,8 +116,9 @@ def contract(
     """Run the conformance kit on the sim control and every registered connector.
 
     Prints the conformance matrix (pass / FAIL / n/a (declared) per invariant and
-    target, with each target's coverage) and exits 1 if anything FAILs. The same
-    suite runs under pytest with ``pytest --reposix-contract``.
+    target, with each target's coverage) and exits 1 if anything FAILs. Naming
+    connectors with --connector narrows the run, and the sim control always runs
+    beside them. The same suite runs under pytest with 'pytest --reposix-contract'.
 
     \b
     Examples:
@@ -126,6 +128,9 @@ def contract(
     _require_kit_extra()
     from reposix_contract._report import Matrix, write_reports
 
+    problems = report_path_problems(reports)
+    if problems:
+        raise click.BadParameter("; ".join(problems), param_hint="--report")
     check_selection(connectors, only)
     matrix = run_matrix(connectors, thorough=thorough, only=only)
     assert isinstance(matrix, Matrix)

@@ -1,7 +1,10 @@
 """The pytest plugin (``pytest11`` entry point): ``pytest --reposix-contract``.
 
-It loads in every pytest run, so importing it is cheap and, without the flag, it
-adds nothing. With ``--reposix-contract`` it appends one test item per
+It loads in every pytest run, so importing it is cheap (pytest and the standard
+library only: the kit's heavier dependencies are imported when the suite runs) and,
+without the flag, it adds nothing. With the flag but without the kit's extra, or with
+a ``--reposix-report`` path that cannot be written, it stops at configure time with
+one usage error. With ``--reposix-contract`` it appends one test item per
 (target, invariant) — ids like ``invariant[github-R05]`` — for the sim control
 and every connector registered under ``reposix.connectors``, prints the
 conformance matrix at the end and optionally writes it as JSON / Markdown.
@@ -40,7 +43,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="only check this connector (repeatable; 'sim' is the control)",
+        help="only check this connector (repeatable); the sim control always runs beside it",
     )
     group.addoption(
         "--reposix-report",
@@ -63,6 +66,17 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("reposix_contract", default=False):
         return
     from reposix_contract import _settings as settings
+    from reposix_contract._preflight import KIT_EXTRA, missing_kit_modules, report_path_problems
+
+    missing = missing_kit_modules()
+    if missing:
+        raise pytest.UsageError(
+            f"--reposix-contract needs the conformance kit's extra ({', '.join(missing)} "
+            f"missing): pip install '{KIT_EXTRA}'"
+        )
+    problems = report_path_problems(config.getoption("reposix_report") or [])
+    if problems:
+        raise pytest.UsageError("--reposix-report: " + "; ".join(problems))
 
     settings.set_thorough(bool(config.getoption("reposix_thorough")))
     config.pluginmanager.register(_ContractSession(config), _KEY)

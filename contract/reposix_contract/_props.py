@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Flaky
 
 from reposix_contract import _settings as kit_settings
 from reposix_contract._harness import Harness, KitHarness
 
-__all__ = ["for_all", "fresh"]
+__all__ = ["FIXED_EXAMPLE_NOTE", "for_all", "fresh"]
+
+FIXED_EXAMPLE_NOTE = (
+    "fixed example: one of the invariant's explicit edge cases (hypothesis found no smaller "
+    "failing example within its search budget)"
+)
+"""The note :func:`for_all` adds when an explicit example, not a generated one, fails."""
 
 T = TypeVar("T")
 
@@ -43,6 +51,12 @@ async def for_all(
     and each example is awaited on this event loop; failures shrink as usual. The
     example count follows the kit's profile (``--reposix-thorough``: ten times more),
     and the search is derandomized by default and in CI.
+
+    The explicit edge cases run first (a quick verdict). When one fails, hypothesis still
+    searches, for at most :func:`~reposix_contract._settings.minimize_seconds`, so that
+    the failure is reported as its shrunk, minimal example rather than as a busy edge
+    case; if it finds none in time, the edge case is reported, marked
+    :data:`FIXED_EXAMPLE_NOTE`.
     """
     loop = asyncio.get_running_loop()
 
@@ -50,7 +64,24 @@ async def for_all(
         async with fresh(h) as sub:
             await body(sub, value)
 
+    fixed_failure: BaseException | None = None
     for value in examples:
+        try:
+            await one(value)
+        except Exception as exc:
+            exc.add_note(FIXED_EXAMPLE_NOTE)
+            fixed_failure = exc
+            break
+    budget = kit_settings.minimize_seconds()
+    if fixed_failure is not None and budget <= 0:
+        raise fixed_failure
+    stop_at = time.monotonic() + budget
+
+    async def searched(value: T) -> None:
+        # Past the budget, a search started only to minimize a known failure stops
+        # trying (every example passes), so hypothesis gives up quickly.
+        if fixed_failure is not None and time.monotonic() > stop_at:
+            return
         await one(value)
 
     @settings(
@@ -63,6 +94,17 @@ async def for_all(
     )
     @given(strategy)
     def prop(value: Any) -> None:
-        asyncio.run_coroutine_threadsafe(one(value), loop).result()
+        asyncio.run_coroutine_threadsafe(searched(value), loop).result()
 
-    await asyncio.to_thread(prop)
+    if fixed_failure is None:
+        await asyncio.to_thread(prop)
+        return
+    try:
+        await asyncio.to_thread(prop)
+    except (Flaky, BaseExceptionGroup):
+        raise fixed_failure from None  # the budget ran out mid-shrink, or several failures
+    except Exception as found:
+        if type(found) is not type(fixed_failure):
+            raise fixed_failure from None  # another kind of failure: keep the edge case's
+        raise
+    raise fixed_failure

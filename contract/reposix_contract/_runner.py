@@ -59,10 +59,13 @@ class Outcome:
 
 
 def _example(exc: BaseException) -> str:
-    """Hypothesis' minimal failing example, from the notes it adds to the exception."""
+    """Hypothesis' minimal failing example, from the notes it adds to the exception (other
+    notes, such as a fixed example's, are shown as they are)."""
     notes = [str(n) for n in getattr(exc, "__notes__", ()) if str(n).strip()]
     if not notes:
         return ""
+    if any(n.startswith("fixed example") for n in notes):  # _props.FIXED_EXAMPLE_NOTE
+        return "\n  " + "\n  ".join(notes)
     return "\n  minimal failing example: " + "\n  ".join(notes)
 
 

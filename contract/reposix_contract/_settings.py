@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["THOROUGH_ENV", "deterministic", "max_examples", "set_thorough", "thorough"]
+__all__ = [
+    "MINIMIZE_ENV",
+    "THOROUGH_ENV",
+    "deterministic",
+    "max_examples",
+    "minimize_seconds",
+    "set_thorough",
+    "thorough",
+]
+
+MINIMIZE_ENV = "REPOSIX_CONTRACT_MINIMIZE_SECONDS"
 
 THOROUGH_ENV = "REPOSIX_CONTRACT_THOROUGH"
 _thorough: bool | None = None
@@ -45,3 +55,16 @@ def max_examples(default: int, many: int | None = None) -> int:
     if thorough():
         return many if many is not None else default * 10
     return default
+
+
+def minimize_seconds() -> float:
+    """How long a property check may search for a minimal failing example once one of its
+    explicit edge cases failed: 20 s (ten times more under the thorough profile), or
+    ``$REPOSIX_CONTRACT_MINIMIZE_SECONDS`` (0 reports the edge case at once)."""
+    raw = os.environ.get(MINIMIZE_ENV, "").strip()
+    if raw:
+        try:
+            return max(0.0, float(raw))
+        except ValueError:
+            pass
+    return 200.0 if thorough() else 20.0

@@ -213,7 +213,8 @@ def load_targets(names: Sequence[str] | None = None) -> list[Target]:
 
     The plugin named ``sim`` is the control, not a connector. A plugin whose entry
     point fails to import becomes a target with ``error`` set (its items fail), so
-    one broken package cannot hide the others. ``names`` narrows the list.
+    one broken package cannot hide the others. ``names`` narrows the connectors; the
+    sim control always stays first, so each connector's column sits beside the control.
     """
     from importlib.metadata import entry_points
 
@@ -233,7 +234,7 @@ def load_targets(names: Sequence[str] | None = None) -> list[Target]:
             continue
         targets.append(from_plugin(plugin))
     if names:
-        wanted = list(dict.fromkeys(names))
+        wanted = list(dict.fromkeys(["sim", *names]))
         known = {t.name: t for t in targets}
         out = []
         for name in wanted:

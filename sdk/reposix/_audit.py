@@ -594,7 +594,10 @@ def verify(path: str | Path) -> Verification:
     """
     path = str(path)
     if not Path(path).is_file():
-        raise ConfigError(f"no audit database at {path!r}", hint=f"pass the path in {AUDIT_ENV}")
+        raise ConfigError(
+            f"no audit database at {path!r}",
+            hint=f"check the path (the SDK's log is at ${AUDIT_ENV}, else {default_audit_path()})",
+        )
     try:
         conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:

@@ -189,7 +189,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.meta["reposix.debug"] = debug
 
 
-@cli.command()
+@cli.command(short_help="Print the reposix version.")
 def version() -> None:
     """Print the reposix version.
 
@@ -218,7 +218,23 @@ def template_dir() -> Path:
     )
 
 
-@cli.command(name="new-connector")
+TEMPLATE_KEYS = ("connector_title", "package_name", "base_url", "credential_env_var", "author")
+"""The template answers ``--set`` accepts (``connector_name`` is the NAME argument)."""
+
+NEW_CONNECTOR_EXTRA_HINT = (
+    "reposix new-connector needs cookiecutter, from the conformance kit's extra: "
+    "pip install 'reposix-sdk[contract]'"
+)
+
+
+def _scaffold_error(text: str) -> click.UsageError:
+    return click.UsageError(text.strip())
+
+
+@cli.command(
+    name="new-connector",
+    short_help="Scaffold a connector project that passes the kit.",
+)
 @click.argument("name")
 @click.option("--output-dir", default=".", show_default=True, type=click.Path(file_okay=False))
 @click.option(
@@ -226,49 +242,94 @@ def template_dir() -> Path:
     "extra",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Another template answer, e.g. --set credential_env_var=ACME_KEY (repeatable).",
+    help="Another template answer (repeatable), e.g. --set credential_env_var=ACME_KEY. "
+    f"KEY is one of: {', '.join(TEMPLATE_KEYS)}.",
 )
 def new_connector(name: str, output_dir: str, extra: tuple[str, ...]) -> None:
     """Scaffold a connector project that passes the conformance kit out of the box.
+
+    NAME is the connector's short lowercase tag (its entry-point name, e.g. acme).
+    Bad answers and an existing project directory are usage errors (exit 2),
+    checked before anything is written.
 
     \b
     Examples:
       reposix new-connector acme
       reposix new-connector acme --set credential_env_var=ACME_KEY --output-dir ~/src
     """
-    try:
-        from cookiecutter.exceptions import CookiecutterException
-        from cookiecutter.main import cookiecutter
-    except ImportError:
-        raise ConfigError(
-            "reposix new-connector needs cookiecutter",
-            hint="pip install cookiecutter (or the reposix-sdk[dev] extra)",
-        ) from None
-    context = {"connector_name": name}
+    import subprocess
+
+    from reposix._main import missing_modules
+
+    if missing_modules("cookiecutter"):
+        click.echo(NEW_CONNECTOR_EXTRA_HINT, err=True)
+        raise SystemExit(2)
+    from cookiecutter.environment import StrictEnvironment
+    from cookiecutter.exceptions import CookiecutterException
+    from cookiecutter.generate import generate_context
+    from cookiecutter.main import cookiecutter
+    from cookiecutter.prompt import prompt_for_config
+
+    answers = {"connector_name": name}
     for item in extra:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--set")
-        context[key] = value
+        if key == "connector_name":
+            raise click.BadParameter(
+                f"the connector name is the NAME argument: reposix new-connector {value}",
+                param_hint="--set",
+            )
+        if key not in TEMPLATE_KEYS:
+            raise click.BadParameter(
+                f"unknown key {key!r}; known: {', '.join(TEMPLATE_KEYS)}", param_hint="--set"
+            )
+        answers[key] = value
+    template = template_dir()
+    # Render every answer (defaults derive from connector_name) and run the template's own
+    # check on them before cookiecutter writes anything: its message is the whole error.
+    try:
+        context = generate_context(str(template / "cookiecutter.json"), extra_context=answers)
+        rendered = dict(prompt_for_config(context, no_input=True))
+    except CookiecutterException as exc:
+        raise _scaffold_error(f"could not render the template answers: {exc}") from None
+    hook = (template / "hooks" / "pre_gen_project.py").read_text(encoding="utf-8")
+    env = StrictEnvironment(context={"cookiecutter": rendered}, keep_trailing_newline=True)
+    check = subprocess.run(
+        [sys.executable, "-c", env.from_string(hook).render(cookiecutter=rendered)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if check.returncode != 0:
+        raise _scaffold_error(check.stderr or check.stdout)
+    target = Path(output_dir) / str(rendered["package_name"])
+    if target.exists():
+        raise _scaffold_error(
+            f"{target} already exists: remove it, or scaffold elsewhere with --output-dir"
+        )
     # The template's hook prints what is wrong; cookiecutter's own log adds only a traceback.
     logging.getLogger("cookiecutter").setLevel(logging.CRITICAL)
     try:
         made = cookiecutter(
-            str(template_dir()), no_input=True, extra_context=context, output_dir=output_dir
+            str(template),
+            no_input=True,
+            extra_context={k: rendered[k] for k in answers},
+            output_dir=output_dir,
         )
     except (CookiecutterException, OSError) as exc:
         raise click.ClickException(f"could not scaffold the connector: {exc}") from None
     click.echo(f"created {made}")
     click.echo(
         f"next: cd {made} && pip install -e '.[dev]' && pytest --reposix-contract "
-        f"--reposix-connector {name}"
+        f"--reposix-connector {rendered['connector_name']}"
     )
 
 
 # -- reposix audit -------------------------------------------------------------------------
 
 
-@cli.group()
+@cli.group(short_help="Inspect the audit log of requests.")
 def audit() -> None:
     """Inspect the audit log of requests.
 
@@ -278,7 +339,7 @@ def audit() -> None:
     """
 
 
-@audit.command(name="verify")
+@audit.command(name="verify", short_help="Check the audit log's hash chain.")
 @click.option(
     "--db",
     type=click.Path(dir_okay=False),
@@ -292,9 +353,24 @@ def audit_verify(db: str | None) -> None:
       reposix audit verify
       reposix audit verify --db /var/lib/reposix/audit.db
     """
-    from reposix._audit import default_audit_path, verify
+    import os
 
-    result = verify(db or default_audit_path())
+    from reposix._audit import AUDIT_ENV, default_audit_path, verify
+
+    path = db or default_audit_path()
+    if not Path(path).is_file():
+        # The hint follows how the path was given: --db, the env var, or the default.
+        if db:
+            hint = "check the --db path (without --db, the log is $REPOSIX_AUDIT_DB's path)"
+        elif os.environ.get(AUDIT_ENV, "").strip():
+            hint = f"{AUDIT_ENV} names this path: point it at the audit database, or pass --db"
+        else:
+            hint = (
+                "nothing was audited here yet, or the log is elsewhere: "
+                f"pass --db or set {AUDIT_ENV}"
+            )
+        raise ConfigError(f"no audit database at {path!r}", hint=hint)
+    result = verify(path)
     if result.ok:
         head = result.head[:16] if result.head else "(empty log)"
         click.echo(f"ok: {result.rows} rows, chain intact, head {head} ({result.path})")
@@ -312,7 +388,7 @@ def audit_verify(db: str | None) -> None:
 # -- reposix sim ---------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(short_help="Serve the simulator over HTTP.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=7878, show_default=True, type=int, help="0 picks a free port.")
 @click.option(

@@ -8,6 +8,7 @@ costs nothing until a name is used.
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -24,6 +25,10 @@ def lazy_exports(
     package's namespace; a name that is a submodule of its defining module (``adf`` of
     ``reposix._formats``) is imported as that module. ``eager`` names are already set
     in the package (``__version__``) and only join ``__all__``.
+
+    A class defined in one of the package's private modules is shown as the package's
+    own (``__module__`` set to ``package``, as httpx does), so its repr, help and
+    pickles name the public path (``reposix.Record``), not ``reposix._records``.
     """
     module_of = {name: module for module, names in exports.items() for name in names}
     public = sorted([*module_of, *eager])
@@ -38,6 +43,7 @@ def lazy_exports(
             value = getattr(owner, name)
         except AttributeError:
             value = importlib.import_module(f"{module}.{name}")
+        _claim(value, package)
         namespace[name] = value
         return value
 
@@ -45,3 +51,13 @@ def lazy_exports(
         return public
 
     return public, __getattr__, __dir__
+
+
+def _claim(value: Any, package: str) -> None:
+    """Set ``value.__module__`` to ``package`` if a private module of it defines ``value``."""
+    if not inspect.isclass(value):
+        # Functions keep their module: code resolves their string annotations through it.
+        return
+    module = getattr(value, "__module__", "") or ""
+    if module.startswith(f"{package}._"):
+        value.__module__ = package

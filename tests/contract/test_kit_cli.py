@@ -4,6 +4,7 @@ failure names its rule and the minimal failing example."""
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,10 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reposix_contract._cli import KIT_EXTRA, contract
+from reposix_contract._preflight import report_path_problems
 from reposix_contract._registry import REGISTRY, invariants
 from reposix_contract._report import Matrix
 from reposix_contract._runner import Outcome, describe_failure
-from reposix_contract._targets import registered_names
+from reposix_contract._targets import load_targets, registered_names
 
 
 def _run(*args: str) -> Any:
@@ -98,3 +100,43 @@ def test_a_failure_shows_the_minimal_failing_example() -> None:
     text = describe_failure(info.value)
     assert "minimal failing example" in text
     assert "value=17" in text
+
+
+@pytest.mark.parametrize("where", ["dir", "under-file", "trailing-slash"])
+def test_a_bad_report_path_is_one_usage_error_before_anything_runs(
+    tmp_path: Path, where: str
+) -> None:
+    (tmp_path / "file").write_text("x")
+    path = {
+        "dir": str(tmp_path),
+        "under-file": str(tmp_path / "file" / "matrix.json"),
+        "trailing-slash": str(tmp_path / "new") + "/",
+    }[where]
+    result = _run("--connector", "sim", "--invariant", "R09", "--report", path)
+    assert result.exit_code == 2, result.output
+    assert "--report" in result.output
+    assert path.rstrip("/") in result.output
+    assert "Traceback" not in result.output
+    assert "sim " not in result.output  # nothing ran: no progress line
+    assert not (tmp_path / "new").exists()
+
+
+def test_report_path_problems_accepts_new_files_in_new_directories(tmp_path: Path) -> None:
+    assert report_path_problems([tmp_path / "a" / "b" / "m.md", tmp_path / "m.json"]) == []
+    (tmp_path / "f").write_text("")
+    assert len(report_path_problems([tmp_path, tmp_path / "f" / "m.md", ""])) == 3
+
+
+def test_one_connector_runs_beside_the_sim_control() -> None:
+    assert [t.name for t in load_targets(["github"])] == ["sim", "github"]
+    assert [t.name for t in load_targets(["github", "sim"])] == ["sim", "github"]
+    result = _run("--connector", "github", "--invariant", "R09")
+    assert result.exit_code == 0, result.output
+    assert "sim (control): ok" in result.output
+    assert "github: ok" in result.output
+
+
+def test_help_is_plain_text_without_rst_markup() -> None:
+    text = " ".join(_run("--help").output.split())
+    assert "``" not in text
+    assert "sim control always runs beside" in text

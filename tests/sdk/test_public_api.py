@@ -158,3 +158,42 @@ def test_the_import_scan_covers_the_template_and_every_connector() -> None:
         "reposix_linear",
         "reposix_rhythm",
     }
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_exported_classes_show_their_public_module(name: str) -> None:
+    """``reposix.Record`` reprs as ``reposix.Record``, not ``reposix._records.Record``
+    (httpx does the same for its public names), whichever module defines it."""
+    import inspect
+
+    module = importlib.import_module(name)
+    shown = 0
+    for names in module._EXPORTS.values():
+        for export in names:
+            value = getattr(module, export)
+            if inspect.isclass(value):
+                # A name re-exported from another package shows that package's module.
+                assert not value.__module__.startswith(f"{name}._"), f"{name}.{export}"
+                shown += value.__module__ == name
+    assert shown
+
+
+def test_public_records_pickle_and_validate_under_their_public_module() -> None:
+    import pickle
+    from datetime import UTC, datetime
+
+    import reposix
+
+    assert repr(reposix.Record) == "<class 'reposix.Record'>"
+    now = datetime(2024, 5, 1, tzinfo=UTC)
+    record = reposix.Record(
+        id=7, title="t", status=reposix.RecordStatus.OPEN, created_at=now, updated_at=now, version=1
+    )
+    assert pickle.loads(pickle.dumps(record)) == record
+    assert pickle.loads(pickle.dumps(reposix.RecordStatus.DONE)) is reposix.RecordStatus.DONE
+    draft = reposix.RecordDraft(title="x", labels=["a"])
+    assert pickle.loads(pickle.dumps(draft)) == draft
+    for model in (reposix.Record, reposix.RecordDraft):
+        assert model.model_rebuild(force=True) is True  # forward refs still resolve
+    assert reposix.Record.model_validate_json(record.model_dump_json()) == record
+    assert reposix.Record.model_json_schema()["title"] == "Record"

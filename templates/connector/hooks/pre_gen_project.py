@@ -9,7 +9,7 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 BASE_URL = "{{ cookiecutter.base_url }}"
 ENV_VAR = "{{ cookiecutter.credential_env_var }}"
 TITLE = """{{ cookiecutter.connector_title }}"""
-RESERVED = {"sim", "github", "jira", "confluence"}
+RESERVED = {"sim", "github", "jira", "confluence", "linear", "rhythm"}
 
 problems = []
 if not re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", NAME):
@@ -40,7 +40,7 @@ if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~\-/]*)?", BASE
 if not re.fullmatch(r"[A-Z][A-Z0-9_]*", ENV_VAR):
     problems.append(
         f"credential_env_var {ENV_VAR!r}: use an upper-case environment variable name, "
-        "e.g. ACME_TOKEN"
+        f"e.g. {re.sub(r'[^A-Z0-9]+', '_', NAME.upper()).strip('_') or 'ACME'}_TOKEN"
     )
 if problems:
     print("cannot generate the connector:", file=sys.stderr)
