@@ -609,7 +609,7 @@ async def _stream(
             return stream.count, stream.is_complete
 
 
-@cli.command(name="list")
+@cli.command(name="list", short_help="List a project's records, page by page.")
 @click.argument("target", required=False, metavar="[URL-OR-SPEC]")
 @click.option("--url", help="Base URL of the tracker (default: the connector's default).")
 @click.option("--project", default="demo", show_default=True)
@@ -626,7 +626,7 @@ def list_(
 ) -> None:
     """List a project's records as a table, printed page by page as they arrive.
 
-    ``--json`` prints one JSON object per line and flushes after every page, so a
+    With --json it prints one JSON object per line and flushes after every page, so a
     pipe sees records while the listing goes on.
 
     \b
