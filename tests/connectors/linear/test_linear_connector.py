@@ -261,6 +261,31 @@ async def test_archived_issues_are_listed_only_when_asked(wired: Wired) -> None:
         await wired.connector.get_record("ENG", kept.id)
 
 
+@pytest.mark.parametrize(("cap", "complete"), [(10_000, True), (3, False)])
+async def test_iter_records_streams_page_by_page(cap: int, complete: bool) -> None:
+    """Each Relay page is handed on as it arrives (one ``ListIssues`` request per page so
+    far), not after the whole listing; ``max_records`` ends it incomplete."""
+    fake = LinearFake(FakeStore(VirtualClock()), Knobs(), api_key=KEY)
+    audit = MemoryAuditSink()
+    runtime = Runtime(
+        audit=audit,
+        allowlist=Allowlist.parse(API),
+        clock=fake.store.clock,
+        transport=httpx.MockTransport(fake.handle),
+        page_size=2,
+        max_records=cap,
+    )
+    async with LinearConnector(Secret(KEY), runtime=runtime) as connector:
+        made = [(await connector.create_record("ENG", draft(title=f"t{i}"))).id for i in range(5)]
+        stream = connector.iter_records("ENG")
+        seen: list[tuple[int, int]] = []
+        async for page in stream.pages():
+            seen.append((sum(e.op == "ListIssues" for e in audit.events), len(page)))
+    assert [n for n, _ in seen] == list(range(1, len(seen) + 1))
+    assert sum(k for _, k in seen) == min(cap, len(made))
+    assert stream.is_complete is complete
+
+
 async def test_unknown_team_is_not_found(wired: Wired) -> None:
     with pytest.raises(NotFound, match="team NOPE"):
         await wired.connector.list_records("NOPE")
