@@ -56,13 +56,17 @@ class Wired:
     audit: MemoryAuditSink
 
 
-def wire_up(fake: LinearFake, *, oauth: bool = False, **kw: Any) -> Wired:
+def wire_up(
+    fake: LinearFake, *, oauth: bool = False, limits: dict[str, Any] | None = None, **kw: Any
+) -> Wired:
+    """A connector on ``fake``; ``limits`` are Runtime fields (``page_size``, ...)."""
     audit = MemoryAuditSink()
     runtime = Runtime(
         audit=audit,
         allowlist=Allowlist.parse(API),
         clock=fake.store.clock,
         transport=httpx.MockTransport(fake.handle),
+        **(limits or {}),
     )
     secret = Secret(next(iter(fake.credentials.values())))
     return Wired(fake, LinearConnector(secret, oauth=oauth, runtime=runtime, **kw), audit)
@@ -266,16 +270,9 @@ async def test_iter_records_streams_page_by_page(cap: int, complete: bool) -> No
     """Each Relay page is handed on as it arrives (one ``ListIssues`` request per page so
     far), not after the whole listing; ``max_records`` ends it incomplete."""
     fake = LinearFake(FakeStore(VirtualClock()), Knobs(), api_key=KEY)
-    audit = MemoryAuditSink()
-    runtime = Runtime(
-        audit=audit,
-        allowlist=Allowlist.parse(API),
-        clock=fake.store.clock,
-        transport=httpx.MockTransport(fake.handle),
-        page_size=2,
-        max_records=cap,
-    )
-    async with LinearConnector(Secret(KEY), runtime=runtime) as connector:
+    wired = wire_up(fake, limits={"page_size": 2, "max_records": cap})
+    audit = wired.audit
+    async with wired.connector as connector:
         made = [(await connector.create_record("ENG", draft(title=f"t{i}"))).id for i in range(5)]
         stream = connector.iter_records("ENG")
         seen: list[tuple[int, int]] = []
