@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, Final, cast
+from typing import Any, ClassVar, Final
 
 import httpx
 
@@ -42,13 +42,14 @@ from reposix import (
     DeleteReason,
     HttpConnector,
     InvalidRecord,
-    Listing,
     NotFound,
     Page,
+    Paginator,
     RateLimited,
     Record,
     RecordDraft,
     RecordId,
+    RecordStream,
     ReposixError,
     Runtime,
     Secret,
@@ -361,13 +362,13 @@ class BitbucketConnector(HttpConnector):
 
     # -- listing ------------------------------------------------------------------------------
 
-    async def _items(
+    def _stream(
         self, project: str, params: Mapping[str, Any], *, op: str, cap: int | None = None
-    ) -> tuple[list[BbIssue], bool, bool]:
-        """Issues up to ``cap`` (``max_records``), following ``next`` exactly as given,
-        de-duplicated by id (the last copy wins); ``(issues, complete, capped)``, where
-        ``capped`` says our own cap (not the server) cut the listing."""
-        limit = self.runtime.max_records if cap is None else cap
+    ) -> tuple[RecordStream, Paginator[BbIssue]]:
+        """Issues as records, page by page, up to ``cap`` (``max_records``), following
+        ``next`` exactly as given; the paginator is keyed on id, so a repeated issue is
+        dropped (the first copy wins). The paginator is returned too: its ``truncated``
+        says whether one of our caps (not the server) cut the listing."""
         what = f"bitbucket issues of {project}"
 
         def check(response: httpx.Response) -> None:
@@ -390,29 +391,19 @@ class BitbucketConnector(HttpConnector):
             env_vars=ENV_VARS,
             check=check,
         )
-        found: dict[int, BbIssue] = {}
-        iterator: AsyncIterator[BbIssue] = pages.__aiter__()
-        truncated = False
-        try:
-            async for item in iterator:
-                if item.id not in found and len(found) >= limit:
-                    truncated = True
-                    break
-                if item.id not in found:
-                    self.report_progress(1)
-                found[item.id] = item
-        finally:
-            if isinstance(iterator, AsyncGenerator):
-                await cast("AsyncGenerator[BbIssue, None]", iterator).aclose()
-        capped = truncated or pages.truncated in ("max_items", "max_pages")
-        return list(found.values()), (not truncated and pages.complete), capped
+
+        def build(page: Sequence[BbIssue]) -> list[Record]:
+            return [record_from_issue(i) for i in page]
+
+        limit = self.runtime.max_records if cap is None else cap
+        return self.record_stream(pages, build, cap=limit), pages
 
     # -- read -------------------------------------------------------------------------------
 
-    async def list_records_complete(self, project: str) -> Listing:
-        """Every issue of ``project`` in id order (``sort=id``)."""
-        issues, complete, _ = await self._items(project, {"sort": "id"}, op="list")
-        return Listing([record_from_issue(i) for i in issues], is_complete=complete)
+    def iter_records(self, project: str) -> RecordStream:
+        """Every issue of ``project`` in id order (``sort=id``), page by page."""
+        stream, _ = self._stream(project, {"sort": "id"}, op="list")
+        return stream
 
     async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
         """Ids of issues updated strictly after ``since``, via BBQL ``updated_on > "…"``.
@@ -423,27 +414,34 @@ class BitbucketConnector(HttpConnector):
         what changed after the newest ``updated_on`` seen, which catches that edited issue,
         until nothing newer comes back (at most three rounds).
         """
-        found: dict[int, BbIssue] = {}
+        found: dict[RecordId, Record] = {}
         after = since
         complete = True
         for _ in range(_CATCH_UP_ROUNDS):
-            issues, done, capped = await self._items(
+            cap = self.runtime.max_records - len(found)
+            stream, pages = self._stream(
                 project,
                 {"q": f"updated_on > {bbql_string(_stamp(after))}", "sort": "-updated_on"},
                 op="list_changed_since",
-                cap=self.runtime.max_records - len(found),
+                cap=cap,
+            )
+            records = [r async for r in stream]
+            done = stream.is_complete
+            capped = (not done and len(records) >= cap) or pages.truncated in (
+                "max_items",
+                "max_pages",
             )
             # a first pass that read fewer rows than ``size`` promised lost some to a
             # shift; the catch-up rounds re-ask for everything newer than what was seen
-            complete = done if not found else complete and (done or not issues)
+            complete = done if not found else complete and (done or not records)
             fresh = [
-                i for i in issues if i.id not in found or i.updated_on > found[i.id].updated_on
+                r for r in records if r.id not in found or r.updated_at > found[r.id].updated_at
             ]
-            for issue in issues:
-                found[issue.id] = issue
+            for record in records:
+                found[record.id] = record
             if not fresh or capped:
                 break
-            after = max(i.updated_on for i in issues)
+            after = max(r.updated_at for r in records)
         if not complete:
             log.warning(
                 "bitbucket: changes of %s since %s may be incomplete (%d issues read)",
@@ -451,7 +449,7 @@ class BitbucketConnector(HttpConnector):
                 since.isoformat(),
                 len(found),
             )
-        return sorted(i.id for i in found.values() if i.updated_on > since)
+        return sorted(r.id for r in found.values() if r.updated_at > since)
 
     async def get_record(self, project: str, record_id: RecordId) -> Record:
         """One issue; ``NotFound`` if it does not exist or the tracker is disabled."""

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, Final, Literal, cast
+from typing import Any, ClassVar, Final, Literal
 from urllib.parse import quote
 
 import httpx
@@ -37,12 +37,13 @@ from reposix import (
     HeaderAuth,
     HttpConnector,
     InvalidRecord,
-    Listing,
     NotFound,
+    Paginator,
     RateLimited,
     Record,
     RecordDraft,
     RecordId,
+    RecordStream,
     ReposixError,
     Runtime,
     Secret,
@@ -149,6 +150,13 @@ def _after_param(since: datetime) -> str:
         )
     utc = since.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+async def _aclose(pages: AsyncIterator[object]) -> None:
+    """Close a page iterator now, so the paginator's ``finally`` runs (not at GC)."""
+    close = getattr(pages, "aclose", None)
+    if close is not None:
+        await close()
 
 
 class _KeysetRefused(Exception):
@@ -323,11 +331,9 @@ class GitLabConnector(HttpConnector):
 
     # -- listing ------------------------------------------------------------------------------
 
-    async def _items(
-        self, project: str, params: Mapping[str, Any], *, op: str
-    ) -> tuple[list[GlIssue], bool]:
-        """Issues up to ``max_records``, de-duplicated by ``iid`` (the last copy wins);
-        ``(issues, complete)``.
+    def _stream(self, project: str, params: Mapping[str, Any], *, op: str) -> RecordStream:
+        """Issues as records, page by page, up to ``max_records``; a paginator keyed on
+        ``iid`` drops repeated issues (the first copy wins).
 
         Keyset pagination first (GitLab requires it for large sets: offset pages omit
         totals above 10,000 records and get slow); a server that refuses it for this
@@ -336,28 +342,59 @@ class GitLabConnector(HttpConnector):
         ``x-total`` when present.
         """
         order = str(params.get("order_by"))
-        if order not in self._offset_only:
-            try:
-                return await self._walk(project, {**params, "pagination": "keyset"}, op=op)
-            except _KeysetRefused:
-                log.warning(
-                    "gitlab: keyset pagination on %s refused; falling back to offset pages", order
-                )
-                self._offset_only.add(order)
         offset = dict(params)
         if offset.get("order_by") == "id":
             offset["order_by"] = "created_at"
         if offset.get("order_by") == "updated_at":
             # Newest first: an issue edited mid-listing moves to page 1 (already read) and
-            # shifts the rest down, so nothing is skipped (duplicates are dropped below); its
-            # new updated_at is later than the listing, so the next sync sees it.
+            # shifts the rest down, so nothing is skipped (duplicates are dropped by key);
+            # its new updated_at is later than the listing, so the next sync sees it.
             offset["sort"] = "desc"
-        return await self._walk(project, offset, op=op)
+        keyset = None
+        if order not in self._offset_only:
+            keyset = self._pages(project, {**params, "pagination": "keyset"}, op=op)
+        fallback = self._pages(project, offset, op=op)
 
-    async def _walk(
-        self, project: str, params: Mapping[str, Any], *, op: str
-    ) -> tuple[list[GlIssue], bool]:
-        cap = self.runtime.max_records
+        async def source(outer: Paginator[GlIssue]) -> AsyncIterator[list[GlIssue]]:
+            chosen = fallback
+            if keyset is not None:
+                pages = keyset.by_page()
+                try:
+                    first = await anext(pages, None)
+                except _KeysetRefused:
+                    log.warning(
+                        "gitlab: keyset pagination on %s refused; falling back to offset pages",
+                        order,
+                    )
+                    self._offset_only.add(order)
+                else:
+                    chosen = keyset
+                    try:
+                        if first is not None:
+                            yield first
+                        async for page in pages:
+                            yield page
+                    finally:
+                        await _aclose(pages)
+            if chosen is fallback:
+                pages = fallback.by_page()
+                try:
+                    async for page in pages:
+                        yield page
+                finally:
+                    await _aclose(pages)
+            outer.complete, outer.truncated, outer.reason = (
+                chosen.complete,
+                chosen.truncated,
+                chosen.reason,
+            )
+
+        def build(page: Sequence[GlIssue]) -> list[Record]:
+            return [record_from_issue(i) for i in page]
+
+        return self.record_stream(Paginator(source), build, cap=self.runtime.max_records)
+
+    def _pages(self, project: str, params: Mapping[str, Any], *, op: str) -> Paginator[GlIssue]:
         what = f"gitlab issues of {project}"
         keyset = params.get("pagination") == "keyset"
         first = True
@@ -371,7 +408,7 @@ class GitLabConnector(HttpConnector):
                 raise _KeysetRefused
             self._raise_for(response, what=what, missing=f"gitlab project {project} not found")
 
-        pages = paginate_link(
+        return paginate_link(
             self._http,
             self._issues(project),
             op=op,
@@ -383,50 +420,34 @@ class GitLabConnector(HttpConnector):
             check=check,
             total_header=None if keyset else "x-total",
         )
-        found: dict[int, GlIssue] = {}
-        iterator: AsyncIterator[GlIssue] = pages.__aiter__()
-        truncated = False
-        try:
-            async for item in iterator:
-                if item.iid not in found and len(found) >= cap:
-                    truncated = True
-                    break
-                if item.iid not in found:
-                    self.report_progress(1)
-                found[item.iid] = item
-        finally:
-            if isinstance(iterator, AsyncGenerator):
-                await cast("AsyncGenerator[GlIssue, None]", iterator).aclose()
-        return list(found.values()), (not truncated and pages.complete)
 
     # -- read -------------------------------------------------------------------------------
 
-    async def list_records_complete(self, project: str) -> Listing:
+    def iter_records(self, project: str) -> RecordStream:
         """Every issue of ``project``, by ``iid``, with keyset pagination on ``id``."""
-        issues, complete = await self._items(project, {"order_by": "id", "sort": "asc"}, op="list")
-        return Listing([record_from_issue(i) for i in issues], is_complete=complete)
+        return self._stream(project, {"order_by": "id", "sort": "asc"}, op="list")
 
-    async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
-        """iids of issues updated strictly after ``since``, via ``updated_after``.
+    def iter_changed_since(self, project: str, since: datetime) -> RecordStream:
+        """Issues updated strictly after ``since``, via ``updated_after``.
 
         GitLab's ``updated_after`` is inclusive; the query asks from ``since`` floored to
         the millisecond and the exact timestamps are filtered to ``> since``. Keyset
         pagination on ``updated_at`` cannot skip an issue edited mid-listing (it moves past
         the cursor and is read again; duplicates are dropped).
+        Source: https://docs.gitlab.com/api/issues/#list-project-issues (``updated_after``).
         """
-        issues, complete = await self._items(
+        full = self._stream(
             project,
             {"order_by": "updated_at", "sort": "asc", "updated_after": _after_param(since)},
             op="list_changed_since",
         )
-        if not complete:
-            log.warning(
-                "gitlab: changes of %s since %s truncated at %d issues",
-                project,
-                since.isoformat(),
-                len(issues),
-            )
-        return [i.iid for i in issues if i.updated_at > since]
+
+        async def source(stream: RecordStream) -> AsyncIterator[Sequence[Record]]:
+            async for page in full.pages():
+                yield [r for r in page if r.updated_at > since]
+            stream.finish(complete=full.is_complete, reason=full.reason)
+
+        return RecordStream(source)
 
     async def get_record(self, project: str, record_id: RecordId) -> Record:
         """One issue by ``iid``; ``NotFound`` if the project has none."""

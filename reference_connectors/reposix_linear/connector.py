@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, Final, TypeVar, cast
+from typing import Any, ClassVar, Final, TypeVar
 
 from pydantic import TypeAdapter
 
@@ -21,13 +21,13 @@ from reposix import (
     HeaderAuth,
     HttpConnector,
     InvalidRecord,
-    Listing,
     NotFound,
     Page,
     Record,
     RecordDraft,
     RecordId,
     RecordStatus,
+    RecordStream,
     Runtime,
     Secret,
     Untainted,
@@ -261,36 +261,36 @@ class LinearConnector(HttpConnector):
             env_vars=ENV_VARS,
         )
 
-    async def _drain(self, pages: Any, cap: int) -> tuple[list[Any], bool]:
-        items: list[Any] = []
-        iterator: AsyncIterator[Any] = pages.__aiter__()
-        truncated = False
-        try:
-            async for item in iterator:
-                if len(items) >= cap:
-                    truncated = True
-                    break
-                items.append(item)
-                self.report_progress(1)
-        finally:
-            if isinstance(iterator, AsyncGenerator):
-                await cast("AsyncGenerator[Any, None]", iterator).aclose()
-        return items, (not truncated and bool(pages.complete))
-
     # -- read -------------------------------------------------------------------------------
 
-    async def list_records_complete(self, project: str) -> Listing:
-        """Every issue of the team, oldest first (``orderBy: createdAt``), Relay-paged."""
-        team = await self._team(project)
-        pages = self._pages(
-            wire.LIST_ISSUES,
-            wire.ISSUES_RESPONSE,
-            {"team": team.team.key, "includeArchived": self.include_archived},
-            op="ListIssues",
-            what=f"linear issues of {team.team.key}",
-        )
-        issues, complete = await self._drain(pages, self.runtime.max_records)
-        return Listing([record_from_issue(i) for i in issues], is_complete=complete)
+    def iter_records(self, project: str) -> RecordStream:
+        """Every issue of the team, oldest first (``orderBy: createdAt``), Relay-paged, page
+        by page; the paginator is keyed on ``number`` (a repeat is dropped) and the stream
+        stops at ``max_records``. An unknown team: ``NotFound`` on the first iteration."""
+
+        async def source(stream: RecordStream) -> AsyncIterator[Sequence[Record]]:
+            team = await self._team(project)
+            pages = self._pages(
+                wire.LIST_ISSUES,
+                wire.ISSUES_RESPONSE,
+                {"team": team.team.key, "includeArchived": self.include_archived},
+                op="ListIssues",
+                what=f"linear issues of {team.team.key}",
+            )
+
+            def build(page: Sequence[Any]) -> list[Record]:
+                return [record_from_issue(i) for i in page]
+
+            inner = self.record_stream(pages, build, cap=self.runtime.max_records)
+            batches = inner.pages()
+            try:
+                async for batch in batches:
+                    yield batch
+            finally:
+                await batches.aclose()
+            stream.finish(complete=inner.is_complete, reason=inner.reason)
+
+        return RecordStream(source)
 
     async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
         """Numbers of issues updated strictly after ``since``, paged by keyset on ``updatedAt``.

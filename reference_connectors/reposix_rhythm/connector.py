@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, ClassVar, Final
 
 import httpx
@@ -16,13 +17,12 @@ from reposix import (
     DeleteReason,
     HttpConnector,
     InvalidRecord,
-    Listing,
     NotFound,
     Page,
-    PageLimits,
     Record,
     RecordDraft,
     RecordId,
+    RecordStream,
     RefreshingAuth,
     ReposixError,
     Runtime,
@@ -31,7 +31,6 @@ from reposix import (
     TokenStore,
     Untainted,
     VersioningModel,
-    collect,
     decode,
     error_body,
     paginate_token,
@@ -268,9 +267,9 @@ class RhythmConnector(HttpConnector):
             err = protocol_error(response, f"{what}: unexpected HTTP {status}")
         raise err
 
-    async def _pages(
-        self, project: str, params: dict[str, Any], *, op: str
-    ) -> tuple[list[RhIssue], bool]:
+    def _stream(self, project: str, params: dict[str, Any], *, op: str) -> RecordStream:
+        """Issues as records, page by page, up to ``max_records``; the paginator is keyed on
+        ``number``, so an issue served twice is yielded once."""
         what = f"rhythm issues of {project}"
 
         def check(response: httpx.Response) -> None:
@@ -289,14 +288,16 @@ class RhythmConnector(HttpConnector):
             params={**params, LIMIT_PARAM: self.page_size},
             method="GET",
             token_param=CURSOR_PARAM,
-            limits=PageLimits(max_items=self.runtime.max_records),
             key=lambda issue: issue.number,
             what=what,
-            on_items=self.report_progress,
             env_vars=ENV_VARS,
             check=check,
         )
-        return await collect(pages)
+
+        def build(page: Sequence[RhIssue]) -> list[Record]:
+            return [record_from_issue(i) for i in page]
+
+        return self.record_stream(pages, build, cap=self.runtime.max_records)
 
     async def _send(
         self, method: str, path: str, body: dict[str, Any] | None, *, what: str, missing: str
@@ -316,10 +317,9 @@ class RhythmConnector(HttpConnector):
 
     # -- read ------------------------------------------------------------------------------
 
-    async def list_records_complete(self, project: str) -> Listing:
-        """Every issue of ``project``, by number."""
-        issues, complete = await self._pages(project, {}, op="list")
-        return Listing([record_from_issue(i) for i in issues], is_complete=complete)
+    def iter_records(self, project: str) -> RecordStream:
+        """Every issue of ``project``, by number, page by page."""
+        return self._stream(project, {}, op="list")
 
     async def get_record(self, project: str, record_id: RecordId) -> Record:
         """One issue; ``NotFound`` if it does not exist."""
@@ -328,8 +328,7 @@ class RhythmConnector(HttpConnector):
     async def search_records(self, project: str, text: str) -> list[Record]:
         """``GET …/issues?q=``: PostgreSQL full text (``english``: stemmed, stop words
         dropped, every word required), title ranked above description, best first."""
-        issues, _ = await self._pages(project, {"q": text}, op="search")
-        return [record_from_issue(i) for i in issues]
+        return [r async for r in self._stream(project, {"q": text}, op="search")]
 
     # -- write -----------------------------------------------------------------------------
 

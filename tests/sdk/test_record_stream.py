@@ -242,3 +242,35 @@ def test_record_stream_cap_is_a_prefix_reported_incomplete(
     listing = asyncio.run(go())
     assert [r.id for r in listing.records] == ids
     assert listing.is_complete is complete
+
+
+class Overlapping(Paged):
+    """Pages that overlap by one item (``[1, 2]``, ``[2, 3]``, ``[3, 4]``): an offset
+    listing whose rows shifted down while it was read."""
+
+    @staticmethod
+    def serve(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        links = {"Link": f'<{API}/items?page={page + 1}>; rel="next"'} if page < 3 else {}
+        return httpx.Response(200, json=[{"id": page}, {"id": page + 1}], headers=links)
+
+
+@pytest.mark.parametrize(
+    ("cap", "ids", "complete"), [(None, [1, 2, 3, 4], True), (3, [1, 2, 3], False)]
+)
+def test_record_stream_over_a_keyed_paginator_yields_each_record_once(
+    cap: int | None, ids: list[int], complete: bool
+) -> None:
+    """De-duplication by key is the paginator's (``key=``), so ``record_stream``'s cap and
+    progress count distinct records; the GitLab and Bitbucket connectors rely on this."""
+    progress: list[int] = []
+
+    async def go() -> Listing:
+        async with Overlapping([], cap=cap) as connector:
+            connector.add_progress_hook(progress.append)
+            return await connector.list_records_complete("p")
+
+    listing = asyncio.run(go())
+    assert [r.id for r in listing.records] == ids
+    assert listing.is_complete is complete
+    assert sum(progress) == len(ids)

@@ -182,6 +182,31 @@ async def test_next_is_followed_exactly_as_given(mock: respx.MockRouter, build: 
     assert (q["sort"], q["pagelen"]) == ("id", "100")
 
 
+async def test_iter_records_streams_page_by_page_and_drops_repeats(
+    mock: respx.MockRouter, build: Build
+) -> None:
+    """Each page is handed on as it arrives; an issue served again on a later page (rows
+    shifted down between numbered pages) is yielded once; ``max_records`` caps distinct
+    issues and ends the listing incomplete."""
+    two = f"{ISSUES}?sort=id&pagelen=100&page=2"
+    mock.get(url=two).respond(
+        200, json={"pagelen": 100, "size": 3, "page": 2, "values": [issue(2), issue(3)]}
+    )
+    mock.get(url__startswith=ISSUES).respond(
+        200,
+        json={"pagelen": 100, "size": 3, "page": 1, "values": [issue(1), issue(2)], "next": two},
+    )
+    stream = build().iter_records(SEEDED)
+    seen: list[tuple[int, list[int]]] = []
+    async for page in stream.pages():
+        seen.append((len(mock.calls), [int(r.id) for r in page]))
+    assert seen == [(1, [1, 2]), (2, [3])]
+    assert stream.is_complete
+    capped = await build(max_records=2).iter_records(SEEDED).collect()
+    assert [r.id for r in capped.records] == [1, 2]
+    assert capped.is_complete is False
+
+
 async def test_size_larger_than_served_is_incomplete(mock: respx.MockRouter, build: Build) -> None:
     mock.get(url__startswith=ISSUES).respond(
         200, json={"pagelen": 100, "size": 5, "values": [issue(1), issue(2)]}

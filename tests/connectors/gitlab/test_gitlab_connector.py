@@ -194,6 +194,32 @@ async def test_offset_fallback_on_servers_without_keyset(
     assert "pagination" not in mock.calls[before].request.url.params
 
 
+@pytest.mark.parametrize("keyset", [True, False])
+async def test_iter_records_streams_page_by_page(
+    mock: respx.MockRouter, build: Build, keyset: bool
+) -> None:
+    """The first page is handed on after one request (after the 405 refusal on old
+    servers), not after the whole listing; offset pages may prefetch the pages that
+    ``rel="last"`` names. ``max_records`` ends the listing incomplete."""
+    gl = GitLabFake(token=CANARY, keyset=keyset)
+    mock.route(host="gitlab.example.com").mock(side_effect=gl.handle)
+    seeded = gl.store.seed(SEEDED, [RecordDraft(title=f"t{i}") for i in range(5)])
+    refused = 0 if keyset else 1
+    stream = build(page_size=2).iter_records(SEEDED)
+    requests: list[int] = []
+    ids: list[int] = []
+    async for page in stream.pages():
+        requests.append(len(mock.calls) - refused)
+        ids += [int(r.id) for r in page]
+    assert len(requests) == 3
+    assert requests[0] == 1
+    assert sorted(ids) == sorted(int(r.id) for r in seeded)
+    assert stream.is_complete
+    capped = await build(page_size=2, max_records=3).iter_records(SEEDED).collect()
+    assert len(capped.records) == 3
+    assert capped.is_complete is False
+
+
 async def test_offset_total_smaller_than_served_is_reported(
     mock: respx.MockRouter, build: Build
 ) -> None:

@@ -56,13 +56,17 @@ class Wired:
     audit: MemoryAuditSink
 
 
-def wire_up(fake: LinearFake, *, oauth: bool = False, **kw: Any) -> Wired:
+def wire_up(
+    fake: LinearFake, *, oauth: bool = False, limits: dict[str, Any] | None = None, **kw: Any
+) -> Wired:
+    """A connector on ``fake``; ``limits`` are Runtime fields (``page_size``, ...)."""
     audit = MemoryAuditSink()
     runtime = Runtime(
         audit=audit,
         allowlist=Allowlist.parse(API),
         clock=fake.store.clock,
         transport=httpx.MockTransport(fake.handle),
+        **(limits or {}),
     )
     secret = Secret(next(iter(fake.credentials.values())))
     return Wired(fake, LinearConnector(secret, oauth=oauth, runtime=runtime, **kw), audit)
@@ -259,6 +263,24 @@ async def test_archived_issues_are_listed_only_when_asked(wired: Wired) -> None:
     await wired.connector.trash("ENG", kept.id)
     with pytest.raises(NotFound):
         await wired.connector.get_record("ENG", kept.id)
+
+
+@pytest.mark.parametrize(("cap", "complete"), [(10_000, True), (3, False)])
+async def test_iter_records_streams_page_by_page(cap: int, complete: bool) -> None:
+    """Each Relay page is handed on as it arrives (one ``ListIssues`` request per page so
+    far), not after the whole listing; ``max_records`` ends it incomplete."""
+    fake = LinearFake(FakeStore(VirtualClock()), Knobs(), api_key=KEY)
+    wired = wire_up(fake, limits={"page_size": 2, "max_records": cap})
+    audit = wired.audit
+    async with wired.connector as connector:
+        made = [(await connector.create_record("ENG", draft(title=f"t{i}"))).id for i in range(5)]
+        stream = connector.iter_records("ENG")
+        seen: list[tuple[int, int]] = []
+        async for page in stream.pages():
+            seen.append((sum(e.op == "ListIssues" for e in audit.events), len(page)))
+    assert [n for n, _ in seen] == list(range(1, len(seen) + 1))
+    assert sum(k for _, k in seen) == min(cap, len(made))
+    assert stream.is_complete is complete
 
 
 async def test_unknown_team_is_not_found(wired: Wired) -> None:

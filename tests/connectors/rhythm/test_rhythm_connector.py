@@ -9,9 +9,11 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from reposix import (
+    Allowlist,
     AuthError,
     DeleteReason,
     FileTokenStore,
@@ -30,9 +32,10 @@ from reposix._audit import MemoryAuditSink
 from reposix._credentials import Credentials
 from reposix._runtime import Runtime
 from reposix_rhythm import build as plugin_build
+from reposix_rhythm.connector import RhythmConnector
 from reposix_rhythm.fake import ACCESS_TTL, RhythmFake, _Issue
 
-from .conftest import BASE, PASSWORD, Build
+from .conftest import BASE, EMAIL, PASSWORD, Build
 
 P = "acme/tracker"
 
@@ -82,6 +85,34 @@ async def test_search_through_q(build: Build, fake: RhythmFake) -> None:
     fake.store.seed(P, [RecordDraft(title="Crash when saving"), RecordDraft(title="Other")])
     hits = await build().search_records(P, "saved crashes")
     assert [r.title for r in hits] == ["Crash when saving"]
+
+
+@pytest.mark.parametrize(("cap", "complete"), [(10_000, True), (3, False)])
+async def test_iter_records_streams_page_by_page(
+    fake: RhythmFake, cap: int, complete: bool
+) -> None:
+    """Each cursor page is handed on as it arrives (one ``list`` request per page so far),
+    not after the whole listing; ``max_records`` ends it incomplete."""
+    fake.store.seed(P, [RecordDraft(title=f"t{i}") for i in range(5)])
+    audit = MemoryAuditSink()
+    runtime = Runtime(
+        clock=fake.store.clock,
+        audit=audit,
+        allowlist=Allowlist.parse(BASE),
+        transport=httpx.MockTransport(fake.handle),
+        page_size=2,
+        max_records=cap,
+    )
+    async with RhythmConnector(
+        base_url=BASE, runtime=runtime, email=EMAIL, password=Secret(PASSWORD)
+    ) as conn:
+        stream = conn.iter_records(P)
+        seen: list[tuple[int, int]] = []
+        async for page in stream.pages():
+            seen.append((sum(e.op == "list" for e in audit.events), len(page)))
+    assert [n for n, _ in seen] == list(range(1, len(seen) + 1))
+    assert sum(k for _, k in seen) == min(cap, 5)
+    assert stream.is_complete is complete
 
 
 async def test_token_expiry_mid_listing_renews_once(build: Build, fake: RhythmFake) -> None:
