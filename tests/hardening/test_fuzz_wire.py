@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -75,7 +77,7 @@ REQUIRED_NULLABLE = {
     # https://docs.gitlab.com/api/issues/#list-issues (iid, title, state, timestamps)
     "gitlab": {"id", "iid", "title", "state", "created_at", "updated_at", "username"},
     # https://developer.atlassian.com/cloud/bitbucket/rest/api-group-issue-tracker/
-    "bitbucket": {"id", "title", "state", "created_on", "updated_on", "kind", "priority"},
+    "bitbucket": {"id", "title", "state", "created_on", "updated_on"},
     # https://studio.apollographql.com/public/Linear-API/schema (Issue: non-null fields)
     "linear": {"id", "identifier", "number", "title", "createdAt", "updatedAt", "state", "type"},
     # shared/seeds "Rhythm Backend Blueprint": issues.number/title/status/created_at NOT NULL
@@ -328,6 +330,9 @@ class Mutation:
                     return response
                 value = {k: v for k, v in holder.items() if k != path[-1]}
                 path = parent
+            elif original is None:
+                # An absent optional value given one is different data, read faithfully.
+                return response
             else:
                 value = _other_type(original, self.pick)
             body = json.dumps(_replace_at(doc, path, value)).encode()
@@ -410,3 +415,37 @@ def test_an_unconvertible_timestamp_is_a_protocol_error(name: str, when: str) ->
     pydantic ``ValidationError``. Wire models use the SDK's ``WireTime``."""
     with pytest.raises(ProtocolError):
         _run(TARGETS[name], "get", _every_time(when))
+
+
+@pytest.mark.parametrize("link", ["garbage", '<>; rel="next"', '<x>; rel="next'])
+@pytest.mark.parametrize("op", ["list", "changed"])
+def test_an_unreadable_github_link_on_page_one_is_a_protocol_error(op: str, link: str) -> None:
+    """Regression (found by this fuzz): github's changes-since read httpx's lenient
+    ``response.links``, so ``Link: garbage`` on page 1 ended the listing there and
+    returned ids 1-2 of 3 as complete. Every Link is read by the SDK's ``next_link``."""
+
+    def garble(index: int, response: httpx.Response) -> httpx.Response:
+        if index:
+            return response
+        headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+        return httpx.Response(
+            response.status_code, headers={**headers, "link": link}, content=response.content
+        )
+
+    with pytest.raises(ProtocolError, match="Link"):
+        _run(TARGETS["github"], op, garble)
+
+
+def test_no_connector_reads_links_through_httpx() -> None:
+    """httpx's ``response.links`` drops what it cannot parse (an unreadable next link
+    would look like the last page); connectors and the template use ``next_link``."""
+    root = Path(__file__).parents[2]
+    offenders = [
+        f"{path.relative_to(root)}:{n}"
+        for folder in ("reference_connectors", "templates")
+        for path in sorted((root / folder).rglob("*.py"))
+        if path.name != "fake.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\b(response|resp|r)\.links\b", line)
+    ]
+    assert not offenders, offenders
