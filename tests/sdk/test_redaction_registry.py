@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
 from reposix._http.redact import MIN_REGISTERED_LENGTH, known_secrets, redact_text, register_secret
+from reposix._redact import fresh_registry
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_registry() -> Iterator[None]:
+    """Secrets other tests registered (one-letter tokens such as ``t``) must not mask these."""
+    with fresh_registry():
+        yield
 
 
 def test_short_values_are_masked_only_as_whole_tokens() -> None:
