@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from reposix import WireTime
 
 __all__ = [
     "ERROR",
@@ -71,9 +73,9 @@ class BbIssue(_Wire):
     """``trivial``, ``minor``, ``major``, ``critical`` or ``blocker``."""
     assignee: BbAccount | None = None
     content: BbContent | None = None
-    created_on: AwareDatetime
-    updated_on: AwareDatetime
-    edited_on: AwareDatetime | None = None
+    created_on: WireTime
+    updated_on: WireTime
+    edited_on: WireTime | None = None
 
 
 class BbPage(_Wire):

@@ -32,6 +32,7 @@ from reposix import (
     Untainted,
     VersioningModel,
     decode,
+    next_link,
     paginate_link,
     protocol_error,
     require_untainted,
@@ -323,10 +324,13 @@ class GitHubConnector(HttpConnector):
                 response, what=what, missing=f"github repository {project} not found", listing=True
             )
             items = decode(response, PAGE, f"{what} page")
+            # The SDK's strict reader: an unreadable Link header is a ProtocolError, never
+            # "no next page" (httpx's lenient ``links`` property drops what it cannot read).
+            has_next = next_link(response, f"{what} page") is not None
             for item in items:
                 if not item.is_pull_request and item.updated_at > since:
                     found[item.number] = item
-            if len(found) >= cap or "next" not in response.links:
+            if len(found) >= cap or not has_next:
                 break
             empty_streak = empty_streak + 1 if not items else 0
             if empty_streak > 2:
@@ -342,7 +346,7 @@ class GitHubConnector(HttpConnector):
                 page = 1
             else:
                 cursor, page = newest, 1
-        if len(found) > cap or (len(found) == cap and "next" in response.links):
+        if len(found) > cap or (len(found) == cap and has_next):
             log.warning(
                 "github: changes of %s since %s truncated at %d issues",
                 project,

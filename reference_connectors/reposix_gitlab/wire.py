@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from reposix import WireTime
 
 __all__ = ["ERROR", "ISSUE", "PAGE", "USERS", "GlError", "GlIssue", "GlUser"]
 
@@ -47,9 +49,9 @@ class GlIssue(_Wire):
     assignees: list[GlUser] = Field(default_factory=list)
     assignee: GlUser | None = None
     """Deprecated by GitLab in favour of ``assignees``; read only as a fallback."""
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
-    closed_at: AwareDatetime | None = None
+    created_at: WireTime
+    updated_at: WireTime
+    closed_at: WireTime | None = None
     closed_by: GlUser | None = None
     issue_type: str | None = None
     type: str | None = None

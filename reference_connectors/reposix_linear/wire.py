@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from reposix import PageInfo
+from reposix import PageInfo, WireTime
 
 __all__ = [
     "CREATE_ISSUE",
@@ -231,9 +231,9 @@ class LnIssue(_Wire):
     title: str
     description: str | None = None
     priority: int = 0
-    createdAt: AwareDatetime
-    updatedAt: AwareDatetime
-    archivedAt: AwareDatetime | None = None
+    createdAt: WireTime
+    updatedAt: WireTime
+    archivedAt: WireTime | None = None
     state: LnState
     assignee: LnUser | None = None
     labels: LnNodes[LnLabel]
@@ -250,7 +250,7 @@ class LnTeam(_Wire):
 
 class LnChange(_Wire):
     number: _Number
-    updatedAt: AwareDatetime
+    updatedAt: WireTime
 
 
 class _IssuePage(_Wire):

@@ -8,10 +8,11 @@ can follow Rhythm if the real server settles on another.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from reposix import WireTime
 
 __all__ = [
     "CURSOR_PARAM",
@@ -71,8 +72,8 @@ class RhIssue(_Lenient):
     sprint_id: str | None = None
     assignees: list[RhUser] = Field(default_factory=list)
     tags: list[RhTag] = Field(default_factory=list)
-    created_at: datetime
-    updated_at: datetime
+    created_at: WireTime
+    updated_at: WireTime
 
 
 class RhPage(_Lenient):

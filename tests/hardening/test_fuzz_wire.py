@@ -1,6 +1,7 @@
 """Fuzz: each shipped connector against its wire fake with one response mutated.
 
-For github, jira and confluence, hypothesis picks an operation, one of the responses the
+For every shipped connector plugin (``reposix.load_plugins()``; a plugin without a
+case here fails ``test_every_shipped_plugin_is_fuzzed``), hypothesis picks an operation, one of the responses the
 fake sends for it, and a mutation of that response: a JSON value swapped for another
 type, a null, deep nesting, a huge or non-ASCII-digit id, an overflowing timestamp,
 invalid UTF-8, a truncated body, or header garbage (an unreadable ``Link``). The only
@@ -12,6 +13,11 @@ the vendor documents a required field.
 ADF bodies (Jira ``fields.description``, Confluence ``body``) are left alone here: the
 ADF reader's depth bound belongs to ``reposix._formats``, fuzzed with it.
 
+github, jira and confluence have hand-built cases (vendor hosts); every other plugin is
+built the way the conformance kit builds it: its declared wire fake (decoys off) and
+``plugin.build`` with the fake's credentials, on the fake's ``projects.seeded``. The sim
+is excluded (``NOT_FUZZED``): its fake is the simulator on its own store.
+
 CI profile: ``derandomize=True`` (a fixed seed), ``max_examples=30`` per connector.
 """
 
@@ -19,9 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,13 +40,17 @@ from hypothesis import strategies as st
 
 from reposix import (
     BackendConnector,
+    ConnectorPlugin,
+    Credentials,
     MemoryAuditSink,
+    ProtocolError,
     RecordDraft,
     ReposixError,
     Runtime,
     Secret,
     Tainted,
     VirtualClock,
+    load_plugins,
     sanitize_for_create,
 )
 from reposix._http import Allowlist
@@ -62,6 +74,14 @@ REQUIRED_NULLABLE = {
     "github": {"number", "title", "state", "created_at", "updated_at", "login", "name"},
     "jira": {"id", "key", "summary", "status", "created", "updated", "name", "accountId"},
     "confluence": {"id", "status", "title", "spaceId", "createdAt", "number", "key", "name"},
+    # https://docs.gitlab.com/api/issues/#list-issues (iid, title, state, timestamps)
+    "gitlab": {"id", "iid", "title", "state", "created_at", "updated_at", "username"},
+    # https://developer.atlassian.com/cloud/bitbucket/rest/api-group-issue-tracker/
+    "bitbucket": {"id", "title", "state", "created_on", "updated_on"},
+    # https://studio.apollographql.com/public/Linear-API/schema (Issue: non-null fields)
+    "linear": {"id", "identifier", "number", "title", "createdAt", "updatedAt", "state", "type"},
+    # shared/seeds "Rhythm Backend Blueprint": issues.number/title/status/created_at NOT NULL
+    "rhythm": {"number", "title", "status", "created_at", "updated_at", "access_token"},
 }
 
 
@@ -72,13 +92,36 @@ class Target:
     make: Callable[[FakeStore], tuple[Any, str, BackendConnector]]
 
 
-def _runtime() -> Runtime:
+def _runtime(*origins: str) -> Runtime:
     return Runtime(
         audit=MemoryAuditSink(),
         clock=VirtualClock(),
-        allowlist=Allowlist.parse(f"{GITHUB},{ATLASSIAN}"),
+        allowlist=Allowlist.parse(",".join(origins or (GITHUB, ATLASSIAN))),
         page_size=2,
     )
+
+
+def _origin(base: str) -> str:
+    url = httpx.URL(base)
+    return f"{url.scheme}://{url.host}" + (f":{url.port}" if url.port else "")
+
+
+def _from_plugin(plugin: ConnectorPlugin[BackendConnector]) -> Target:
+    """The case the kit would build: the plugin's fake (no decoys) and ``plugin.build``."""
+    factory = plugin.load_fake()
+
+    def make(store: FakeStore) -> tuple[Any, str, BackendConnector]:
+        fake = factory(store=store, knobs=Knobs(decoys=False))
+        creds = dict(fake.credentials)
+        setter = getattr(fake, "set_credentials", None)
+        if callable(setter):
+            setter(creds)
+        base = fake.base_url
+        credentials = Credentials({k: Secret(v) for k, v in creds.items()})
+        return fake, base, plugin.build(base, credentials, _runtime(_origin(base)))
+
+    project = plugin.load_fake()(store=FakeStore(VirtualClock())).projects.seeded
+    return Target(plugin.name, project, make)
 
 
 def _github(store: FakeStore) -> tuple[Any, str, BackendConnector]:
@@ -101,11 +144,31 @@ def _confluence(store: FakeStore) -> tuple[Any, str, BackendConnector]:
     return fake, ATLASSIAN, conn
 
 
+PLUGINS = load_plugins()
+NOT_FUZZED = {
+    # Its fake is the simulator itself on its own store (no FakeStore to seed), so the
+    # generic case does not fit; the server side is fuzzed by tests/sdk/test_sim_hostile.py.
+    # Not yet fuzzed: SimBackend reading mutated simulator responses.
+    "sim": "the simulator's fake has no FakeStore; see tests/sdk/test_sim_hostile.py",
+}
 TARGETS = {
     "github": Target("github", "octo-org/hello-world", _github),
     "jira": Target("jira", "DEMO", _jira),
     "confluence": Target("confluence", "DEMO", _confluence),
 }
+TARGETS.update(
+    (name, _from_plugin(p))
+    for name, p in sorted(PLUGINS.items())
+    if name not in TARGETS and name not in NOT_FUZZED
+)
+
+
+def test_every_shipped_plugin_is_fuzzed() -> None:
+    """A connector that ships a plugin gets a fuzz case (or a stated reason for none)."""
+    missing = set(PLUGINS) - set(TARGETS) - set(NOT_FUZZED)
+    assert not missing, f"shipped plugins with no fuzz case: {sorted(missing)}"
+    assert {"gitlab", "bitbucket", "linear", "rhythm"} <= set(TARGETS)
+
 
 OPS: dict[str, Callable[[BackendConnector, str, int], Any]] = {
     "list": lambda c, p, _: c.list_records_complete(p),
@@ -272,6 +335,9 @@ class Mutation:
                     return response
                 value = {k: v for k, v in holder.items() if k != path[-1]}
                 path = parent
+            elif original is None:
+                # An absent optional value given one is different data, read faithfully.
+                return response
             else:
                 value = _other_type(original, self.pick)
             body = json.dumps(_replace_at(doc, path, value)).encode()
@@ -320,3 +386,71 @@ def test_mutated_responses_give_typed_errors_or_the_truth(name: str) -> None:
     # The mutations reached the connector: both outcomes occur, typed errors often.
     assert outcomes.count("truth") >= 3
     assert len(outcomes) - outcomes.count("truth") >= 5
+
+
+def _every_time(value: str) -> Callable[[int, httpx.Response], httpx.Response]:
+    """Replace every timestamp in every successful JSON response with ``value``."""
+
+    def swap(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: v if k in SKIP_KEYS else swap(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [swap(v) for v in node]
+        return value if _looks_like_time(node) else node
+
+    def mutate(_: int, response: httpx.Response) -> httpx.Response:
+        if not 200 <= response.status_code < 300:
+            return response
+        try:
+            doc = json.loads(response.content)
+        except ValueError:
+            return response
+        headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+        return httpx.Response(response.status_code, headers=headers, json=swap(doc))
+
+    return mutate
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59-14:00", "2026-01-01T00:00:00"])
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_an_unconvertible_timestamp_is_a_protocol_error(name: str, when: str) -> None:
+    """Regression (found by this fuzz): gitlab, bitbucket, linear and rhythm read
+    timestamps with pydantic's ``AwareDatetime``/``datetime``, which accept a time whose UTC
+    conversion overflows (and rhythm a naive one), so ``Record`` later raised a bare
+    pydantic ``ValidationError``. Wire models use the SDK's ``WireTime``."""
+    with pytest.raises(ProtocolError):
+        _run(TARGETS[name], "get", _every_time(when))
+
+
+@pytest.mark.parametrize("link", ["garbage", '<>; rel="next"', '<x>; rel="next'])
+@pytest.mark.parametrize("op", ["list", "changed"])
+def test_an_unreadable_github_link_on_page_one_is_a_protocol_error(op: str, link: str) -> None:
+    """Regression (found by this fuzz): github's changes-since read httpx's lenient
+    ``response.links``, so ``Link: garbage`` on page 1 ended the listing there and
+    returned ids 1-2 of 3 as complete. Every Link is read by the SDK's ``next_link``."""
+
+    def garble(index: int, response: httpx.Response) -> httpx.Response:
+        if index:
+            return response
+        headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+        return httpx.Response(
+            response.status_code, headers={**headers, "link": link}, content=response.content
+        )
+
+    with pytest.raises(ProtocolError, match="Link"):
+        _run(TARGETS["github"], op, garble)
+
+
+def test_no_connector_reads_links_through_httpx() -> None:
+    """httpx's ``response.links`` drops what it cannot parse (an unreadable next link
+    would look like the last page); connectors and the template use ``next_link``."""
+    root = Path(__file__).parents[2]
+    offenders = [
+        f"{path.relative_to(root)}:{n}"
+        for folder in ("reference_connectors", "templates")
+        for path in sorted((root / folder).rglob("*.py"))
+        if path.name != "fake.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"\b(response|resp|r)\.links\b", line)
+    ]
+    assert not offenders, offenders

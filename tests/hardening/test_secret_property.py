@@ -1,7 +1,9 @@
 """Property: a server that echoes the credential never gets it into any output.
 
-Every shipped connector (github, jira, confluence, sim) is built with a generated secret
-(1-64 characters, including ones that need percent- or base64-encoding) and driven
+Every shipped connector (each plugin ``reposix.load_plugins()`` finds; one without a case
+fails ``test_every_shipped_plugin_has_a_case``) is built through its plugin's ``build``
+with a generated secret (1-64 characters, including ones that need percent- or
+base64-encoding) in every secret-bearing credential, and driven
 through every method against a real HTTP server on loopback (so httpx and httpcore log
 for real) that answers each request with an error status or an unusable 200, echoing
 the secret (raw, percent-encoded, base64) in its body and headers. The secret, in any of
@@ -37,6 +39,7 @@ from hypothesis import strategies as st
 
 from reposix import (
     BackendConnector,
+    Credentials,
     DeleteReason,
     MemoryAuditSink,
     Record,
@@ -46,14 +49,11 @@ from reposix import (
     ServerMetadata,
     Tainted,
     VirtualClock,
+    load_plugins,
     sanitize,
     sanitize_for_create,
 )
 from reposix._cli import cli
-from reposix.sim import SimBackend
-from reposix_confluence.connector import ConfluenceConnector
-from reposix_github.connector import GitHubConnector
-from reposix_jira.connector import JiraConnector
 
 STATUSES = (200, 301, 400, 401, 403, 404, 409, 412, 422, 429, 500)
 """Every status a connector maps: 200 carries a body of the wrong shape and a bad Link."""
@@ -92,11 +92,22 @@ class _Echo(BaseHTTPRequestHandler):
         secret, status = _state["secret"], getattr(self.server, "status", 401)
         pct, b64 = _pct(secret), _b64(secret)
         said = f"Bad credentials: {secret} ({pct}, {b64})"
+        # GraphQL error shape (Linear: https://linear.app/developers/graphql#errors), which
+        # also gives REST readers a list where they may expect an object.
+        graphql = [
+            {
+                "message": said,
+                "title": said,
+                "detail": b64,
+                "extensions": {"code": "AUTHENTICATION_ERROR", "userPresentableMessage": said},
+            }
+        ]
         body = {
             "message": said,
             "errorMessages": [said, f"token {secret} revoked"],
-            "errors": {"token": secret} if status != 409 else [{"title": said, "detail": b64}],
+            "errors": {"token": secret} if status not in (200, 400, 409) else graphql,
             "error": {"message": said, "code": "unauthorized"},
+            "error_description": said,
             "documentation_url": f"https://docs.example/?t={pct}",
         }
         data = json.dumps(body, ensure_ascii=False).encode()
@@ -136,14 +147,19 @@ def servers() -> Iterator[dict[int, str]]:
             httpd.server_close()
 
 
-def _connector(name: str, url: str, secret: str, runtime: Runtime) -> BackendConnector:
-    if name == "github":
-        return GitHubConnector(Secret(secret), base_url=url, runtime=runtime)
-    if name == "jira":
-        return JiraConnector(EMAIL, Secret(secret), base_url=url, runtime=runtime)
-    if name == "confluence":
-        return ConfluenceConnector(EMAIL, Secret(secret), base_url=url, runtime=runtime)
-    return SimBackend(url, token=Secret(secret), runtime=runtime)
+PLUGINS = load_plugins()
+
+
+def _plugin(case: str) -> str:
+    """The plugin a case exercises: ``rhythm-refresh`` is ``rhythm`` with another credential."""
+    return case.partition("-")[0]
+
+
+def _connector(case: str, url: str, secret: str, runtime: Runtime) -> BackendConnector:
+    """Built as ``reposix list`` builds it: the plugin's ``build`` with the case's env."""
+    values = {k: v.replace("{s}", secret) for k, v in _ENV[case].items()}
+    credentials = Credentials({k: Secret(v) for k, v in values.items()})
+    return PLUGINS[_plugin(case)].build(url, credentials, runtime)
 
 
 _NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -231,8 +247,30 @@ _ENV = {
     "jira": {"JIRA_EMAIL": EMAIL, "JIRA_API_TOKEN": "{s}"},
     "confluence": {"ATLASSIAN_EMAIL": EMAIL, "ATLASSIAN_API_KEY": "{s}"},
     "sim": {"REPOSIX_SIM_TOKEN": "{s}"},
+    "gitlab": {"GITLAB_TOKEN": "{s}"},
+    "bitbucket": {"BITBUCKET_EMAIL": EMAIL, "BITBUCKET_API_TOKEN": "{s}"},
+    "linear": {"LINEAR_API_KEY": "{s}"},
+    # Login (the password goes in a JSON body) and refresh (the refresh token does).
+    "rhythm": {"RHYTHM_EMAIL": EMAIL, "RHYTHM_PASSWORD": "{s}"},
+    "rhythm-refresh": {"RHYTHM_REFRESH_TOKEN": "{s}"},
 }
-_PROJECT = {"github": "octo/repo", "jira": "DEMO", "confluence": "DEMO", "sim": "demo"}
+"""Each case's credential env; ``{s}`` is the generated secret."""
+_PROJECT: dict[str, str] = {
+    "github": "octo/repo",
+    "jira": "DEMO",
+    "confluence": "DEMO",
+    "sim": "demo",
+}
+_PROJECT.update((case, PLUGINS[_plugin(case)].sample_project) for case in _ENV.keys() - _PROJECT)
+ASCII_ONLY = {"github", "sim", "gitlab", "linear", "rhythm-refresh"}
+"""Cases whose secret travels only in a header, where HTTP allows ASCII (RFC 9110 §5.5)."""
+
+
+def test_every_shipped_plugin_has_a_case() -> None:
+    """A connector that ships a plugin is driven here; a new one cannot be forgotten."""
+    missing = set(PLUGINS) - {_plugin(case) for case in _ENV}
+    assert not missing, f"shipped plugins with no secret-leak case: {sorted(missing)}"
+    assert set(_ENV) == set(_PROJECT)
 
 
 def _cli(url: str, secret: str, name: str) -> list[str]:
@@ -240,7 +278,7 @@ def _cli(url: str, secret: str, name: str) -> list[str]:
     env = {k: v.replace("{s}", secret) for k, v in _ENV[name].items()}
     result = CliRunner().invoke(
         cli,
-        ["list", "--connector", name, "--url", url, "--project", _PROJECT[name]],
+        ["list", "--connector", _plugin(name), "--url", url, "--project", _PROJECT[name]],
         env=env,
     )
     return [result.output, repr(result.exception)]
@@ -317,7 +355,7 @@ def secrets(ascii_only: bool) -> st.SearchStrategy[str]:
     return st.text(alphabet, min_size=1, max_size=64).filter(lambda s: s == s.strip())
 
 
-@pytest.mark.parametrize("name", ["github", "jira", "confluence", "sim"])
+@pytest.mark.parametrize("name", sorted(_ENV))
 def test_echoed_secret_never_leaks(servers: dict[int, str], name: str) -> None:
     control = _control_texts(servers, name)
     assert not leaks(CONTROL, control), leaks(CONTROL, control)
@@ -325,7 +363,7 @@ def test_echoed_secret_never_leaks(servers: dict[int, str], name: str) -> None:
     assert sum(t.startswith(("AuthError", "ProtocolError", "NotFound")) for t in control) >= 20
 
     @settings(max_examples=2, derandomize=True, database=None)
-    @given(secret=secrets(ascii_only=name in ("github", "sim")))
+    @given(secret=secrets(ascii_only=name in ASCII_ONLY))
     def check(secret: str) -> None:
         assume(not leaks(secret, control))
         texts = _exercise(servers, secret, name) + _cli(servers[401], secret, name)

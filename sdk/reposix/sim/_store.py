@@ -217,9 +217,7 @@ class SimStore:
             self._conn.execute("PRAGMA busy_timeout=5000")
         self._conn.executescript(_SCHEMA)
         row = self._conn.execute("SELECT MAX(updated_at) FROM records").fetchone()
-        self._last: datetime | None = (
-            datetime.fromisoformat(row[0].replace("Z", "+00:00")) if row and row[0] else None
-        )
+        self._last: datetime | None = datetime.fromisoformat(row[0]) if row and row[0] else None
 
     def __repr__(self) -> str:
         return f"SimStore({self.path!r})"
@@ -347,7 +345,7 @@ class SimStore:
             ).fetchone()
         if row is None:
             raise UnknownProject(project)
-        return Project(row[0], row[1], datetime.fromisoformat(row[2].replace("Z", "+00:00")))
+        return Project(row[0], row[1], datetime.fromisoformat(row[2]))
 
     def projects(self) -> builtins.list[Project]:
         """Every project, by slug."""
@@ -355,9 +353,7 @@ class SimStore:
             rows = self._conn.execute(
                 "SELECT slug, name, created_at FROM projects ORDER BY slug"
             ).fetchall()
-        return [
-            Project(r[0], r[1], datetime.fromisoformat(r[2].replace("Z", "+00:00"))) for r in rows
-        ]
+        return [Project(r[0], r[1], datetime.fromisoformat(r[2])) for r in rows]
 
     # -- reads -------------------------------------------------------------------------------
 

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from reposix import WireTime
 
 __all__ = [
     "ERROR",
@@ -71,8 +72,8 @@ class WireItem(_Wire):
     assignee: WireUser | None = None
     labels: list[str] = Field(default_factory=list)
     parent_id: PositiveInt | None = None
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
+    created_at: WireTime
+    updated_at: WireTime
     version: Annotated[int, Field(ge=0, strict=True)]
 
 
