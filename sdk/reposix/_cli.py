@@ -2,7 +2,7 @@
 
 Startup stays fast: each command imports what it needs when it runs, and commands
 that live in other packages are registered by ``module:attr`` and imported only when
-invoked (``reposix --help`` reads their one-line help from :data:`LAZY_COMMANDS`).
+invoked (``reposix --help`` reads their one-line help from `LAZY_COMMANDS`).
 Typed SDK errors print as their message, without a traceback, and exit with status 1.
 """
 
@@ -41,7 +41,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class LazyGroup(click.Group):
-    """A click group that imports :data:`LAZY_COMMANDS` only when one is invoked."""
+    """A click group that imports `LAZY_COMMANDS` only when one is invoked."""
 
     def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -43,7 +43,7 @@ def _where(response: httpx.Response) -> tuple[str | None, str | None]:
 def protocol_error(
     response: httpx.Response, message: str, *, hint: str | None = None
 ) -> ProtocolError:
-    """A :class:`ProtocolError` describing ``response``: method, redacted URL, status, excerpt."""
+    """A `ProtocolError` describing ``response``: method, redacted URL, status, excerpt."""
     method, url = _where(response)
     return ProtocolError(
         redact_text(message),
@@ -58,7 +58,7 @@ def protocol_error(
 def decode(response: httpx.Response, adapter: TypeAdapter[T], what: str = "response") -> T:
     """Validate the whole body with ``adapter`` in one pass.
 
-    Bad JSON, a wrong shape or a missing field is a :class:`ProtocolError`
+    Bad JSON, a wrong shape or a missing field is a [`ProtocolError`][reposix.ProtocolError]
     naming the first offending location, never a bare ``ValidationError``.
     """
     try:

@@ -1,6 +1,6 @@
 """Redaction of secrets from URLs, headers, free text and log records.
 
-Two layers: *known* secret values (every credential an :class:`HttpClient` was
+Two layers: *known* secret values (every credential an [`HttpClient`][reposix.HttpClient] was
 given is registered here, process-wide) are replaced wherever they appear, and
 *shapes* that carry credentials (URL userinfo, ``?token=`` style parameters,
 ``Authorization: Bearer …``) are masked even when the value was never registered.
@@ -98,13 +98,13 @@ _HEADER_LINE_RE = re.compile(
 
 
 MIN_REGISTERED_LENGTH = 8
-"""Shorter values are not masked process-wide (see :func:`register_secret`)."""
+"""Shorter values are not masked process-wide (see `register_secret`)."""
 
 
 def register_secret(value: str) -> None:
     """Remember ``value`` so every redaction in this process masks it (and its URL-encoded form).
 
-    Values shorter than :data:`MIN_REGISTERED_LENGTH` are skipped here: masking every ``x``
+    Values shorter than `MIN_REGISTERED_LENGTH` are skipped here: masking every ``x``
     or ``acme`` in every log line of the process would shred unrelated text (and the error
     messages other code matches on). A client still masks all of its own secrets, however
     short, in its own audit rows and errors.

@@ -50,7 +50,7 @@ def paginate_graphql(
     ``errors`` raises ``ProtocolError`` (``RateLimited`` for a rate-limit code),
     even when partial ``data`` came with it: partial data is not a page.
     ``hasNextPage`` true with a null ``endCursor`` ends with ``complete=False``.
-    ``check`` (a :data:`~reposix._pagination.StatusCheck`) maps every page's error
+    ``check`` (a [`StatusCheck`][reposix.StatusCheck]) maps every page's error
     status in place of ``raise_for_status``, so the connector's own messages apply.
     """
     caps = limits or PageLimits()

@@ -95,7 +95,7 @@ def paginate_link(
     (GitLab's ``X-Total``) is the stated collection size when present; absent
     (GitLab above 10,000 records) paging goes on by next link alone. Next links
     on another origin raise ``EgressDenied``.
-    ``check`` (a :data:`~reposix._pagination.StatusCheck`) maps every page's error
+    ``check`` (a [`StatusCheck`][reposix.StatusCheck]) maps every page's error
     status in place of ``raise_for_status``, so the connector's own messages apply.
 
     When the first page reveals the last page number, the rest is fetched up to

@@ -1,0 +1,118 @@
+"""mkdocs hooks: reference tables generated from the code at build time, so they cannot drift.
+
+A page asks for a table with a marker comment on a line of its own; ``on_page_markdown``
+replaces it with the table rendered from the installed code:
+
+- ``<!-- gen:capabilities -->``: every registered connector's ``Capabilities``;
+- ``<!-- gen:connector-env -->``: every registered connector's environment variables;
+- ``<!-- gen:sim-routes -->``: the simulator's HTTP routes (from its Starlette app).
+
+A checkout tool, not part of the wheel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import os
+from importlib.metadata import entry_points
+from typing import Any
+
+__all__ = [
+    "on_page_markdown",
+    "render_capabilities",
+    "render_connector_env",
+    "render_sim_routes",
+]
+
+
+def _plugins() -> list[Any]:
+    plugins = [ep.load() for ep in entry_points(group="reposix.connectors")]
+    return sorted(plugins, key=lambda p: (p.name != "sim", p.name))
+
+
+def _connector(plugin: Any) -> Any:
+    from reposix._credentials import Credentials
+    from reposix._runtime import Runtime
+    from reposix._secret import Secret
+
+    creds = Credentials({var: Secret("docs-placeholder") for var in plugin.env_vars})
+    return plugin.build(plugin.default_base_url, creds, Runtime())
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, enum.Enum):
+        return f"`{value.value}`"
+    return f"`{value}`"
+
+
+def _label(plugin: Any) -> str:
+    name = "sim (control)" if plugin.name == "sim" else plugin.name
+    if plugin.docs:
+        return f"[{name}](../{plugin.docs})"
+    return name
+
+
+def render_capabilities() -> str:
+    """A table: one column per registered connector, one row per ``Capabilities`` field."""
+    from reposix._backend import Capabilities
+
+    plugins = _plugins()
+    caps = [_connector(p).capabilities for p in plugins]
+    lines = [
+        "| capability | " + " | ".join(_label(p) for p in plugins) + " |",
+        "|---|" + "---|" * len(plugins),
+    ]
+    for field in dataclasses.fields(Capabilities):
+        cells = " | ".join(_cell(getattr(c, field.name)) for c in caps)
+        lines.append(f"| `{field.name}` | {cells} |")
+    return "\n".join(lines)
+
+
+def render_connector_env() -> str:
+    """A table of every registered connector's environment variables."""
+    lines = ["| connector | environment variables | default base URL |", "|---|---|---|"]
+    for p in _plugins():
+        names = ", ".join(f"`{v}`" for v in p.env_vars) or "(none)"
+        lines.append(f"| `{p.name}` | {names} | `{p.default_base_url}` |")
+    return "\n".join(lines)
+
+
+def render_sim_routes() -> str:
+    """A table of the simulator's HTTP routes, read from its Starlette app."""
+    from reposix.sim import create_app
+
+    routes = create_app()._router.routes
+    lines = ["| method | path | what it does |", "|---|---|---|"]
+    for route in routes:
+        path = getattr(route, "path", None)
+        methods = sorted(m for m in (getattr(route, "methods", None) or ()) if m != "HEAD")
+        if path is None or not methods:
+            continue
+        endpoint = getattr(route, "endpoint", None)
+        if endpoint is None:
+            continue
+        doc = (endpoint.__doc__ or "").strip().split("\n\n")[0]
+        doc = doc or endpoint.__name__.strip("_").replace("_", " ")
+        doc = " ".join(doc.split()).replace("|", "\\|")
+        for method in methods:
+            lines.append(f"| `{method}` | `{path}` | {doc} |")
+    return "\n".join(lines)
+
+
+_MARKERS = {
+    "<!-- gen:capabilities -->": render_capabilities,
+    "<!-- gen:connector-env -->": render_connector_env,
+    "<!-- gen:sim-routes -->": render_sim_routes,
+}
+
+
+def on_page_markdown(markdown: str, **kwargs: Any) -> str:
+    """Replace each generation marker in a page with its freshly rendered table."""
+    os.environ.setdefault("REPOSIX_AUDIT_DB", ":memory:")
+    for marker, render in _MARKERS.items():
+        if marker in markdown:
+            markdown = markdown.replace(marker, render())
+    return markdown

@@ -1,0 +1,130 @@
+"""The docs site a newcomer reads: the home page shows real output, generated reference
+pages keep their shape, no page shows raw Sphinx roles or another implementation, every
+diagram uses the fence that renders, every runnable block runs, every public name is
+documented."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from home_matrix import HOME_PAGE, capture, committed, render
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+PAGES = sorted(p for p in DOCS.rglob("*.md") if "_gen" not in p.parts)
+SOURCES = sorted(
+    p
+    for folder in ("sdk", "contract", "reference_connectors")
+    for p in (ROOT / folder).rglob("*.py")
+)
+SPHINX_ROLE = re.compile(r":(class|func|meth|exc|attr|mod|data|obj|ref):`")
+MERMAID_KINDS = ("flowchart", "graph", "sequenceDiagram", "stateDiagram-v2", "xychart-beta")
+RUNNABLE = re.compile(r"<!-- runnable -->\n```python\n(.*?)```", re.DOTALL)
+
+
+def test_home_page_has_install_command_and_a_captured_matrix_with_a_fail() -> None:
+    page = (ROOT / HOME_PAGE).read_text(encoding="utf-8")
+    assert 'pip install "reposix-sdk[contract]"' in page
+    block = committed(page)
+    assert "FAIL" in block
+    assert "pass" in block
+
+
+def test_home_page_capture_is_what_the_command_prints_today() -> None:
+    page = (ROOT / HOME_PAGE).read_text(encoding="utf-8")
+    fresh = render(capture(ROOT))
+    assert committed(page) == fresh, "stale capture; regenerate: python docs/_gen/home_matrix.py"
+
+
+def test_every_invariant_heading_has_a_title() -> None:
+    page = (DOCS / "contract" / "invariants.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^### (.*)$", page, flags=re.MULTILINE)
+    assert headings
+    bare = [h for h in headings if not re.match(r"^[A-Z][a-z].* \(`[A-Z]\d\d`\) \{ #", h)]
+    assert not bare, f"invariant headings without a title: {bare}"
+
+
+@pytest.mark.parametrize("path", PAGES + SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_raw_sphinx_role(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    found = SPHINX_ROLE.findall(text)
+    assert not found, f"{path}: Sphinx roles render raw in mkdocs; use [`Name`][pkg.Name]"
+
+
+def test_no_reference_to_another_implementation() -> None:
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in [*PAGES, ROOT / "README.md", *SOURCES]
+        if re.search(r"\bRust\b", p.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, f"pages mention an implementation the reader never saw: {offenders}"
+
+
+def test_mermaid_fence_is_configured() -> None:
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    config = config.replace("!!python/name:", "")
+    data = yaml.safe_load(config)
+    fences = next(
+        e["pymdownx.superfences"]["custom_fences"]
+        for e in data["markdown_extensions"]
+        if isinstance(e, dict) and "pymdownx.superfences" in e
+    )
+    assert any(f["name"] == "mermaid" and f["class"] == "mermaid" for f in fences)
+
+
+def _mermaid_blocks() -> list[tuple[str, str]]:
+    out = []
+    for page in PAGES:
+        for block in re.findall(r"```mermaid\n(.*?)```", page.read_text(encoding="utf-8"), re.S):
+            out.append((str(page.relative_to(ROOT)), block))
+    return out
+
+
+def test_diagrams_exist_and_are_plausible_mermaid() -> None:
+    blocks = _mermaid_blocks()
+    assert len(blocks) >= 3
+
+    for where, block in blocks:
+        assert block.lstrip().startswith(MERMAID_KINDS), f"{where}: unknown diagram kind"
+        for left, right in ("[]", "()", "{}"):
+            assert block.count(left) == block.count(right), f"{where}: unbalanced {left}{right}"
+        assert block.count('"') % 2 == 0, f"{where}: unbalanced quotes"
+    for path in PAGES:
+        text = path.read_text(encoding="utf-8")
+        assert "```mmd" not in text, f"{path}: wrong fence"
+        assert "``` mermaid" not in text, f"{path}: wrong fence"
+
+
+RUNNABLE_BLOCKS = [
+    (str(p.relative_to(ROOT)), code)
+    for p in PAGES
+    for code in RUNNABLE.findall(p.read_text(encoding="utf-8"))
+]
+
+
+def test_there_are_runnable_blocks() -> None:
+    assert RUNNABLE_BLOCKS
+
+
+@pytest.mark.parametrize(("page", "code"), RUNNABLE_BLOCKS, ids=[p for p, _ in RUNNABLE_BLOCKS])
+def test_runnable_block_runs(page: str, code: str) -> None:
+    exec(compile(code, page, "exec"), {"__name__": "__docs__"})
+
+
+@pytest.mark.parametrize("package", ["reposix", "reposix.sim", "reposix_contract"])
+def test_every_public_name_is_documented_and_in_the_api_reference(package: str) -> None:
+    module = importlib.import_module(package)
+    undocumented = []
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if (inspect.isclass(obj) or inspect.isfunction(obj)) and not inspect.getdoc(obj):
+            undocumented.append(name)
+    assert not undocumented, f"{package}: public names without a docstring: {undocumented}"
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in (DOCS / "reference").glob("api*.md"))
+    assert f"::: {package}\n" in pages, f"{package} has no API reference page"
