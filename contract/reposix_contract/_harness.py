@@ -207,6 +207,31 @@ def _records_in(value: Any) -> list[dict[str, Any]] | None:
     return None
 
 
+def graphql_operation(request: httpx.Request) -> tuple[str, str | None] | None:
+    """``(kind, name)`` of the GraphQL operation a POST carries (``{"query": …}`` JSON
+    body), or None when the request is not a GraphQL call."""
+    if request.method.upper() != "POST" or b'"query"' not in request.content[:65536]:
+        return None
+    from reposix import operation_of
+
+    try:
+        body = json.loads(request.content)
+        operation = operation_of(body["query"]) if isinstance(body, dict) else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return None if operation is None else (operation.kind, operation.name)
+
+
+def is_write(request: httpx.Request) -> bool:
+    """Whether a request may change the server, as far as the wire tells: POST, PUT, PATCH
+    and DELETE, except a GraphQL *query* (a read every GraphQL API sends as POST; a
+    mutation is a write). The kit's write invariants count and fault only these."""
+    if request.method.upper() not in ("POST", "PUT", "PATCH", "DELETE"):
+        return False
+    operation = graphql_operation(request)
+    return operation is None or operation[0] != "query"
+
+
 class Network:
     """One respx router, patched in for a whole check, routing to the current harness.
 
@@ -415,10 +440,12 @@ class KitHarness:
         foreign = fault == "foreign"
         self.exchanges.append(Exchange(request, at, status, fault, foreign, size))
 
-    def _next_fault(self, method: str) -> str:
+    def _next_fault(self, request: httpx.Request) -> str:
         knobs = self.knobs
         if not knobs.schedule:
             return "ok"
+        # A GraphQL query is a read sent as POST: it matches the schedule as a GET would.
+        method = request.method if is_write(request) or request.method != "POST" else "GET"
         if knobs.schedule_methods is not None and method.upper() not in {
             m.upper() for m in knobs.schedule_methods
         }:
@@ -446,7 +473,7 @@ class KitHarness:
             location, knobs.redirect_to = knobs.redirect_to, None
             self._log(request, 302, "redirect", 0, at=at)
             return httpx.Response(302, headers={"Location": location})
-        fault = self._next_fault(request.method)
+        fault = self._next_fault(request)
         kind, _, arg = fault.partition(":")
         if kind not in SCHEDULE_ENTRIES:
             raise ValueError(

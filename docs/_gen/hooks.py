@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
 import os
 from importlib.metadata import entry_points
 from typing import Any
@@ -36,8 +37,18 @@ def _connector(plugin: Any) -> Any:
     from reposix._runtime import Runtime
     from reposix._secret import Secret
 
-    creds = Credentials({var: Secret("docs-placeholder") for var in plugin.env_vars})
-    return plugin.build(plugin.default_base_url, creds, Runtime())
+    # A plugin may refuse some combinations (two alternative tokens set at once): try the
+    # largest sets of placeholder credentials first, and take the first it accepts.
+    problem: Exception | None = None
+    names = tuple(plugin.env_vars)
+    for size in range(len(names), -1, -1):
+        for chosen in itertools.combinations(names, size):
+            creds = Credentials({var: Secret("docs-placeholder") for var in chosen})
+            try:
+                return plugin.build(plugin.default_base_url, creds, Runtime())
+            except Exception as exc:
+                problem = exc
+    raise RuntimeError(f"cannot build connector {plugin.name!r} for the docs: {problem}")
 
 
 def _cell(value: object) -> str:

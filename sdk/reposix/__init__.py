@@ -57,6 +57,10 @@ if TYPE_CHECKING:
     from reposix._formats import adf as adf
     from reposix._frontmatter import parse as parse
     from reposix._frontmatter import render as render
+    from reposix._graphql import GraphQLOperation as GraphQLOperation
+    from reposix._graphql import graphql_call as graphql_call
+    from reposix._graphql import graphql_error as graphql_error
+    from reposix._graphql import operation_of as operation_of
     from reposix._http.allowlist import ALLOWLIST_ENV as ALLOWLIST_ENV
     from reposix._http.allowlist import Allowlist as Allowlist
     from reposix._http.allowlist import Origin as Origin
@@ -150,6 +154,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "reposix._formats": ("adf",),
     "reposix._frontmatter": ("parse", "render"),
+    "reposix._graphql": ("GraphQLOperation", "graphql_call", "graphql_error", "operation_of"),
     "reposix._http.allowlist": ("ALLOWLIST_ENV", "Allowlist", "Origin", "origin_of"),
     "reposix._http.auth": (
         "BasicAuth",

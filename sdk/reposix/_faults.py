@@ -88,7 +88,8 @@ class PageFaults:
     """Faults consumed one per request, in order ("429", "500", "503-after", "malformed" …;
     each side lists the entries it understands)."""
     schedule_methods: list[str] | None = None
-    """Consume the schedule only on these methods (e.g. ``["POST", "PATCH"]``); None: all."""
+    """Consume the schedule only on these methods (e.g. ``["POST", "PATCH"]``); None: all.
+    The kit matches a GraphQL *query* (a read sent as POST) as ``GET``."""
     latency: float = 0.0
     """Seconds of (virtual in tests) latency before each response."""
     redirect_to: str | None = None

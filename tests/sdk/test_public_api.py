@@ -153,5 +153,6 @@ def test_the_import_scan_covers_the_template_and_every_connector() -> None:
         "reposix_confluence",
         "reposix_github",
         "reposix_jira",
+        "reposix_linear",
         "reposix_rhythm",
     }

@@ -18,7 +18,7 @@ from reposix._faults import DECOY_ORIGIN, FOREIGN_ORIGIN
 from reposix._http.allowlist import Allowlist, origin_of
 from reposix._http.redact import fresh_registry
 from reposix._records import Record
-from reposix_contract._harness import Harness
+from reposix_contract._harness import Harness, graphql_operation
 from reposix_contract._invariants._support import (
     MISSING_ID,
     describe,
@@ -597,13 +597,20 @@ async def s06_audit_complete(h: Harness) -> None:
     start, first_event = len(h.requests), len(h.audit.events)
     ops_by_call: dict[str, set[str]] = {}
     for name, call in every_method(h.connector, project, records[0]):
-        before = len(h.audit.events)
+        before, sent_before = len(h.audit.events), len(h.requests)
         await outcome_of(call())
         is_read = name.startswith(("list", "get"))
+        # A GraphQL query is a read sent as POST, audited under its operation name: a
+        # write method's lookups (queries) are reads, only its mutations are writes.
+        queries = {
+            op[1]
+            for r in requests_since(h, sent_before)
+            if (op := graphql_operation(r)) is not None and op[0] == "query" and op[1]
+        }
         ops_by_call[name] = {
             e.op
             for e in list(h.audit.events)[before:]
-            if is_read or e.method in ("POST", "PUT", "PATCH", "DELETE")
+            if is_read or (e.method in ("POST", "PUT", "PATCH", "DELETE") and e.op not in queries)
         }
     await outcome_of(h.connector.get_record(project, MISSING_ID))
     sent = requests_since(h, start)

@@ -16,7 +16,7 @@ from reposix._backend import DeleteModel, DeleteReason, VersioningModel
 from reposix._errors import InvalidRecord, NotFound, ReposixError, VersionMismatch
 from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
 from reposix._taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
-from reposix_contract._harness import Harness, demo_drafts
+from reposix_contract._harness import Harness, demo_drafts, is_write
 from reposix_contract._invariants._support import (
     METHOD_OF,
     MISSING_ID,
@@ -688,7 +688,7 @@ async def _no_duplicate_write(
             h.knobs.schedule = []
             h.knobs.schedule_methods = None
         sent = requests_since(h, start)
-        writes = [r for r in sent if r.method in ("POST", "PATCH")]
+        writes = [r for r in sent if is_write(r)]  # a GraphQL query POST is a read
         keys = {r.headers.get("idempotency-key") for r in writes}
         keyed = len(keys) == 1 and None not in keys and "" not in keys
         assert len(writes) <= 1 or keyed, (

@@ -10,9 +10,8 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import TypeAdapter
 
-from reposix._errors import RateLimited
+from reposix._graphql import graphql_error
 from reposix._http.client import HttpClient
-from reposix._http.decode import protocol_error
 from reposix._pagination._engine import Step, check_status, drive, name_token, read_page
 from reposix._pagination._follow import first_url
 from reposix._pagination.base import Page, PageLimits, Paginator, StatusCheck
@@ -21,8 +20,6 @@ __all__ = ["paginate_graphql"]
 
 T = TypeVar("T")
 P = TypeVar("P")
-
-_RATE_LIMIT_CODES = frozenset({"ratelimited", "rate_limited"})
 
 
 def paginate_graphql(
@@ -47,8 +44,9 @@ def paginate_graphql(
 
     ``adapter`` validates the whole response (``{"data": …}``); ``extract``
     returns ``Page.relay(nodes, page_info)``. A response with top-level
-    ``errors`` raises ``ProtocolError`` (``RateLimited`` for a rate-limit code),
-    even when partial ``data`` came with it: partial data is not a page.
+    ``errors`` raises the typed error [`graphql_error`][reposix.graphql_error] maps
+    (``ProtocolError`` when unclassified, ``RateLimited``, ``AuthError``, ``NotFound``
+    …), even when partial ``data`` came with it: partial data is not a page.
     ``hasNextPage`` true with a null ``endCursor`` ends with ``complete=False``.
     ``check`` (a [`StatusCheck`][reposix.StatusCheck]) maps every page's error
     status in place of ``raise_for_status``, so the connector's own messages apply.
@@ -69,7 +67,7 @@ def paginate_graphql(
                 read_only=True,
             )
             check_status(response, check, what=what, env_vars=env_vars)
-            _raise_graphql_errors(response, what)
+            _raise_graphql_errors(response, what, env_vars)
             page = read_page(response, adapter, extract, what)
             return Step(page.items, page.next or None, page.more, page.total)
 
@@ -91,8 +89,9 @@ def paginate_graphql(
     return Paginator(run)
 
 
-def _raise_graphql_errors(response: httpx.Response, what: str) -> None:
-    """Top-level GraphQL ``errors`` become typed errors (a cheap byte check first)."""
+def _raise_graphql_errors(response: httpx.Response, what: str, env_vars: tuple[str, ...]) -> None:
+    """Top-level GraphQL ``errors`` become typed errors (a cheap byte check first), mapped
+    by the one table of [`graphql_error`][reposix.graphql_error]."""
     if b'"errors"' not in response.content:
         return
     try:
@@ -102,12 +101,9 @@ def _raise_graphql_errors(response: httpx.Response, what: str) -> None:
     errors = doc.get("errors") if isinstance(doc, dict) else None
     if not errors:
         return
-    first = errors[0] if isinstance(errors, list) and errors else {}
-    first = first if isinstance(first, dict) else {}
-    message = str(first.get("message", "unknown error"))[:200]
-    ext = first.get("extensions")
-    ext = ext if isinstance(ext, dict) else {}
-    code = str(ext.get("code") or ext.get("type") or "").lower()
-    if code in _RATE_LIMIT_CODES:
-        raise RateLimited(f"{what}: GraphQL rate limit: {message}")
-    raise protocol_error(response, f"{what}: GraphQL error: {message}")
+    raise graphql_error(
+        errors if isinstance(errors, list) else [errors],
+        what=what,
+        env_vars=env_vars,
+        response=response,
+    )

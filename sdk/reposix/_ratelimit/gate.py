@@ -80,6 +80,22 @@ class RateGate:
         self._open_at = max(self._open_at, self.clock.monotonic() + wait)
         return wait
 
+    def pace(self, signal: RateSignal) -> float:
+        """Spread what is left of a nearly spent window over the time to its reset.
+
+        When an accepted response reports ``remaining`` at or under a tenth of ``limit``
+        (and a reset time), the gate waits ``reset_after / (remaining + 1)`` before the
+        next send, so a client slows down *before* the refusal instead of after it
+        (Linear asks clients to watch ``X-RateLimit-*-Remaining`` and slow down,
+        https://linear.app/developers/rate-limiting). Returns the wait (0: no pacing).
+        """
+        remaining, limit, reset = signal.remaining, signal.limit, signal.reset_after
+        if remaining is None or limit is None or reset is None or remaining <= 0 or limit <= 0:
+            return 0.0
+        if remaining * 10 > limit:
+            return 0.0
+        return self.arm(max(0.0, reset) / (remaining + 1))
+
     def settle(self) -> None:
         """A response went through unrefused: escalating waits start afresh."""
         self._streak = 0

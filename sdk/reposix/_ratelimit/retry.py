@@ -138,14 +138,17 @@ class RetryState:
         """Read the response's rate-limit signal, arm the gate, decide what follows."""
         status = response.status_code
         gate = self.gate
-        # 403/429 bodies may be GitHub's secondary-limit error object (see signals).
-        body = response.content[:_BODY_PREFIX] if status in (403, 429) else None
+        # 403/429 bodies may be GitHub's secondary-limit error object, 200/400 bodies a
+        # GraphQL "ratelimited" error (Linear answers 400; see signals).
+        body = response.content[:_BODY_PREFIX] if status in (200, 400, 403, 429) else None
         signal = parse_signal(status, response.headers, gate.clock.now(), body=body)
         if signal is not None and signal.refused:
             return self._rate_limited(signal, gate.arm(signal), status)
         gate.settle()
         if signal is not None and signal.exhausted and signal.wait is not None:
             gate.arm(signal)  # this one went through; the next one must wait for the reset
+        elif signal is not None:
+            gate.pace(signal)  # nearly spent: slow down ahead of a refusal
         if status in self.retry.retry_statuses:
             delay = self._backoff(signal.wait if signal is not None else None)
             if delay is not None:

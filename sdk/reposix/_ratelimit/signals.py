@@ -28,6 +28,15 @@ Apps) gets it, and a connector cannot forget it. Recognition is strict (a JSON o
 with that message or that documentation anchor), so another vendor's permission 403
 is never read as a rate limit.
 
+Linear signals a rate limit in the body as well: a GraphQL ``errors`` entry whose
+``extensions.type`` is ``"ratelimited"`` (its SDK's test,
+https://github.com/linear/linear/blob/master/packages/sdk/src/error.ts) or whose
+``extensions.code`` is ``"RATELIMITED"``, sent with HTTP **400**
+(https://linear.app/developers/rate-limiting: "the API will return a 400 status code
+with a RATELIMITED error code") -- and a GraphQL server may say the same under a 200.
+Such a body is a refusal whatever its status; its wait comes from the exhausted
+``X-RateLimit-Requests-*``/``-Complexity-*`` window (epoch-ms resets) or the policy.
+
 Times are read by `seconds_until` (see ``reposix._ratelimit._parse`` for the rule).
 """
 
@@ -104,6 +113,8 @@ _BODY_PREFIX = 4096
 # anchors #secondary-rate-limits, #about-secondary-rate-limits or #abuse-rate-limits.
 _SECONDARY_MESSAGE = re.compile(r"secondary rate limit|abuse detection mechanism", re.IGNORECASE)
 _SECONDARY_DOC = re.compile(r"#(?:about-)?(?:secondary|abuse)-rate-limits?\b", re.IGNORECASE)
+_GRAPHQL_RATE = re.compile(rb"ratelimited|rate_limited", re.IGNORECASE)
+_GRAPHQL_RATE_KINDS = frozenset({"ratelimited", "rate_limited"})
 SECONDARY_MIN_WAIT = 60.0
 """GitHub: without ``Retry-After``, "wait for at least one minute before retrying"."""
 
@@ -214,6 +225,32 @@ def _github_secondary(body: bytes | str | None) -> bool:
     )
 
 
+def _graphql_ratelimited(body: bytes | str | None) -> str | None:
+    """The message of a GraphQL ``errors`` entry naming a rate limit (strict: a JSON
+    object with an ``errors`` list, an entry's ``extensions.type``/``code``), else None."""
+    text = _body_text(body)
+    if not text or _GRAPHQL_RATE.search(text.encode()) is None:
+        return None  # the cheap check first: most bodies never get parsed
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    errors = data.get("errors") if isinstance(data, dict) else None
+    if not isinstance(errors, list):
+        return None
+    for entry in errors:
+        ext = entry.get("extensions") if isinstance(entry, dict) else None
+        if not isinstance(ext, dict):
+            continue
+        for key in ("type", "code"):
+            value = ext.get(key)
+            if isinstance(value, str) and value.strip().lower() in _GRAPHQL_RATE_KINDS:
+                message = entry.get("message")
+                text = "".join(c for c in str(message or "")[:200] if c.isprintable())
+                return f"graphql {value.strip()}" + (f": {text}" if text else "")
+    return None
+
+
 def _parse(
     status: int, headers: Mapping[str, str], now: datetime, body: bytes | str | None
 ) -> RateSignal | None:
@@ -238,7 +275,8 @@ def _parse(
     secondary = status in (403, 429) and (
         _github_secondary(body) or (bool(windows) and remaining != 0 and _mentions_rate_limit(body))
     )
-    if status == 429:
+    graphql_limit = _graphql_ratelimited(body) if status in (200, 400, 429) else None
+    if status == 429 or graphql_limit:
         refused = True
     elif status == 403:
         # GitHub: primary limit = remaining 0; secondary = Retry-After or the body.
@@ -261,6 +299,8 @@ def _parse(
     floor = SECONDARY_MIN_WAIT if secondary and wait is None else None
     if floor is not None and reason is None:
         reason = "github secondary rate limit"
+    if graphql_limit and reason is None:
+        reason = graphql_limit
 
     if not refused and wait is None and not windows and reason is None:
         return None
@@ -289,7 +329,8 @@ def parse_signal(
     ``now`` is the client's UTC time; absolute reset times are measured against the
     response's ``Date`` header when it has one (immune to client clock skew).
     ``body`` (optional, the first 4 KiB are read) lets a 403/429 be recognised as
-    GitHub's secondary limit by its error object (see the module docstring).
+    GitHub's secondary limit by its error object, and a 200/400/429 as a GraphQL
+    ``ratelimited`` error (Linear; see the module docstring).
     Malformed values are ignored: this function never raises on its input.
     """
     try:
