@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -128,3 +131,49 @@ def test_every_public_name_is_documented_and_in_the_api_reference(package: str) 
     assert not undocumented, f"{package}: public names without a docstring: {undocumented}"
     pages = "\n".join(p.read_text(encoding="utf-8") for p in (DOCS / "reference").glob("api*.md"))
     assert f"::: {package}\n" in pages, f"{package} has no API reference page"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built with ``--strict`` (and without ``-q``, which hides the warnings
+    strict mode counts) into a temporary folder."""
+    out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPOSIX_AUDIT_DB": ":memory:"}
+    exe = Path(sys.executable).parent / "mkdocs"
+    done = subprocess.run(
+        [str(exe), "build", "--strict", "-d", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    warnings = [line for line in done.stderr.splitlines() if not line.startswith("INFO")]
+    assert done.returncode == 0, "\n".join(warnings)
+    return out
+
+
+def test_built_home_page_shows_install_and_a_failing_matrix(site: Path) -> None:
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert "pip install" in home
+    assert "reposix-sdk[contract]" in home
+    assert "drops-last-page" in home
+    assert "FAIL" in home
+
+
+def test_built_pages_show_no_raw_role_or_unrendered_reference(site: Path) -> None:
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not SPHINX_ROLE.search(text), f"{page}: raw Sphinx role"
+        assert not re.search(r"\]\[(reposix|reposix_contract)\.", text), (
+            f"{page}: a cross-reference did not render as a link"
+        )
+
+
+def test_built_diagrams_use_the_rendering_fence(site: Path) -> None:
+    page = (site / "concepts" / "architecture" / "index.html").read_text(encoding="utf-8")
+    assert page.count('class="mermaid"') >= 3
+    generated = (site / "reference" / "capabilities" / "index.html").read_text(encoding="utf-8")
+    assert "gen:capabilities" not in generated
+    assert "<td>" in generated

@@ -58,7 +58,7 @@ class FakeConflict(Exception):
 
 @dataclass
 class Knobs(PageFaults):
-    """The kit's fault knobs: [`PageFaults`][reposix_contract.PageFaults] (the vocabulary the
+    """The kit's fault knobs: `PageFaults` (the vocabulary the
     simulator's ``Faults`` shares) plus what only a wire fake or the kit can do.
 
     Fakes honour the pagination knobs through the shared emitters; the kit applies the

@@ -3,7 +3,7 @@
 The kit mounts it like any connector's fake: its ``store`` is the simulator's
 [`SimStore`][reposix.sim.SimStore] (which satisfies the kit's ``ServerState``),
 the pagination and payload knobs are copied onto the app's
-[`Faults`][reposix.sim.Faults] (the same [`PageFaults`][reposix_contract.PageFaults]
+[`Faults`][reposix.sim.Faults] (the same `PageFaults`
 vocabulary) before every request, and the per-request knobs (schedule, latency,
 redirects) and mid-listing changes are applied by the kit around ``handle`` as for
 every other fake.

@@ -1,7 +1,7 @@
 """Fault injection: what a misbehaving tracker does, switchable per app instance.
 
 The shared misbehaviours (pagination, payload, per request) are
-[`PageFaults`][reposix_contract.PageFaults], the conformance kit's vocabulary too. Set them from
+`PageFaults`, the conformance kit's vocabulary too. Set them from
 tests (``app.faults``), over HTTP (``PUT``/``PATCH /_admin/faults``) or from ``reposix sim`` flags.
 """
 
@@ -49,7 +49,7 @@ class Faults(PageFaults):
     """Faults one simulator app injects. The defaults inject nothing.
 
     The pagination, payload and per-request fields come from
-    [`PageFaults`][reposix_contract.PageFaults], shared with the conformance kit's ``Knobs``
+    `PageFaults`, shared with the conformance kit's ``Knobs``
     (see docs/simulator.md#pagination); the simulator adds its retry and rate-limit knobs.
     """
 
