@@ -5,7 +5,8 @@ replaces it with the table rendered from the installed code:
 
 - ``<!-- gen:capabilities -->``: every registered connector's ``Capabilities``;
 - ``<!-- gen:connector-env -->``: every registered connector's environment variables;
-- ``<!-- gen:sim-routes -->``: the simulator's HTTP routes (from its Starlette app).
+- ``<!-- gen:sim-routes -->``: the simulator's HTTP routes (from its Starlette app);
+- ``<!-- gen:bench-charts -->``: the benchmark charts (``bench_charts.py``).
 
 A checkout tool, not part of the wheel.
 """
@@ -16,11 +17,14 @@ import dataclasses
 import enum
 import itertools
 import os
+import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 __all__ = [
     "on_page_markdown",
+    "render_bench_charts",
     "render_capabilities",
     "render_connector_env",
     "render_sim_routes",
@@ -113,7 +117,15 @@ def render_sim_routes() -> str:
     return "\n".join(lines)
 
 
+def render_bench_charts() -> str:
+    """The benchmarks page's charts, from ``benchmarks/results/bench_github.json``."""
+    from bench_charts import render
+
+    return render()
+
+
 _MARKERS = {
+    "<!-- gen:bench-charts -->": render_bench_charts,
     "<!-- gen:capabilities -->": render_capabilities,
     "<!-- gen:connector-env -->": render_connector_env,
     "<!-- gen:sim-routes -->": render_sim_routes,
@@ -122,6 +134,9 @@ _MARKERS = {
 
 def on_page_markdown(markdown: str, **kwargs: Any) -> str:
     """Replace each generation marker in a page with its freshly rendered table."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
     os.environ.setdefault("REPOSIX_AUDIT_DB", ":memory:")
     for marker, render in _MARKERS.items():
         if marker in markdown:
