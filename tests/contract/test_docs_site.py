@@ -79,6 +79,10 @@ def test_mermaid_fence_is_configured() -> None:
         if isinstance(e, dict) and "pymdownx.superfences" in e
     )
     assert any(f["name"] == "mermaid" and f["class"] == "mermaid" for f in fences)
+    # mkdocs-material fetches Mermaid from a CDN unless the page already has it: the site
+    # serves its own copy, so diagrams render offline too.
+    scripts = data.get("extra_javascript", [])
+    assert any("mermaid" in s and (DOCS / s).is_file() for s in scripts), scripts
 
 
 def _mermaid_blocks() -> list[tuple[str, str]]:
