@@ -6,7 +6,9 @@ replaces it with the table rendered from the installed code:
 - ``<!-- gen:capabilities -->``: every registered connector's ``Capabilities``;
 - ``<!-- gen:connector-env -->``: every registered connector's environment variables;
 - ``<!-- gen:sim-routes -->``: the simulator's HTTP routes (from its Starlette app);
-- ``<!-- gen:bench-charts -->``: the benchmark charts (``bench_charts.py``).
+- ``<!-- gen:bench-charts -->``: the benchmark charts (``bench_charts.py``);
+- ``<!-- gen:matrix -->``: the committed conformance matrix (``matrix.py``), whose
+  column for a connector is also appended to that connector's own page.
 
 A checkout tool, not part of the wheel.
 """
@@ -17,6 +19,7 @@ import dataclasses
 import enum
 import itertools
 import os
+import posixpath
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -27,6 +30,7 @@ __all__ = [
     "render_bench_charts",
     "render_capabilities",
     "render_connector_env",
+    "render_full_matrix",
     "render_sim_routes",
 ]
 
@@ -124,7 +128,33 @@ def render_bench_charts() -> str:
     return render()
 
 
+def render_full_matrix() -> str:
+    """The committed conformance matrix of every target (``matrix.py``)."""
+    from matrix import load, render_matrix
+
+    return render_matrix(load())
+
+
+def _connector_section(src_uri: str) -> str:
+    """The conformance section appended to a connector's own page (its plugin's ``docs``)."""
+    from matrix import load, render_column
+
+    data = load()
+    names = {t["name"] for t in data["targets"]}
+    for plugin in _plugins():
+        if plugin.docs == src_uri and plugin.name in names:
+            link = posixpath.relpath("contract/invariants.md", posixpath.dirname(src_uri) or ".")
+            full = posixpath.relpath("reference/matrix.md", posixpath.dirname(src_uri) or ".")
+            return (
+                "\n\n## Conformance\n\n"
+                + render_column(data, plugin.name, link)
+                + f" Every connector side by side: [the conformance matrix]({full}).\n"
+            )
+    return ""
+
+
 _MARKERS = {
+    "<!-- gen:matrix -->": render_full_matrix,
     "<!-- gen:bench-charts -->": render_bench_charts,
     "<!-- gen:capabilities -->": render_capabilities,
     "<!-- gen:connector-env -->": render_connector_env,
@@ -141,4 +171,8 @@ def on_page_markdown(markdown: str, **kwargs: Any) -> str:
     for marker, render in _MARKERS.items():
         if marker in markdown:
             markdown = markdown.replace(marker, render())
+    page = kwargs.get("page")
+    src_uri = getattr(getattr(page, "file", None), "src_uri", "")
+    if src_uri.startswith("connectors/") or src_uri == "simulator.md":
+        markdown += _connector_section(src_uri)
     return markdown

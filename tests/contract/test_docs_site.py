@@ -181,3 +181,24 @@ def test_built_diagrams_use_the_rendering_fence(site: Path) -> None:
     generated = (site / "reference" / "capabilities" / "index.html").read_text(encoding="utf-8")
     assert "gen:capabilities" not in generated
     assert "<td>" in generated
+
+
+def test_committed_matrix_matches_the_registry() -> None:
+    """The committed matrix (a real kit run) still describes what is registered: the same
+    targets and invariants, every applicable cell a pass and every other one declared."""
+    from hooks import _connector, _plugins
+    from matrix import load
+    from reposix_contract._registry import invariants
+    from reposix_contract._targets import registered_names, unmet
+
+    fix = "regenerate with: python docs/_gen/matrix.py"
+    data = load()
+    assert sorted(t["name"] for t in data["targets"]) == registered_names(), fix
+    suite = invariants()
+    assert [i["id"] for i in data["invariants"]] == [i.id for i in suite], fix
+    for plugin in _plugins():
+        connector = _connector(plugin)
+        for inv in suite:
+            expected = "n/a" if unmet(connector, inv) else "pass"
+            got = data["results"][plugin.name][inv.id]["status"]
+            assert got == expected, f"{plugin.name} {inv.id}: committed {got}; {fix}"
