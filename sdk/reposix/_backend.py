@@ -231,6 +231,12 @@ class BackendConnector(ABC):
     any name). The conformance kit generates only matching labels; a connector should refuse
     others with ``InvalidRecord`` before any I/O."""
 
+    assignee_pattern: ClassVar[re.Pattern[str] | None] = None
+    """The assignee handles this backend can resolve, as a pattern each whole handle must
+    match (None: any handle): GitLab usernames cannot hold ``:``, so an Atlassian account id
+    can never name a GitLab user. The conformance kit generates only matching handles; a
+    connector should refuse others with ``InvalidRecord`` before any I/O."""
+
     def __init__(self) -> None:
         self._progress_hooks: list[ProgressHook] = []
 
@@ -249,6 +255,10 @@ class BackendConnector(ABC):
     def accepts_label(self, name: str) -> bool:
         """Whether ``label_pattern`` admits ``name`` (always True without one). Pure: no I/O."""
         return self.label_pattern is None or self.label_pattern.fullmatch(name) is not None
+
+    def accepts_assignee(self, handle: str) -> bool:
+        """Whether ``assignee_pattern`` admits ``handle`` (always True without one). Pure."""
+        return self.assignee_pattern is None or self.assignee_pattern.fullmatch(handle) is not None
 
     def stored_form(self, draft: RecordDraft) -> RecordDraft:
         """``draft`` as this backend will store it. Pure: no I/O.

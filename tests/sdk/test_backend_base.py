@@ -103,3 +103,17 @@ def test_accepts_label_follows_label_pattern() -> None:
     assert not c.accepts_label("two words")
     assert not c.accepts_label("")
     assert not c.accepts_label("x" * 256), "the whole name must match, not a prefix"
+
+
+def test_accepts_assignee_follows_assignee_pattern() -> None:
+    assert ReadOnly.assignee_pattern is None
+    assert ReadOnly().accepts_assignee("557058:f58131cb-b67d-43c7-b30d-6b58d40bd077")
+
+    class Usernames(ReadOnly):
+        assignee_pattern = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*")
+
+    c = Usernames()
+    assert c.accepts_assignee("Ada.Lovelace")
+    assert c.accepts_assignee("x")
+    assert not c.accepts_assignee("557058:f58131cb")
+    assert not c.accepts_assignee("-dash"), "the whole handle must match"

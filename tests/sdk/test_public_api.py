@@ -150,8 +150,10 @@ def test_the_import_scan_covers_the_template_and_every_connector() -> None:
     scanned = {p.relative_to(ROOT).parts[1] for p in _CONNECTOR_SOURCES}
     assert scanned == {
         "connector",
+        "reposix_bitbucket",
         "reposix_confluence",
         "reposix_github",
+        "reposix_gitlab",
         "reposix_jira",
         "reposix_linear",
         "reposix_rhythm",

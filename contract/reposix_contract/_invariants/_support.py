@@ -336,17 +336,27 @@ def user_fields(connector: BackendConnector) -> st.SearchStrategy[dict[str, Any]
             "title": _TITLE,
             "body": _BODY,
             "labels": st.lists(label, unique=True, max_size=4),
-            "assignee": st.one_of(st.none(), st.sampled_from(ASSIGNEES)),
+            "assignee": st.one_of(st.none(), st.sampled_from(_assignees(connector))),
             "status": st.sampled_from(list(RecordStatus)),
         }
     )
 
 
+def _assignees(connector: BackendConnector) -> list[str]:
+    """The handles of ``ASSIGNEES`` ``connector`` accepts (``assignee_pattern``)."""
+    return [a for a in ASSIGNEES if connector.accepts_assignee(a)] or ["agent-alpha"]
+
+
 def fit_labels(connector: BackendConnector, fields: dict[str, Any]) -> dict[str, Any]:
-    """``fields`` without the labels ``connector`` declares it cannot accept."""
-    if "labels" not in fields:
-        return fields
-    return {**fields, "labels": [n for n in fields["labels"] if connector.accepts_label(n)]}
+    """``fields`` without the labels ``connector`` declares it cannot accept, and with an
+    assignee it accepts (``assignee_pattern``: another handle of ``ASSIGNEES`` in its place)."""
+    out = dict(fields)
+    if "labels" in out:
+        out["labels"] = [n for n in out["labels"] if connector.accepts_label(n)]
+    assignee = out.get("assignee")
+    if assignee is not None and not connector.accepts_assignee(assignee):
+        out["assignee"] = _assignees(connector)[0]
+    return out
 
 
 def uncarried(h: Harness) -> frozenset[str]:
