@@ -202,3 +202,18 @@ def test_committed_matrix_matches_the_registry() -> None:
             expected = "n/a" if unmet(connector, inv) else "pass"
             got = data["results"][plugin.name][inv.id]["status"]
             assert got == expected, f"{plugin.name} {inv.id}: committed {got}; {fix}"
+
+
+def test_every_exported_error_has_a_fix_section() -> None:
+    import reposix
+
+    page = (DOCS / "errors.md").read_text(encoding="utf-8")
+    section = page[page.index("## How to fix each error") :]
+    errors = [
+        name
+        for name in reposix.__all__
+        if isinstance(getattr(reposix, name), type)
+        and issubclass(getattr(reposix, name), BaseException)
+    ]
+    missing = [name for name in errors if f"`{name}`" not in section]
+    assert not missing, f"errors without a how-to-fix section in docs/errors.md: {missing}"
