@@ -30,7 +30,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Final, cast
 
 import httpx
-from pydantic import ValidationError
 
 from reposix import (
     AuthError,
@@ -59,6 +58,7 @@ from reposix import (
     paginate_cursor_url,
     protocol_error,
     require_untainted,
+    server_message,
 )
 from reposix_bitbucket import DEFAULT_BASE_URL, ENV_VARS, mapping
 from reposix_bitbucket.wire import ERROR, ISSUE, PAGE, BbIssue, BbPage
@@ -315,11 +315,10 @@ class BitbucketConnector(HttpConnector):
             err = protocol_error(response, f"{what}: unexpected HTTP {status}")
         raise err
 
-    def _error_message(self, response: httpx.Response) -> str:
-        try:
-            return self._http.redact(ERROR.validate_json(response.content).summary())[:300]
-        except (ValidationError, ValueError):
-            return ""
+    @staticmethod
+    def _error_message(response: httpx.Response) -> str:
+        """The server's error text, through the SDK's one redaction path for server text."""
+        return server_message(response, ERROR, lambda body: body.summary())
 
     async def _fetch(self, project: str, issue_id: RecordId, *, what: str) -> BbIssue:
         response = await self._http.get(f"{self._issues(project)}/{issue_id}", op=what)

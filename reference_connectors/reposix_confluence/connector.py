@@ -12,7 +12,6 @@ from typing import Any, ClassVar, Final, cast
 from zoneinfo import ZoneInfo
 
 import httpx
-from pydantic import ValidationError
 
 from reposix import (
     AtlassianSite,
@@ -24,6 +23,7 @@ from reposix import (
     DeleteReason,
     HttpConnector,
     InvalidRecord,
+    NewestFirst,
     NotFound,
     NotSupported,
     Page,
@@ -44,6 +44,7 @@ from reposix import (
     paginate_cursor_url,
     protocol_error,
     require_untainted,
+    server_message,
 )
 from reposix_confluence import mapping
 from reposix_confluence.cql import changed_since_cql, check_space_key
@@ -55,6 +56,7 @@ from reposix_confluence.wire import (
     SEARCH_PAGE,
     SPACE_LIST,
     USER,
+    CfErrors,
     CfLabel,
     CfLabelPage,
     CfPage,
@@ -160,11 +162,9 @@ class ConfluenceConnector(HttpConnector):
         """``limit`` to ask for: the runtime's page size, clamped to Confluence's 1..250."""
         return max(1, min(MAX_PAGE_SIZE, self.runtime.page_size or MAX_PAGE_SIZE))
 
-    def _server_message(self, response: httpx.Response) -> str:
-        try:
-            return self._http.redact(ERRORS.validate_json(response.content).summary())
-        except (ValidationError, ValueError):
-            return ""
+    @staticmethod
+    def _server_message(response: httpx.Response) -> str:
+        return server_message(response, ERRORS, CfErrors.summary)
 
     def _raise_for(
         self, response: httpx.Response, *, what: str, missing: str, write: bool = False
@@ -387,7 +387,13 @@ class ConfluenceConnector(HttpConnector):
         cql = changed_since_cql(key, since, zone)
         await self._space(key)  # unknown space: NotFound (CQL would just find nothing)
 
+        # Newest first: paging stops after a page ending with a hit not newer than ``since``,
+        # unless a hit came out of that order (then every page is read and filtered).
+        newest: NewestFirst[CfSearchContent] = NewestFirst(since, lambda hit: hit.version.when)
+
         def extract(body: CfSearchPage) -> Page[CfSearchContent]:
+            if newest.done_after(body.results):
+                return Page(body.results)
             return Page(body.results, next=self.site.next_url(body.links.next))
 
         context = json.dumps(
@@ -410,14 +416,12 @@ class ConfluenceConnector(HttpConnector):
             what=f"confluence changes in space {key}",
             env_vars=CREDENTIAL_VARS,
         )
-        # Newest first: the first hit not newer than ``since`` ends the useful part (the
-        # minute-wide window before it can hold any number of older pages).
         changed: list[RecordId] = []
         iterator: AsyncIterator[CfSearchContent] = pages.__aiter__()
         try:
             async for hit in iterator:
                 if hit.version.when <= since:
-                    break
+                    continue
                 if len(changed) >= self.runtime.max_records:
                     log.warning("confluence: changes of %s truncated at %d", key, len(changed))
                     break

@@ -27,7 +27,7 @@ from typing import Any, Final
 
 from pydantic import JsonValue
 
-from reposix import InvalidRecord, ProtocolError, Record, RecordStatus, adf
+from reposix import InvalidRecord, ProtocolError, Record, RecordStatus, adf, parse_id
 from reposix_confluence.wire import CfLabel, CfPage
 
 __all__ = [
@@ -184,9 +184,7 @@ def parent_for(page: CfPage, homepage_id: str | None) -> int | None:
         return None
     if page.parentType not in (None, "page"):
         return None
-    if not (parent.isascii() and parent.isdigit()) or int(parent) <= 0:
-        raise ProtocolError(f"confluence page {page.id}: parentId {parent[:40]!r} is not an id")
-    return int(parent)
+    return parse_id(parent, what=f"confluence page {page.id}: parentId")
 
 
 def extensions_for(page: CfPage, homepage_id: str | None) -> dict[str, JsonValue]:

@@ -11,9 +11,11 @@ of every field we do not read, strict about the ones we rely on: a page without 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from reposix import WireId, WireIdText, WireTime
 
 __all__ = [
     "ERRORS",
@@ -46,19 +48,8 @@ PageStatus = Literal["current", "draft", "archived", "historical", "trashed", "d
 """The v2 ``ContentStatus`` values a page can carry (``any`` is a query value only)."""
 
 
-def _numeric_id(value: Any) -> Any:
-    """Confluence ids are numeric strings (``"65537"``); reposix ids are positive ints."""
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
-        number = int(value)
-        if number > 0:
-            return number
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    raise ValueError("expected a positive numeric id such as '65537'")
-
-
-NumericId = Annotated[int, BeforeValidator(_numeric_id)]
-"""A Confluence id (numeric string on the wire) as a positive int."""
+NumericId = WireId
+"""A Confluence id (numeric string on the wire, ``"65537"``) as a positive int."""
 
 
 class _Wire(BaseModel):
@@ -75,7 +66,7 @@ class CfVersion(_Wire):
     """A page's ``version``: the number optimistic concurrency runs on, and its time."""
 
     number: Annotated[int, Field(ge=0, strict=True)]
-    createdAt: AwareDatetime
+    createdAt: WireTime
 
 
 class CfBodyValue(_Wire):
@@ -98,12 +89,12 @@ class CfPage(_Wire):
     id: NumericId
     status: PageStatus
     title: str
-    spaceId: str
-    parentId: str | None = None
+    spaceId: WireIdText
+    parentId: WireIdText | None = None
     parentType: str | None = None
     """``page``, ``whiteboard``, ``database``, ``embed``, ``folder`` (kept open-ended)."""
     ownerId: str | None = None
-    createdAt: AwareDatetime
+    createdAt: WireTime
     version: CfVersion
     body: CfBody | None = None
 
@@ -120,7 +111,7 @@ class CfSpace(_Wire):
 
     id: NumericId
     key: str
-    homepageId: str | None = None
+    homepageId: WireIdText | None = None
 
 
 class CfSpaceList(_Wire):
@@ -149,7 +140,7 @@ class CfSearchVersion(_Wire):
     """v1 ``version`` (with ``expand=version``): ``when`` is the exact modification time."""
 
     number: Annotated[int, Field(ge=0, strict=True)]
-    when: AwareDatetime
+    when: WireTime
 
 
 class CfSearchContent(_Wire):

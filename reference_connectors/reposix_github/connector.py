@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
 import httpx
-from pydantic import ValidationError
 
 from reposix import (
     AuthError,
@@ -36,9 +35,10 @@ from reposix import (
     paginate_link,
     protocol_error,
     require_untainted,
+    server_message,
 )
 from reposix_github import DEFAULT_BASE_URL, ENV_VARS, mapping
-from reposix_github.wire import ERROR, ISSUE, PAGE, GhIssue
+from reposix_github.wire import ERROR, ISSUE, PAGE, GhError, GhIssue
 
 __all__ = [
     "API_VERSION",
@@ -214,11 +214,9 @@ class GitHubConnector(HttpConnector):
             err = protocol_error(response, f"{what}: unexpected HTTP {status}")
         raise err
 
-    def _error_message(self, response: httpx.Response) -> str:
-        try:
-            return self._http.redact(ERROR.validate_json(response.content).summary())
-        except (ValidationError, ValueError):
-            return ""
+    @staticmethod
+    def _error_message(response: httpx.Response) -> str:
+        return server_message(response, ERROR, GhError.summary)
 
     async def _fetch(self, project: str, number: RecordId, *, what: str) -> GhIssue:
         owner, repo = parse_project(project)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from reposix import MAX_ID, WireTime
 
 __all__ = [
     "ERROR",
@@ -47,7 +49,7 @@ class GhIssue(_Wire):
     key (see `is_pull_request`).
     """
 
-    number: Annotated[int, Field(gt=0, strict=True)]
+    number: Annotated[int, Field(gt=0, le=MAX_ID, strict=True)]
     title: str
     body: str | None = None
     state: Literal["open", "closed"]
@@ -56,8 +58,8 @@ class GhIssue(_Wire):
     labels: list[GhLabel | str] = Field(default_factory=list)
     assignee: GhUser | None = None
     assignees: list[GhUser] | None = None
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
+    created_at: WireTime
+    updated_at: WireTime
     node_id: str | None = None
     pull_request: dict[str, Any] | None = None
 

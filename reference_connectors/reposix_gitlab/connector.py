@@ -25,7 +25,6 @@ from typing import Any, ClassVar, Final, Literal, cast
 from urllib.parse import quote
 
 import httpx
-from pydantic import ValidationError
 
 from reposix import (
     AuthError,
@@ -53,6 +52,7 @@ from reposix import (
     paginate_link,
     protocol_error,
     require_untainted,
+    server_message,
 )
 from reposix_gitlab import DEFAULT_BASE_URL, ENV_VARS, mapping
 from reposix_gitlab.wire import ERROR, ISSUE, PAGE, USERS, GlIssue
@@ -268,11 +268,10 @@ class GitLabConnector(HttpConnector):
             err = protocol_error(response, f"{what}: unexpected HTTP {status}")
         raise err
 
-    def _error_message(self, response: httpx.Response) -> str:
-        try:
-            return self._http.redact(ERROR.validate_json(response.content).summary())[:300]
-        except (ValidationError, ValueError):
-            return ""
+    @staticmethod
+    def _error_message(response: httpx.Response) -> str:
+        """The server's error text, through the SDK's one redaction path for server text."""
+        return server_message(response, ERROR, lambda body: body.summary())
 
     def _decode(self, response: httpx.Response, project: str, what: str) -> GlIssue:
         return decode(response, ISSUE, f"gitlab {what} of {project}")

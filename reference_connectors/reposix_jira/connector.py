@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any, ClassVar, Final, TypeVar
 
@@ -20,6 +20,7 @@ from reposix import (
     DeleteReason,
     HttpConnector,
     InvalidRecord,
+    NewestFirst,
     NotFound,
     NotSupported,
     Page,
@@ -44,6 +45,7 @@ from reposix import (
     protocol_error,
     raise_for_status,
     require_untainted,
+    server_message,
 )
 from reposix_jira import jql, mapping
 from reposix_jira.wire import (
@@ -54,6 +56,7 @@ from reposix_jira.wire import (
     PROJECT,
     SEARCH,
     TRANSITIONS,
+    ErrorCollection,
     Issue,
     SearchPage,
     Transition,
@@ -181,7 +184,7 @@ class JiraConnector(HttpConnector):
         detail = text or excerpt(response)
         if "does not exist" in detail:
             raise NotFound(
-                f"jira project {project} (the search says: {_clip(detail)})",
+                f"jira project {project} (the search says: {detail})",
                 hint="check the project key (it is case-sensitive) and that JIRA_EMAIL "
                 "can browse the project",
             )
@@ -207,19 +210,28 @@ class JiraConnector(HttpConnector):
         owner = issue.fields.project
         if owner is None or (owner.key is not None and owner.key != key):
             raise NotFound(f"{missing}: it belongs to project {owner.key if owner else '?'}")
-        if int(issue.id) != record_id:
+        if issue.id != record_id:
             raise NotFound(f"{missing}: jira answered with issue {issue.id} instead")
         return issue
 
     # -- read -------------------------------------------------------------------------------
 
     def _pages(
-        self, project: str, query: str, fields: tuple[str, ...], op: str, *, progress: bool = True
+        self,
+        project: str,
+        query: str,
+        fields: tuple[str, ...],
+        op: str,
+        newest: NewestFirst[Issue] | None = None,
+        *,
+        progress: bool = True,
     ) -> Paginator[Issue]:
         body: dict[str, Any] = {"jql": query, "fields": list(fields), "maxResults": self.page_size}
         what = f"jira search in {project}"
 
         def extract(page: SearchPage) -> Page[Issue]:
+            if newest is not None and newest.done_after(page.issues):
+                return Page(page.issues)  # sorted newest first: nothing newer follows
             more = None if page.isLast is None else not page.isLast
             return Page(page.issues, next=page.nextPageToken or None, more=more)
 
@@ -241,14 +253,10 @@ class JiraConnector(HttpConnector):
             check=check,
         )
 
-    async def _drain(
-        self, project: str, pages: Paginator[Issue], stop: Callable[[Issue], bool] | None = None
-    ) -> tuple[list[Issue], bool]:
-        """Read ``pages`` (until ``stop`` says so); ``(issues, complete)``."""
+    async def _drain(self, project: str, pages: Paginator[Issue]) -> tuple[list[Issue], bool]:
+        """Read every page; ``(issues, complete)``."""
         issues: list[Issue] = []
         async for issue in pages:
-            if stop is not None and stop(issue):
-                return issues, True
             issues.append(issue)
         if not pages.complete:
             log.warning("jira: listing of %s is incomplete: %s", project, pages.reason)
@@ -276,17 +284,19 @@ class JiraConnector(HttpConnector):
         """Ids with ``updated > since``: JQL ``updated >= "minute"`` in the user's zone, then
         filtered on the exact timestamps (JQL is minute-precise and inclusive)."""
         query = jql.changed_since_jql(project, since, await self._user_zone())
-        pages = self._pages(project, query, ("updated",), "list_changed_since")
 
         def updated(issue: Issue) -> datetime:
             value = issue.fields.updated
-            if value is None or value.tzinfo is None:
+            if value is None:
                 raise ProtocolError(f"jira issue {issue.key} has no usable 'updated' field")
             return value
 
-        # Newest first: the first issue not newer than ``since`` ends the useful part.
-        issues, _ = await self._drain(project, pages, stop=lambda i: updated(i) <= since)
-        return [int(issue.id) for issue in issues]
+        # Newest first: paging stops after a page ending with an issue not newer than
+        # ``since``, unless an issue came out of that order (then every page is read).
+        newest = NewestFirst(since, updated)
+        pages = self._pages(project, query, ("updated",), "list_changed_since", newest)
+        issues, _ = await self._drain(project, pages)
+        return [issue.id for issue in issues if updated(issue) > since]
 
     async def get_record(self, project: str, record_id: RecordId) -> Record:
         """One issue by numeric id; ``NotFound`` if missing or in another project."""
@@ -342,7 +352,7 @@ class JiraConnector(HttpConnector):
         )
         self._check(response, what=f"create a jira issue in {key}", missing=f"jira project {key}")
         created = self._decode(response, CREATED, "jira created issue")
-        record_id = int(created.id)
+        record_id = created.id
         record = await self.get_record(key, record_id)
         if record.status is not d.status:
             await self._move(key, record, d.status)
@@ -463,14 +473,6 @@ def _describe(available: list[Transition]) -> str:
     return ", ".join(f"'{t.name}' → '{t.to.name}'" for t in available)
 
 
-def _clip(text: str | None, limit: int = 160) -> str:
-    text = text or ""
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
 def _error_text(response: httpx.Response) -> str:
-    """Jira's ErrorCollection as one line (empty if the body is not one)."""
-    try:
-        return _clip(ERRORS.validate_json(response.content).text())
-    except ValueError:
-        return ""
+    """Jira's ErrorCollection as one line, redacted by the SDK (empty if not one)."""
+    return server_message(response, ERRORS, ErrorCollection.text, limit=160)

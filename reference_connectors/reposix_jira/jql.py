@@ -6,8 +6,9 @@ asks ``/rest/api/3/myself`` for that zone once, floors ``since`` to the minute i
 (``reposix.atlassian_minute``, shared with Confluence's CQL: an hour earlier around a
 daylight-saving fold or gap, 14 h earlier when the zone is unknown here), and filters
 the results to ``updated > since`` on the exact (millisecond) timestamps. The
-incremental query sorts newest first, so the connector stops paging at the first issue
-that is not newer than ``since`` (a minute-wide window can hold many older issues).
+incremental query sorts newest first, so paging stops after a page that ends with an
+issue not newer than ``since`` (``reposix.NewestFirst``), unless an issue came out of
+that order: then every page is read, so a misordered server cannot end the listing early.
 """
 
 from __future__ import annotations
@@ -34,8 +35,7 @@ ORDER = " ORDER BY key ASC"
 """Full listings ask for key order: stable across calls and pages."""
 
 RECENT_FIRST = " ORDER BY updated DESC, key DESC"
-"""Incremental queries ask for the newest first, so paging can stop at the first issue not
-newer than ``since``."""
+"""Incremental queries ask for the newest first, so paging can stop early (see above)."""
 
 
 def validate_key(project: str) -> str:

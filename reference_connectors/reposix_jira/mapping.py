@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from reposix import ProtocolError, Record, RecordStatus, adf
+from reposix import ProtocolError, Record, RecordStatus, adf, parse_id
 from reposix_jira.wire import Issue, Named, Status, Transition
 
 __all__ = [
@@ -128,9 +128,13 @@ def record_from_issue(issue: Issue) -> Record:
     assert f.status is not None
     assert f.created is not None
     assert f.updated is not None
-    if f.created.tzinfo is None or f.updated.tzinfo is None:
-        raise ProtocolError(f"jira issue {issue.key} has a timestamp without a UTC offset")
-    parent_id = int(f.parent.id) if f.parent is not None and f.parent.id.isdigit() else None
+    if f.summary is None:
+        raise ProtocolError(
+            f"jira issue {issue.key} has a null summary (every Jira issue has one)",
+            hint="request the summary field; a null one means the server answered wrongly",
+        )
+    what = f"jira issue {issue.key} parent"
+    parent_id = parse_id(f.parent.id, what=what) if f.parent is not None else None
     extensions: dict[str, Any] = {
         "key": issue.key,
         "issue_type": f.issuetype.name if f.issuetype else None,
@@ -141,8 +145,8 @@ def record_from_issue(issue: Issue) -> Record:
         extensions["resolution"] = f.resolution.name
     try:
         return Record(
-            id=int(issue.id),
-            title=f.summary or "",
+            id=issue.id,
+            title=f.summary,
             status=status_from_wire(f.status, f.resolution),
             assignee=f.assignee.accountId if f.assignee else None,
             labels=list(f.labels),
@@ -150,7 +154,7 @@ def record_from_issue(issue: Issue) -> Record:
             updated_at=f.updated,
             version=version_of(f.updated),
             body=adf.to_markdown(f.description) if f.description is not None else "",
-            parent_id=parent_id if parent_id else None,
+            parent_id=parent_id,
             extensions={"jira": extensions},
         )
     except ValueError as exc:  # pydantic ValidationError is a ValueError

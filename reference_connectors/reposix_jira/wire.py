@@ -7,11 +7,11 @@ in ``tests/connectors/jira/fixtures``.
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from reposix import WireId, WireTime
 
 __all__ = [
     "CREATED",
@@ -31,16 +31,6 @@ __all__ = [
     "Transition",
     "Transitions",
 ]
-
-
-def _atlassian_time(value: Any) -> Any:
-    """``2022-10-06T07:32:47.000+0000`` → ISO with a colon in the offset (pydantic reads it)."""
-    if isinstance(value, str):
-        return re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", value.strip())
-    return value
-
-
-JiraTime = Annotated[datetime, BeforeValidator(_atlassian_time)]
 
 
 class _Model(BaseModel):
@@ -93,8 +83,9 @@ class IssueFields(_Model):
     resolution: Named | None = None
     assignee: User | None = None
     labels: list[str] = Field(default_factory=list)
-    created: JiraTime | None = None
-    updated: JiraTime | None = None
+    created: WireTime | None = None
+    """``2022-10-06T07:32:47.000+0000``: ``datetime.fromisoformat`` reads the ``+0000``."""
+    updated: WireTime | None = None
     parent: Ref | None = None
     issuetype: Named | None = None
     priority: Named | None = None
@@ -102,9 +93,9 @@ class IssueFields(_Model):
 
 
 class Issue(_Model):
-    """IssueBean: ``id`` (numeric string) and ``key`` are required."""
+    """IssueBean: ``id`` (numeric string, read as an int) and ``key`` are required."""
 
-    id: Annotated[str, Field(pattern=r"^[0-9]+$")]
+    id: WireId
     key: str
     fields: IssueFields = Field(default_factory=IssueFields)
 
@@ -121,7 +112,7 @@ class SearchPage(_Model):
 class CreatedIssue(_Model):
     """``POST /rest/api/3/issue`` 201 body."""
 
-    id: Annotated[str, Field(pattern=r"^[0-9]+$")]
+    id: WireId
     key: str
 
 

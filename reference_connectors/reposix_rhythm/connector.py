@@ -6,7 +6,6 @@ import re
 from typing import Any, ClassVar, Final
 
 import httpx
-from pydantic import ValidationError
 
 from reposix import (
     AuthError,
@@ -34,9 +33,11 @@ from reposix import (
     VersioningModel,
     collect,
     decode,
+    error_body,
     paginate_token,
     protocol_error,
     require_untainted,
+    server_message,
 )
 from reposix_rhythm import DEFAULT_BASE_URL, ENV_VARS, mapping
 from reposix_rhythm.wire import (
@@ -215,12 +216,13 @@ class RhythmConnector(HttpConnector):
         org, proj = parse_project(project)
         return f"api/v1/orgs/{org}/projects/{proj}"
 
-    def _error_message(self, response: httpx.Response) -> tuple[str, str]:
-        try:
-            body = ERROR.validate_json(response.content).error
-        except (ValidationError, ValueError):
+    @staticmethod
+    def _error_message(response: httpx.Response) -> tuple[str, str]:
+        """Rhythm's error ``code`` and its message, through the SDK's redaction path."""
+        body = error_body(response, ERROR)
+        if body is None:
             return "", ""
-        return body.code, self._http.redact(body.message)[:300]
+        return body.error.code, server_message(response, ERROR, lambda e: e.error.message)
 
     def _raise_for(
         self,

@@ -77,9 +77,12 @@ if TYPE_CHECKING:
     from reposix._http.client import HttpClient as HttpClient
     from reposix._http.client import client as client
     from reposix._http.decode import decode as decode
+    from reposix._http.decode import error_body as error_body
     from reposix._http.decode import excerpt as excerpt
     from reposix._http.decode import protocol_error as protocol_error
     from reposix._http.decode import raise_for_status as raise_for_status
+    from reposix._http.decode import server_message as server_message
+    from reposix._http.decode import server_text as server_text
     from reposix._http.redact import redact_headers as redact_headers
     from reposix._http.redact import redact_text as redact_text
     from reposix._http.redact import redact_url as redact_url
@@ -94,7 +97,9 @@ if TYPE_CHECKING:
     from reposix._pagination.cursor import paginate_cursor_url as paginate_cursor_url
     from reposix._pagination.cursor import site_resolver as site_resolver
     from reposix._pagination.graphql import paginate_graphql as paginate_graphql
+    from reposix._pagination.link import next_link as next_link
     from reposix._pagination.link import paginate_link as paginate_link
+    from reposix._pagination.newest import NewestFirst as NewestFirst
     from reposix._pagination.offset import paginate_offset as paginate_offset
     from reposix._pagination.token import paginate_token as paginate_token
     from reposix._plugin import ConnectorPlugin as ConnectorPlugin
@@ -118,6 +123,13 @@ if TYPE_CHECKING:
     from reposix._taint import require_untainted as require_untainted
     from reposix._taint import sanitize as sanitize
     from reposix._taint import sanitize_for_create as sanitize_for_create
+    from reposix._wire import MAX_ID as MAX_ID
+    from reposix._wire import WireId as WireId
+    from reposix._wire import WireIdText as WireIdText
+    from reposix._wire import WireTime as WireTime
+    from reposix._wire import parse_id as parse_id
+    from reposix._wire import parse_timestamp as parse_timestamp
+    from reposix._wire import parse_zone as parse_zone
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "reposix._atlassian": ("AtlassianSite", "atlassian_minute", "atlassian_zone"),
@@ -167,7 +179,15 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "TokenStore",
     ),
     "reposix._http.client": ("ClientOpts", "HttpClient", "client"),
-    "reposix._http.decode": ("decode", "excerpt", "protocol_error", "raise_for_status"),
+    "reposix._http.decode": (
+        "decode",
+        "error_body",
+        "excerpt",
+        "protocol_error",
+        "raise_for_status",
+        "server_message",
+        "server_text",
+    ),
     "reposix._http.redact": ("redact_headers", "redact_text", "redact_url"),
     "reposix._pagination.base": (
         "KeyFn",
@@ -181,7 +201,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "reposix._pagination.cursor": ("paginate_cursor_url", "site_resolver"),
     "reposix._pagination.graphql": ("paginate_graphql",),
-    "reposix._pagination.link": ("paginate_link",),
+    "reposix._pagination.link": ("next_link", "paginate_link"),
+    "reposix._pagination.newest": ("NewestFirst",),
     "reposix._pagination.offset": ("paginate_offset",),
     "reposix._pagination.token": ("paginate_token",),
     "reposix._plugin": ("ConnectorPlugin", "load_plugins"),
@@ -205,6 +226,15 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "require_untainted",
         "sanitize",
         "sanitize_for_create",
+    ),
+    "reposix._wire": (
+        "MAX_ID",
+        "WireId",
+        "WireIdText",
+        "WireTime",
+        "parse_id",
+        "parse_timestamp",
+        "parse_zone",
     ),
 }
 """The public surface: defining module -> the names it exports (the one table)."""

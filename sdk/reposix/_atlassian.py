@@ -42,12 +42,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import httpx
 
 from reposix._errors import ConfigError, MissingCredentials
 from reposix._secret import Secret
+from reposix._wire import parse_zone
 
 __all__ = [
     "ATLASSIAN_QUERY_FORMAT",
@@ -226,13 +227,12 @@ class AtlassianSite:
 
 
 def atlassian_zone(name: str | None) -> ZoneInfo | None:
-    """The IANA zone of the user's profile ``timeZone``; None when absent or unknown here."""
-    if not name or not isinstance(name, str):
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+    """The IANA zone of the user's profile ``timeZone``; None when absent or unknown here.
+
+    Read by [`parse_zone`][reposix.parse_zone]: a name that is not a zone name at all (over
+    64 characters, outside the IANA alphabet) is a ``ProtocolError``, not an ``OSError``.
+    """
+    return parse_zone(name, what="the user's profile time zone")
 
 
 def atlassian_minute(since: datetime, zone: tzinfo | None) -> str:

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import ClassVar
 
+from reposix._redact import redact_text
+
 __all__ = [
     "DOCS",
     "AuditError",
@@ -31,14 +33,19 @@ project owns no docs host, and every target is checked to exist by the test suit
 
 
 class ReposixError(Exception):
-    """Base of every error the SDK raises on purpose; catch this, not ``Exception``."""
+    """Base of every error the SDK raises on purpose; catch this, not ``Exception``.
+
+    The message and hint pass through the process-wide secret redaction when the error
+    is built (``docs/trust-model.md#secrets``), so no connector can put a registered
+    secret into an error, whatever server text it quotes.
+    """
 
     prefix: ClassVar[str] = "reposix error"
     doc_page: ClassVar[str] = "errors.md"
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
-        self.message = message
-        self.hint = hint
+        self.message = redact_text(message)
+        self.hint = redact_text(hint) if hint else hint
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -153,15 +160,15 @@ class ProtocolError(ReposixError):
         hint: str | None = None,
     ) -> None:
         self.method = method
-        self.url = url
+        self.url = redact_text(url) if url else url
         self.status = status
-        self.excerpt = excerpt
-        where = " ".join(str(p) for p in (method, url) if p)
+        self.excerpt = redact_text(excerpt) if excerpt else excerpt
+        where = " ".join(str(p) for p in (method, self.url) if p)
         if status is not None:
             where += f" -> {status}"
         text = message + (f" [{where}]" if where else "")
-        if excerpt:
-            text += f"\n  body: {excerpt[:200]!r}"
+        if self.excerpt:
+            text += f"\n  body: {self.excerpt[:200]!r}"
         super().__init__(text, hint=hint)
 
 

@@ -20,7 +20,12 @@ __all__ = [
 
 def _to_utc(value: datetime) -> datetime:
     # Already UTC (a record built from another record or a converted wire value): no copy.
-    return value if value.tzinfo is UTC else value.astimezone(UTC)
+    if value.tzinfo is UTC:
+        return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00: pydantic only reports ValueError
+        raise ValueError("the timestamp is out of range once converted to UTC") from None
 
 
 RecordId = Annotated[int, Field(gt=0, strict=True)]

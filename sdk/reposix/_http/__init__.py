@@ -3,7 +3,15 @@
 from reposix._http.allowlist import ALLOWLIST_ENV, Allowlist, Origin, origin_of
 from reposix._http.auth import BasicAuth, BearerAuth, HeaderAuth
 from reposix._http.client import IDEMPOTENT_METHODS, ClientOpts, HttpClient, client
-from reposix._http.decode import decode, protocol_error, raise_for_status
+from reposix._http.decode import (
+    decode,
+    error_body,
+    excerpt,
+    protocol_error,
+    raise_for_status,
+    server_message,
+    server_text,
+)
 from reposix._http.redact import redact_headers, redact_url
 
 __all__ = [
@@ -18,9 +26,13 @@ __all__ = [
     "Origin",
     "client",
     "decode",
+    "error_body",
+    "excerpt",
     "origin_of",
     "protocol_error",
     "raise_for_status",
     "redact_headers",
     "redact_url",
+    "server_message",
+    "server_text",
 ]

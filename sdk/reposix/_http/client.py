@@ -25,12 +25,14 @@ from reposix._http.redact import (
     SENSITIVE_HEADERS,
     install_log_redaction,
     redact_headers,
+    redact_owned,
     redact_text,
     redact_url,
     register_secret,
 )
 from reposix._ratelimit.gate import RateGate
 from reposix._ratelimit.retry import RetryState
+from reposix._redact import OwnedSecrets
 from reposix._runtime import Runtime
 from reposix._secret import Secret
 
@@ -104,6 +106,7 @@ class HttpClient:
         if callable(hook_secrets):
             secrets.extend(hook_secrets())
         self._secret_values = tuple(s.reveal() for s in secrets if s)
+        self._owned = OwnedSecrets(self._secret_values)
         for value in self._secret_values:
             register_secret(value)
         watch = getattr(opts.auth, "watch_secrets", None)
@@ -117,7 +120,7 @@ class HttpClient:
         )
 
     def __repr__(self) -> str:
-        base = self.redact(redact_url(self.base_url)) if self.base_url else None
+        base = redact_url(self.base_url) if self.base_url else None
         return f"HttpClient(connector={self.opts.connector!r}, base_url={base!r})"
 
     async def __aenter__(self) -> Self:
@@ -143,8 +146,10 @@ class HttpClient:
             self._secret_values = (*self._secret_values, value)
 
     def redact(self, text: str) -> str:
-        """``text`` with every known secret and credential-shaped substring masked."""
-        return redact_text(text, self._secret_values)
+        """Client-owned text (server text quoted in an error, a failure detail) with this
+        client's secrets masked at any length and wherever they occur, then the
+        process-wide rule (registered secrets, credential shapes)."""
+        return self._owned.redact(text)
 
     def url(self, path: str) -> httpx.URL:
         """Resolve ``path`` against the base URL (userinfo is dropped, never sent).
@@ -187,7 +192,7 @@ class HttpClient:
                 connector=self.opts.connector,
                 op=op,
                 method=method,
-                url=shown if shown is not None else redact_url(url, self._secret_values),
+                url=shown if shown is not None else self._redacted(url),
                 status=status,
                 duration_ms=round((self.clock.monotonic() - started) * 1000, 3),
                 outcome=outcome,
@@ -265,7 +270,7 @@ class HttpClient:
         def show(url: httpx.URL) -> str:
             if memo and memo[0][0] is url:
                 return memo[0][1]
-            text = redact_url(url, self._secret_values)
+            text = self._redacted(url)
             memo[:] = [(url, text)]
             return text
 
@@ -331,6 +336,8 @@ class HttpClient:
                 if step.delay > 0:
                     await self._pause(state.spend(step.delay), deadline_at, op, method, target)
                 continue
+            # The decode helpers mask this client's secrets, at any length, in server text.
+            response.extensions["reposix.secrets"] = self._owned
             status = response.status_code
             step = state.after_response(response)
             if step.action != "return":
@@ -376,7 +383,7 @@ class HttpClient:
             return response
 
     def _redacted(self, url: httpx.URL | str) -> str:
-        return redact_url(url, self._secret_values)
+        return redact_owned(redact_url(url), self._secret_values)
 
     def _without_credentials(self, headers: Mapping[str, str]) -> dict[str, str]:
         """Headers minus anything that carries a credential."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import httpx
@@ -17,19 +17,78 @@ from reposix._errors import (
     VersionMismatch,
 )
 from reposix._http.redact import redact_text, redact_url
+from reposix._redact import OwnedSecrets
 
-__all__ = ["decode", "excerpt", "protocol_error", "raise_for_status"]
+__all__ = [
+    "decode",
+    "error_body",
+    "excerpt",
+    "protocol_error",
+    "raise_for_status",
+    "server_message",
+    "server_text",
+]
 
 T = TypeVar("T")
+
+_SECRET_MARGIN = 1024
+"""Bytes read past an excerpt's end, so a secret straddling the cut is still recognized
+(and masked) before the text is clipped."""
+
+
+def server_text(response: httpx.Response, text: str, limit: int = 300) -> str:
+    """Text the server sent (a body, an error message, a header), ready for an error.
+
+    The one redaction path for server text: the secrets of the client that received
+    ``response`` are masked in every form, at any length and wherever they occur, then
+    the process-wide rule applies; the result is clipped to ``limit`` characters only
+    after masking, so a clipped secret never survives half-masked.
+    """
+    owned = response.extensions.get("reposix.secrets")
+    cleaned = owned.redact(text) if isinstance(owned, OwnedSecrets) else redact_text(text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
 def excerpt(response: httpx.Response, limit: int = 200) -> str:
     """The start of a response body for error messages, with secrets masked."""
     try:
-        text = response.content[: limit * 2].decode("utf-8", errors="replace")
+        raw = response.content[: limit * 4 + _SECRET_MARGIN]
     except httpx.ResponseNotRead:
         return ""
-    return redact_text(text)[:limit]
+    return server_text(response, raw.decode("utf-8", errors="replace"), limit)
+
+
+def error_body(response: httpx.Response, adapter: TypeAdapter[T]) -> T | None:
+    """``response``'s body validated by ``adapter``, or None if it is not that shape.
+
+    For reading fields of an error body (a current version, an error code); text from it
+    that goes into a message goes through [`server_message`][reposix.server_message] instead.
+    """
+    try:
+        return adapter.validate_json(response.content)
+    except (ValueError, httpx.ResponseNotRead):
+        return None
+
+
+def server_message(
+    response: httpx.Response,
+    adapter: TypeAdapter[T],
+    render: Callable[[T], str] = str,
+    *,
+    limit: int = 300,
+) -> str:
+    """The vendor's own error text from ``response``'s body, through `server_text`.
+
+    ``adapter`` validates the vendor's error body (``ErrorCollection``, ``basic-error``…)
+    and ``render`` turns it into one line. ``""`` when the body is not that shape.
+    Connectors build error messages from response bodies only through this function,
+    `excerpt` and `protocol_error` (``tests/hardening`` checks it).
+    """
+    try:
+        text = render(adapter.validate_json(response.content))
+    except (ValueError, TypeError, KeyError, AttributeError, httpx.ResponseNotRead):
+        return ""  # pydantic's ValidationError is a ValueError
+    return server_text(response, str(text), limit) if text else ""
 
 
 def _where(response: httpx.Response) -> tuple[str | None, str | None]:
@@ -37,7 +96,8 @@ def _where(response: httpx.Response) -> tuple[str | None, str | None]:
         request = response.request
     except RuntimeError:  # a Response built by hand has no request
         return None, None
-    return request.method, redact_url(request.url)
+    # A next link the server sent may hold anything: the URL is server text too.
+    return request.method, server_text(response, redact_url(request.url), 2000)
 
 
 def protocol_error(
@@ -109,7 +169,8 @@ def raise_for_status(
     elif status == 429:
         err = RateLimited(f"{what}: the server refused for rate limiting (HTTP 429){where}")
     elif 300 <= status < 400:
-        location = redact_url(response.headers.get("location", "")) or "(no Location)"
+        raw_location = response.headers.get("location", "")
+        location = server_text(response, redact_url(raw_location), 200) or "(no Location)"
         err = protocol_error(
             response,
             f"{what}: unexpected redirect to {location}",

@@ -11,7 +11,7 @@ import httpx
 from reposix._errors import EgressDenied
 from reposix._http.allowlist import origin_of
 from reposix._http.client import HttpClient
-from reposix._http.decode import protocol_error
+from reposix._http.decode import protocol_error, server_text
 from reposix._pagination._engine import Step, canonical, check_status, drive, name_url, pin
 from reposix._pagination.base import KeyFn, Page, PageLimits, Paginator, StatusCheck
 
@@ -92,7 +92,9 @@ def follow(
                     nxt = str(resolve(current, page.next))
                 except (httpx.InvalidURL, ValueError, TypeError) as exc:
                     raise protocol_error(
-                        response, f"{what}: unusable next link {page.next[:100]!r}: {exc}"
+                        response,
+                        f"{what}: unusable next link {server_text(response, page.next, 100)!r}: "
+                        f"{server_text(response, str(exc), 200)}",
                     ) from None
             ahead: Sequence[str] = ()
             if reveal is not None and nxt is not None and current == first_request:

@@ -6,7 +6,6 @@ the ``Link`` paginator, like any third-party connector would be.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -33,7 +32,7 @@ from reposix._errors import (
     VersionMismatch,
 )
 from reposix._http import BearerAuth, decode, raise_for_status
-from reposix._http.decode import protocol_error
+from reposix._http.decode import error_body, protocol_error, server_text
 from reposix._pagination.base import PageLimits
 from reposix._pagination.link import paginate_link
 from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordId, RecordStatus, UtcDatetime
@@ -77,6 +76,9 @@ def _to_records(page: Sequence[_WireRecord]) -> list[Record]:
 
 
 _ONE: TypeAdapter[_WireRecord] = TypeAdapter(_WireRecord)
+_ENVELOPE: TypeAdapter[dict[str, Any]] = TypeAdapter(
+    dict[str, Any], config=ConfigDict(defer_build=True)
+)
 _PAGE: TypeAdapter[list[_WireRecord]] = TypeAdapter(
     list[_WireRecord], config=ConfigDict(defer_build=True)
 )
@@ -136,9 +138,10 @@ class SimBackend(HttpConnector):
         if 200 <= status < 300:
             return
         error = _error_body(response)
-        message = str(error.get("message") or f"HTTP {status}")
+        # Server text reaches messages only through the SDK's redaction path.
+        message = server_text(response, str(error.get("message") or f"HTTP {status}"))
         if status == 404:
-            raise NotFound(str(error["message"]) if error.get("message") else f"{what} (HTTP 404)")
+            raise NotFound(message if error.get("message") else f"{what} (HTTP 404)")
         if status == 401:
             raise AuthError(f"{what}: {message}", env_vars=(TOKEN_ENV,))
         if status == 409 and error.get("code") == "version_mismatch":
@@ -270,9 +273,6 @@ class SimBackend(HttpConnector):
 
 def _error_body(response: httpx.Response) -> dict[str, Any]:
     """The ``error`` object of a simulator error body, or ``{}`` if it has none."""
-    try:
-        data = json.loads(response.content)
-    except ValueError:
-        return {}
-    error = data.get("error") if isinstance(data, dict) else None
+    data = error_body(response, _ENVELOPE)
+    error = data.get("error") if data is not None else None
     return error if isinstance(error, dict) else {}

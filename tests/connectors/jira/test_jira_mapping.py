@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 
 from reposix import atlassian_minute, atlassian_zone
 from reposix._errors import ConfigError, ProtocolError
@@ -110,8 +111,14 @@ def test_vendor_transition_example_parses() -> None:
 
 
 def test_vendor_issue_example_lacks_mapped_fields() -> None:
-    # Atlassian's GET example omits status and created: a ProtocolError, not a guess.
-    issue = Issue.model_validate(load("get-issue-200.json"))
+    # Atlassian's GET example has ``"updated": 1`` (a placeholder, not a timestamp): a
+    # validation error, not a guess at epoch seconds.
+    example = load("get-issue-200.json")
+    with pytest.raises(ValidationError, match=r"fields\.updated"):
+        Issue.model_validate(example)
+    # Without it, it still omits status and created: a ProtocolError, not a guess.
+    del example["fields"]["updated"]
+    issue = Issue.model_validate(example)
     with pytest.raises(ProtocolError, match="status"):
         record_from_issue(issue)
 

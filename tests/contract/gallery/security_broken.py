@@ -137,13 +137,17 @@ class LogsToken(SimBackend):
 
 @broken("token-in-error", kills={"S05"})
 class TokenInError(SimBackend):
-    """Puts the token into its NotFound message."""
+    """Chains an exception holding the token as the cause of its NotFound.
+
+    (A token put into a typed error's own message is masked by the SDK when the error is
+    built; the cause chain is the connector's own text, which S05 still reads.)
+    """
 
     async def get_record(self, project: str, record_id: RecordId) -> Record:
         try:
             return await super().get_record(project, record_id)
         except NotFound as exc:
-            raise NotFound(f"{exc.message} (sent as {_token(self)})") from None
+            raise NotFound(exc.message) from LookupError(f"sent as {_token(self)}")
 
 
 @broken("repr-shows-token", kills={"S05"})

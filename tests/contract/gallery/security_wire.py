@@ -53,10 +53,11 @@ class TokenInDebugHeader(SimBackend):
 @broken("logs-base64-credential", kills={"S05"})
 class LogsBase64Credential(SimBackend):
     """Logs the Basic-style `base64(user:token)` it would send, at debug level: redaction
-    masks the raw token, not its encoding."""
+    masks the token and its own encodings, not the encoding of a longer string."""
 
     async def list_records(self, project: str) -> list[Record]:
-        basic = base64.b64encode(f"me@example.com:{_token()}".encode()).decode()
+        # 16 bytes of prefix: the token's own base64 is not a substring of the result.
+        basic = base64.b64encode(f"bot@example.com:{_token()}".encode()).decode()
         log.debug("listing %s as %s", project, basic)
         return await super().list_records(project)
 

@@ -28,7 +28,6 @@ from datetime import datetime
 from typing import ClassVar, Final
 
 import httpx
-from pydantic import ValidationError
 from reposix import (
     BearerAuth,
     Capabilities,
@@ -50,9 +49,11 @@ from reposix import (
     VersioningModel,
     VersionMismatch,
     decode,
+    error_body,
     paginate_link,
     raise_for_status,
     require_untainted,
+    server_message,
 )
 
 from {{ cookiecutter.package_name }} import DEFAULT_BASE_URL, ENV_VARS, NAME
@@ -219,14 +220,12 @@ class {{ cookiecutter.__class_prefix }}Connector(HttpConnector):
     @staticmethod
     def _error_body(response: httpx.Response) -> WireError:
         """The error body, or an empty one if the server sent something else."""
-        try:
-            return ERROR.validate_json(response.content)
-        except (ValidationError, ValueError):
-            return WireError()
+        return error_body(response, ERROR) or WireError()
 
-    def _message(self, response: httpx.Response) -> str:
-        """The server's error message, with any secret masked."""
-        return self._http.redact(self._error_body(response).summary()) or "no message"
+    @staticmethod
+    def _message(response: httpx.Response) -> str:
+        """The server's error message, through the SDK's one redaction path for server text."""
+        return server_message(response, ERROR, WireError.summary) or "no message"
 
     def _stream(
         self,
