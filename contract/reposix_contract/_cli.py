@@ -117,6 +117,11 @@ def contract(
     Prints the conformance matrix (pass / FAIL / n/a (declared) per invariant and
     target, with each target's coverage) and exits 1 if anything FAILs. The same
     suite runs under pytest with ``pytest --reposix-contract``.
+
+    \b
+    Examples:
+      reposix contract
+      reposix contract --connector github --report matrix.json
     """
     _require_kit_extra()
     from reposix_contract._report import Matrix, write_reports

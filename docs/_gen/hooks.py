@@ -165,7 +165,23 @@ def render_kill_rate() -> str:
     )
 
 
+def render_lazy_commands() -> str:
+    """mkdocs-click directives for the commands ``reposix`` imports only when invoked
+    (mkdocs-click lists only a group's eager commands); the extension expands them."""
+    from reposix._cli import LAZY_COMMANDS
+
+    blocks = []
+    for name, (ref, _help) in sorted(LAZY_COMMANDS.items()):
+        module, _, attr = ref.partition(":")
+        blocks.append(
+            f"::: mkdocs-click\n    :module: {module}\n    :command: {attr}\n"
+            f"    :prog_name: reposix {name}\n    :depth: 1\n    :style: table\n"
+        )
+    return "\n".join(blocks)
+
+
 _MARKERS = {
+    "<!-- gen:lazy-commands -->": render_lazy_commands,
     "<!-- gen:kill-rate -->": render_kill_rate,
     "<!-- gen:matrix -->": render_full_matrix,
     "<!-- gen:bench-charts -->": render_bench_charts,

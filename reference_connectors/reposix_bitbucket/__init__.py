@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reposix import ConnectorPlugin, MissingCredentials
+from reposix import ConnectorPlugin, MissingCredentials, UrlForm
 
 if TYPE_CHECKING:
     from reposix import Credentials, Runtime
@@ -64,8 +64,16 @@ plugin = ConnectorPlugin(
     default_base_url=DEFAULT_BASE_URL,
     env_vars=ENV_VARS,
     url_forms=(
-        "https://bitbucket.org/{workspace}/{repo_slug}",
-        "bitbucket://{workspace}/{repo_slug}",
+        UrlForm(
+            "https://api.bitbucket.org/projects/{workspace}/{repo_slug}",
+            base_url="{origin}/2.0",
+        ),
+        UrlForm(
+            "https://bitbucket.org/{workspace}/{repo_slug}",
+            base_url="https://api.bitbucket.org/2.0",
+            note="a repository's web URL",
+        ),
+        UrlForm("bitbucket://{workspace}/{repo_slug}", note="on bitbucket.org"),
     ),
     fake="reposix_bitbucket.fake:BitbucketFake",
     sample_project="acme/widgets",

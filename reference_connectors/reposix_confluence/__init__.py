@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reposix import ConnectorPlugin
+from reposix import ConnectorPlugin, UrlForm
 
 if TYPE_CHECKING:
     from reposix import Credentials, Runtime
@@ -61,8 +61,16 @@ plugin = ConnectorPlugin(
     default_base_url=DEFAULT_BASE_URL,
     env_vars=ENV_VARS,
     url_forms=(
-        "https://{tenant}.atlassian.net/wiki/spaces/{space}",
-        "confluence://{tenant}/{space}",
+        UrlForm(
+            "https://{tenant}.atlassian.net/confluence/projects/{space}",
+            env={"tenant": "REPOSIX_CONFLUENCE_TENANT"},
+            note="the /confluence/ marker is required: Jira shares the origin",
+        ),
+        UrlForm(
+            "https://{tenant}.atlassian.net/wiki/spaces/{space}",
+            env={"tenant": "REPOSIX_CONFLUENCE_TENANT"},
+            note="a space's web URL",
+        ),
     ),
     fake="reposix_confluence.fake:ConfluenceFake",
     sample_project="DEMO",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reposix import ConnectorPlugin, MissingCredentials
+from reposix import ConnectorPlugin, MissingCredentials, UrlForm
 
 if TYPE_CHECKING:
     from reposix import Credentials, Runtime
@@ -36,7 +36,19 @@ plugin = ConnectorPlugin(
     build=build,
     default_base_url=DEFAULT_BASE_URL,
     env_vars=ENV_VARS,
-    url_forms=("https://github.com/{owner}/{repo}", "github://{owner}/{repo}"),
+    url_forms=(
+        UrlForm("https://api.github.com/projects/{owner}/{repo}", note="ADR-008 canonical form"),
+        UrlForm(
+            "https://github.com/{owner}/{repo}",
+            base_url="https://api.github.com",
+            note="a repository's web URL",
+        ),
+        UrlForm(
+            "https://{host}/github/projects/{owner}/{repo}",
+            base_url="{origin}/api/v3",
+            note="GitHub Enterprise Server (REST under /api/v3)",
+        ),
+    ),
     fake="reposix_github.fake:GitHubFake",
     sample_project="octo-org/hello-world",
     docs="connectors/github.md",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reposix import ConnectorPlugin, MissingCredentials
+from reposix import ConnectorPlugin, MissingCredentials, UrlForm
 
 if TYPE_CHECKING:
     from reposix import Credentials, Runtime
@@ -44,7 +44,19 @@ plugin = ConnectorPlugin(
     build=build,
     default_base_url=DEFAULT_BASE_URL,
     env_vars=ENV_VARS,
-    url_forms=("https://gitlab.com/{group}/{project}", "gitlab://{group}/{project}"),
+    url_forms=(
+        UrlForm(
+            "https://gitlab.com/projects/{namespace+}/{project}",
+            base_url="{origin}/api/v4",
+            note="nested groups: every segment before the last is the namespace",
+        ),
+        UrlForm(
+            "https://{host}/gitlab/projects/{namespace+}/{project}",
+            base_url="{origin}/api/v4",
+            note="self-managed GitLab (REST under /api/v4)",
+        ),
+        UrlForm("gitlab://{namespace+}/{project}", note="on gitlab.com"),
+    ),
     fake="reposix_gitlab.fake:GitLabFake",
     sample_project="my-group/my-project",
     docs="connectors/gitlab.md",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reposix import ConnectorPlugin
+from reposix import ConnectorPlugin, UrlForm
 
 if TYPE_CHECKING:
     from reposix import Credentials, Runtime
@@ -55,7 +55,13 @@ plugin = ConnectorPlugin(
     build=build,
     default_base_url=DEFAULT_BASE_URL,
     env_vars=ENV_VARS,
-    url_forms=("https://{instance}.atlassian.net/browse/{project}", "jira://{instance}/{project}"),
+    url_forms=(
+        UrlForm(
+            "https://{tenant}.atlassian.net/jira/projects/{key}",
+            env={"tenant": "REPOSIX_JIRA_INSTANCE"},
+            note="the /jira/ marker is required: Confluence shares the origin",
+        ),
+    ),
     fake="reposix_jira.fake:JiraFake",
     sample_project="DEMO",
     docs="connectors/jira.md",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reposix import ConfigError, ConnectorPlugin, MissingCredentials
+from reposix import ConfigError, ConnectorPlugin, MissingCredentials, UrlForm
 
 if TYPE_CHECKING:
     from reposix import Credentials, Runtime
@@ -44,7 +44,10 @@ plugin = ConnectorPlugin(
     build=build,
     default_base_url=DEFAULT_BASE_URL,
     env_vars=ENV_VARS,
-    url_forms=("https://linear.app/{workspace}/team/{team}", "linear://{team}"),
+    url_forms=(
+        UrlForm("https://api.linear.app/projects/{team}", note="a team key, e.g. ENG"),
+        UrlForm("linear://{team}"),
+    ),
     fake="reposix_linear.fake:LinearFake",
     sample_project="ENG",
     docs=_DOC_PAGE,

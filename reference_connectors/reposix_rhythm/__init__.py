@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reposix import ConnectorPlugin, MissingCredentials
+from reposix import ConnectorPlugin, MissingCredentials, UrlForm
 
 if TYPE_CHECKING:
     from reposix import Credentials, Runtime
@@ -71,7 +71,17 @@ plugin = ConnectorPlugin(
     build=build,
     default_base_url=DEFAULT_BASE_URL,
     env_vars=ENV_VARS,
-    url_forms=("rhythm://{org}/{project}",),
+    url_forms=(
+        UrlForm(
+            "rhythm://{org}/{project}",
+            note="on the server RHYTHM_URL names (default http://localhost:8080)",
+        ),
+        UrlForm("https://{host}/rhythm/projects/{org}/{project}", note="a self-hosted server"),
+        UrlForm(
+            "http://{host}/rhythm/projects/{org}/{project}",
+            note="a self-hosted server over plain http (loopback or a trusted network)",
+        ),
+    ),
     fake="reposix_rhythm.fake:RhythmFake",
     sample_project="acme/tracker",
     docs=_DOC_PAGE,

@@ -40,6 +40,14 @@ if TYPE_CHECKING:
     from reposix._connector_base import HttpConnector as HttpConnector
     from reposix._credentials import Credentials as Credentials
     from reposix._credentials import from_env as from_env
+    from reposix._dispatch import ParsedRemote as ParsedRemote
+    from reposix._dispatch import RemoteUrlError as RemoteUrlError
+    from reposix._dispatch import instantiate as instantiate
+    from reposix._dispatch import parse_remote_url as parse_remote_url
+    from reposix._dispatch import resolve as resolve
+    from reposix._dispatch import sanitize_project_for_cache as sanitize_project_for_cache
+    from reposix._dispatch import spec_to_url as spec_to_url
+    from reposix._dispatch import url_to_spec as url_to_spec
     from reposix._errors import AuditError as AuditError
     from reposix._errors import AuditTampered as AuditTampered
     from reposix._errors import AuthError as AuthError
@@ -123,6 +131,7 @@ if TYPE_CHECKING:
     from reposix._taint import require_untainted as require_untainted
     from reposix._taint import sanitize as sanitize
     from reposix._taint import sanitize_for_create as sanitize_for_create
+    from reposix._urlforms import UrlForm as UrlForm
     from reposix._wire import MAX_ID as MAX_ID
     from reposix._wire import WireId as WireId
     from reposix._wire import WireIdText as WireIdText
@@ -148,6 +157,16 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "reposix._clock": ("Clock", "SystemClock", "VirtualClock"),
     "reposix._connector_base": ("HttpConnector",),
     "reposix._credentials": ("Credentials", "from_env"),
+    "reposix._dispatch": (
+        "ParsedRemote",
+        "RemoteUrlError",
+        "instantiate",
+        "parse_remote_url",
+        "resolve",
+        "sanitize_project_for_cache",
+        "spec_to_url",
+        "url_to_spec",
+    ),
     "reposix._errors": (
         "AuditError",
         "AuditTampered",
@@ -236,6 +255,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "parse_timestamp",
         "parse_zone",
     ),
+    "reposix._urlforms": ("UrlForm",),
 }
 """The public surface: defining module -> the names it exports (the one table)."""
 

@@ -3,7 +3,9 @@
 Startup stays fast: each command imports what it needs when it runs, and commands
 that live in other packages are registered by ``module:attr`` and imported only when
 invoked (``reposix --help`` reads their one-line help from `LAZY_COMMANDS`).
-Typed SDK errors print as their message, without a traceback, and exit with status 1.
+Typed SDK errors print as their message, one paragraph without a traceback (``--debug``
+shows it), and exit with `EXIT_CODES`: 0 ok, 1 failure, 2 usage, 3 missing
+credentials, 4 egress denied.
 """
 
 from __future__ import annotations
@@ -26,7 +28,44 @@ if TYPE_CHECKING:
     from reposix._plugin import ConnectorPlugin
     from reposix._records import Record
 
-__all__ = ["LAZY_COMMANDS", "SIM_EXTRA_HINT", "LazyGroup", "cli", "main"]
+__all__ = [
+    "EXIT_CODES",
+    "EXIT_EGRESS",
+    "EXIT_FAILURE",
+    "EXIT_MISSING_CREDENTIALS",
+    "EXIT_USAGE",
+    "LAZY_COMMANDS",
+    "SIM_EXTRA_HINT",
+    "LazyGroup",
+    "cli",
+    "exit_code_for",
+    "main",
+]
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_MISSING_CREDENTIALS = 3
+EXIT_EGRESS = 4
+EXIT_CODES = {
+    0: "ok",
+    EXIT_FAILURE: "failure",
+    EXIT_USAGE: "usage error",
+    EXIT_MISSING_CREDENTIALS: "missing credentials",
+    EXIT_EGRESS: "egress denied",
+}
+"""Every exit status the command line uses, documented in the CLI reference."""
+
+
+def exit_code_for(error: BaseException) -> int:
+    """The exit status for an error: 3 missing credentials, 4 egress denied, else 1."""
+    from reposix._errors import EgressDenied, MissingCredentials
+
+    if isinstance(error, MissingCredentials):
+        return EXIT_MISSING_CREDENTIALS
+    if isinstance(error, EgressDenied):
+        return EXIT_EGRESS
+    return EXIT_FAILURE
+
 
 SIM_EXTRA_HINT = "reposix sim: the simulator needs the [sim] extra: pip install 'reposix-sdk[sim]'"
 
@@ -36,6 +75,12 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "reposix_contract._cli:contract",
         "Run the conformance kit and print the matrix.",
     ),
+    "doctor": (
+        "reposix._cli_ops:doctor",
+        "Show connectors, credentials, the allowlist and the audit log.",
+    ),
+    "get": ("reposix._cli_ops:get", "Print one record as frontmatter Markdown (or JSON)."),
+    "sync": ("reposix._cli_ops:sync", "Mirror a project's records into other projects."),
 }
 """Commands defined in other packages; a missing module hides its command."""
 
@@ -91,9 +136,23 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except ReposixError as exc:
-            click.secho(str(exc), fg="red", err=True)
-            ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            if ctx.meta.get("reposix.debug"):
+                import traceback
+
+                traceback.print_exc()
+            if isinstance(exc, ReposixError):
+                click.secho(str(exc), fg="red", err=True)
+            else:
+                click.secho(
+                    f"internal error: {type(exc).__name__}: {exc} "
+                    "(rerun with --debug for the traceback, and please report it)",
+                    fg="red",
+                    err=True,
+                )
+            ctx.exit(exit_code_for(exc))
 
 
 def _unavailable(name: str, ref: str, exc: BaseException) -> click.Command:
@@ -112,13 +171,32 @@ def _unavailable(name: str, ref: str, exc: BaseException) -> click.Command:
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(__version__, "-V", "--version", prog_name="reposix")
-def cli() -> None:
-    """reposix: write issue-tracker connectors once, prove them with a conformance kit."""
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """reposix: write issue-tracker connectors once, prove them with a conformance kit.
+
+    \b
+    Exit status: 0 ok, 1 failure, 2 usage error, 3 missing credentials, 4 egress denied.
+
+    \b
+    Examples:
+      reposix doctor
+      reposix list sim::demo
+      reposix get github::octo-org/hello 42 --json
+      reposix sync --from sim::demo --to jira::OPS --dry-run
+    """
+    ctx.meta["reposix.debug"] = debug
 
 
 @cli.command()
 def version() -> None:
-    """Print the reposix version."""
+    """Print the reposix version.
+
+    \b
+    Examples:
+      reposix version
+    """
     click.echo(f"reposix {__version__}")
 
 
@@ -151,7 +229,13 @@ def template_dir() -> Path:
     help="Another template answer, e.g. --set credential_env_var=ACME_KEY (repeatable).",
 )
 def new_connector(name: str, output_dir: str, extra: tuple[str, ...]) -> None:
-    """Scaffold a connector project that passes the conformance kit out of the box."""
+    """Scaffold a connector project that passes the conformance kit out of the box.
+
+    \b
+    Examples:
+      reposix new-connector acme
+      reposix new-connector acme --set credential_env_var=ACME_KEY --output-dir ~/src
+    """
     try:
         from cookiecutter.exceptions import CookiecutterException
         from cookiecutter.main import cookiecutter
@@ -186,7 +270,12 @@ def new_connector(name: str, output_dir: str, extra: tuple[str, ...]) -> None:
 
 @cli.group()
 def audit() -> None:
-    """Inspect the audit log of requests."""
+    """Inspect the audit log of requests.
+
+    \b
+    Examples:
+      reposix audit verify
+    """
 
 
 @audit.command(name="verify")
@@ -196,7 +285,13 @@ def audit() -> None:
     help="Audit database (default: $REPOSIX_AUDIT_DB, else ~/.local/state/reposix/audit.db).",
 )
 def audit_verify(db: str | None) -> None:
-    """Check the audit log's hash chain; name the first broken link and exit 1 if any."""
+    """Check the audit log's hash chain; name the first broken link and exit 1 if any.
+
+    \b
+    Examples:
+      reposix audit verify
+      reposix audit verify --db /var/lib/reposix/audit.db
+    """
     from reposix._audit import default_audit_path, verify
 
     result = verify(db or default_audit_path())
@@ -289,7 +384,13 @@ def sim(
     print_seed: bool,
     log_level: str,
 ) -> None:
-    """Serve the simulator over HTTP (demo seed, faults, optional SQLite)."""
+    """Serve the simulator over HTTP (demo seed, faults, optional SQLite).
+
+    \b
+    Examples:
+      reposix sim
+      reposix sim --port 0 --db sim.db --fail 429,500,ok
+    """
     import json
     import secrets
 
@@ -433,18 +534,30 @@ async def _stream(
 
 
 @cli.command(name="list")
+@click.argument("target", required=False, metavar="[URL-OR-SPEC]")
 @click.option("--url", help="Base URL of the tracker (default: the connector's default).")
 @click.option("--project", default="demo", show_default=True)
 @click.option("--connector", "connector_name", default="sim", show_default=True)
 @click.option("--page-size", type=click.IntRange(1), help="Records per request.")
 @click.option("--json", "as_json", is_flag=True, help="Print records as JSON lines.")
 def list_(
-    url: str | None, project: str, connector_name: str, page_size: int | None, as_json: bool
+    target: str | None,
+    url: str | None,
+    project: str,
+    connector_name: str,
+    page_size: int | None,
+    as_json: bool,
 ) -> None:
     """List a project's records as a table, printed page by page as they arrive.
 
     ``--json`` prints one JSON object per line and flushes after every page, so a
     pipe sees records while the listing goes on.
+
+    \b
+    Examples:
+      reposix list sim::demo
+      reposix list reposix::https://api.github.com/projects/octo-org/hello --json
+      reposix list --connector jira --project OPS
     """
     import asyncio
 
@@ -453,7 +566,13 @@ def list_(
     from rich.table import Table
     from rich.text import Text
 
-    connector = build_connector(connector_name, url, page_size)
+    if target is not None:  # a remote URL or spec names connector, origin and project
+        from reposix._cli_ops import connect_target
+
+        parsed, connector = connect_target(target, page_size)
+        connector_name, project = parsed.connector, parsed.project
+    else:
+        connector = build_connector(connector_name, url, page_size)
     out = Console()
     first = True
 

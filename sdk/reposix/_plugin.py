@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from reposix._backend import BackendConnector
     from reposix._credentials import Credentials
     from reposix._runtime import Runtime
+    from reposix._urlforms import UrlForm
 
 __all__ = ["ENTRY_POINT_GROUP", "BuildFn", "ConnectorPlugin", "load_object", "load_plugins"]
 
@@ -42,8 +43,10 @@ class ConnectorPlugin(Generic[ConnectorT_co]):
     default_base_url: str
     env_vars: tuple[str, ...] = ()
     """Every env var credentials come from (required first)."""
-    url_forms: tuple[str, ...] = ()
-    """Remote-URL forms this connector answers, e.g. ``https://github.com/{owner}/{repo}``."""
+    url_forms: tuple[str | UrlForm, ...] = ()
+    """Remote-URL forms this connector answers (``https://api.github.com/projects/{owner}/{repo}``),
+    templates or [`UrlForm`][reposix.UrlForm]; the first is canonical. The dispatcher
+    (``reposix.parse_remote_url``) reads only these; see the "Remote URL forms" page."""
     fake: str | None = None
     sample_project: str = "demo"
     """A project identifier in this backend's form, for docs and the kit."""
@@ -88,13 +91,25 @@ def load_object(ref: str) -> Any:
 
 
 def load_plugins() -> dict[str, ConnectorPlugin[BackendConnector]]:
-    """Every installed connector plugin, by name."""
-    found: dict[str, ConnectorPlugin[BackendConnector]] = {}
+    """Every installed connector plugin, by name.
+
+    ``ConfigError`` if a plugin's ``url_forms`` are malformed or two plugins claim the
+    same remote-URL form (dispatch would be ambiguous).
+    """
     from importlib.metadata import entry_points  # on first use: it costs ~10 ms to import
+
+    from reposix._urlforms import check_conflicts, compile_forms
+
+    found: dict[str, ConnectorPlugin[BackendConnector]] = {}
 
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         plugin = ep.load()
         if not isinstance(plugin, ConnectorPlugin):
             raise ConfigError(f"entry point {ep.name!r} is not a reposix.ConnectorPlugin")
         found[plugin.name] = plugin
+    check_conflicts(
+        f
+        for name in sorted(found)
+        for f in compile_forms(name, found[name].url_forms, found[name].default_base_url)
+    )
     return found

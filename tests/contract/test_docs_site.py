@@ -217,3 +217,14 @@ def test_every_exported_error_has_a_fix_section() -> None:
     ]
     missing = [name for name in errors if f"`{name}`" not in section]
     assert not missing, f"errors without a how-to-fix section in docs/errors.md: {missing}"
+
+
+def test_cli_reference_shows_every_command(site: Path) -> None:
+    import click
+
+    from reposix._cli import cli
+
+    page = (site / "reference" / "cli" / "index.html").read_text(encoding="utf-8")
+    ctx = click.Context(cli)
+    missing = [name for name in cli.list_commands(ctx) if f'id="reposix-{name}"' not in page]
+    assert not missing, f"commands missing from the CLI reference: {missing}"

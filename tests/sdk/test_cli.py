@@ -80,7 +80,7 @@ def test_typed_errors_print_without_traceback(sim_url: str) -> None:
     assert result.exit_code == 1
     assert "no connector named 'nosuch'" in result.stderr
     result = run("list", "--url", "https://example.com")
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # documented: egress denied
     assert result.stderr.startswith("egress denied: ")
 
 

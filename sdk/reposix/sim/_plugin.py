@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reposix._plugin import ConnectorPlugin
+from reposix._urlforms import UrlForm
 
 if TYPE_CHECKING:
-    from reposix._backend import BackendConnector
     from reposix._credentials import Credentials
     from reposix._runtime import Runtime
+    from reposix.sim._backend import SimBackend
 
 __all__ = ["plugin"]
 
 
-def build(base_url: str, credentials: Credentials, runtime: Runtime) -> BackendConnector:
+def build(base_url: str, credentials: Credentials, runtime: Runtime) -> SimBackend:
     """A [`SimBackend`][reposix.sim.SimBackend]; ``REPOSIX_SIM_TOKEN`` is optional."""
     from reposix.sim._backend import TOKEN_ENV, SimBackend
 
@@ -28,11 +29,22 @@ plugin = ConnectorPlugin(
     default_base_url="http://127.0.0.1:7878",
     env_vars=("REPOSIX_SIM_TOKEN",),
     url_forms=(
-        "http://127.0.0.1:{port}/projects/{project}",
-        "http://localhost:{port}/projects/{project}",
+        UrlForm(
+            "http://{loopback}:{port}/projects/{project}",
+            defaults={"loopback": "127.0.0.1", "port": "7878"},
+            note="any loopback host: 127.0.0.0/8, localhost, [::1]",
+        ),
     ),
     fake="reposix_contract._fakes.sim:sim_fake",
     sample_project="demo",
     docs="simulator.md",
 )
 """The simulator plugin: no credentials required; ``REPOSIX_SIM_TOKEN`` if it has a token."""
+
+
+def __getattr__(name: str) -> object:
+    if name == "SimBackend":  # resolves ``build``'s return annotation lazily (reposix doctor)
+        from reposix.sim._backend import SimBackend
+
+        return SimBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

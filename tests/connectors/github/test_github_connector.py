@@ -89,6 +89,9 @@ def test_missing_credentials_lists_the_env_var() -> None:
 
 
 async def test_plugin_declaration(runtime: Runtime) -> None:
+    templates = [getattr(f, "template", f) for f in plugin.url_forms]
+    assert templates[0] == "https://api.github.com/projects/{owner}/{repo}"  # ADR-008 canonical
+    assert "https://github.com/{owner}/{repo}" in templates
     # Registered under its name (pyproject's entry point), not just declared.
     assert load_plugins()["github"] is plugin
     conn = plugin.build(
