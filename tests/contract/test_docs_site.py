@@ -102,6 +102,8 @@ def test_diagrams_exist_and_are_plausible_mermaid() -> None:
         for left, right in ("[]", "()", "{}"):
             assert block.count(left) == block.count(right), f"{where}: unbalanced {left}{right}"
         assert block.count('"') % 2 == 0, f"{where}: unbalanced quotes"
+        # Mermaid ends a statement at ";": inside a label it silently splits the diagram.
+        assert ";" not in block, f"{where}: ';' in a diagram"
     for path in PAGES:
         text = path.read_text(encoding="utf-8")
         assert "```mmd" not in text, f"{path}: wrong fence"
