@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from reposix._http.redact import (
-    MIN_REGISTERED_LENGTH,
-    fresh_registry,
-    known_secrets,
-    redact_text,
-    register_secret,
-)
+from collections.abc import Iterator
+
+import pytest
+
+from reposix._http.redact import MIN_REGISTERED_LENGTH, known_secrets, redact_text, register_secret
+from reposix._redact import fresh_registry
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_registry() -> Iterator[None]:
+    """Secrets other tests registered (one-letter tokens such as ``t``) must not mask these."""
+    with fresh_registry():
+        yield
 
 
 def test_short_values_are_masked_only_as_whole_tokens() -> None:
@@ -23,10 +29,8 @@ def test_short_values_are_masked_only_as_whole_tokens() -> None:
 
 
 def test_real_secrets_are_registered_with_their_encodings() -> None:
-    # Hermetic: other tests register one-letter tokens ("t"), masked as whole words.
-    with fresh_registry():
-        value = "CANARY/" + "z" * MIN_REGISTERED_LENGTH
-        register_secret(value)
-        assert value in known_secrets()
-        assert "CANARY%2F" + "z" * MIN_REGISTERED_LENGTH in known_secrets()
-        assert redact_text(f"GET /a?t={value}") == "GET /a?t=***"
+    value = "CANARY/" + "z" * MIN_REGISTERED_LENGTH
+    register_secret(value)
+    assert value in known_secrets()
+    assert "CANARY%2F" + "z" * MIN_REGISTERED_LENGTH in known_secrets()
+    assert redact_text(f"GET /a?t={value}") == "GET /a?t=***"
