@@ -286,10 +286,19 @@ class Server:
         self.proc.wait(10)
 
 
-def run_client(kind: str, url: str, audit_db: str, expect: int) -> tuple[float, float, float]:
-    """Wall time (s) of the whole client process, the peak RSS (MiB) and the time (s) of
-    the listing call alone (no imports, no client set-up), as the child reported them."""
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_client(
+    kind: str, url: str, audit_db: str, expect: int
+) -> tuple[float, float, float, float]:
+    """Wall time (s) of the whole client process, the peak RSS (MiB), the time (s) of
+    the listing call alone (no imports, no client set-up), as the child reported them,
+    and the whole process's CPU time (s; steadier than wall time on a loaded machine)."""
     env = {**os.environ, "REPOSIX_AUDIT_DB": audit_db}
+    cpu = _children_cpu_s()
     started = time.perf_counter()
     out = subprocess.run(
         [sys.executable, str(HERE), "client", kind, url],
@@ -299,12 +308,13 @@ def run_client(kind: str, url: str, audit_db: str, expect: int) -> tuple[float, 
         check=False,
     )
     wall = time.perf_counter() - started
+    cpu = _children_cpu_s() - cpu
     if out.returncode != 0:
         raise RuntimeError(f"{kind} client failed:\n{out.stderr[-2000:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if result["count"] != expect:
         raise RuntimeError(f"{kind} client listed {result['count']} issues, not {expect}")
-    return wall, float(result["rss_mib"]), float(result["listing_s"])
+    return wall, float(result["rss_mib"]), float(result["listing_s"]), cpu
 
 
 def paired(kinds: list[str], url: str, audit_db: str, expect: int, repeat: int) -> dict[str, Any]:
@@ -312,18 +322,23 @@ def paired(kinds: list[str], url: str, audit_db: str, expect: int, repeat: int) 
     walls: dict[str, list[float]] = {k: [] for k in kinds}
     rss: dict[str, list[float]] = {k: [] for k in kinds}
     inner: dict[str, list[float]] = {k: [] for k in kinds}
-    for _ in range(repeat):
-        for kind in kinds:
-            wall, peak, listing = run_client(kind, url, audit_db, expect)
+    cpus: dict[str, list[float]] = {k: [] for k in kinds}
+    for i in range(repeat):
+        # Alternate which goes first, so a load spike does not always hit the same one.
+        for kind in kinds if i % 2 == 0 else kinds[::-1]:
+            wall, peak, listing, cpu = run_client(kind, url, audit_db, expect)
             walls[kind].append(wall)
             rss[kind].append(peak)
             inner[kind].append(listing)
+            cpus[kind].append(cpu)
     return {
         "wall": {k: statistics.median(v) for k, v in walls.items()},
         "rss": {k: statistics.median(v) for k, v in rss.items()},
         "listing": {k: statistics.median(v) for k, v in inner.items()},
+        "cpu": {k: statistics.median(v) for k, v in cpus.items()},
         "pairs": [r / p for r, p in zip(walls[kinds[-1]], walls[kinds[0]], strict=True)],
-        "runs": {"wall": walls, "rss": rss, "listing": inner},
+        "cpu_pairs": [r / p for r, p in zip(cpus[kinds[-1]], cpus[kinds[0]], strict=True)],
+        "runs": {"wall": walls, "rss": rss, "listing": inner, "cpu": cpus},
     }
 
 
@@ -372,6 +387,12 @@ def drive(args: argparse.Namespace) -> None:
             (f"(a) reposix list_records, {args.issues} issues", f"{a['wall']['reposix']:.2f} s"),
             ("(a) ratio reposix / plain (median of runs)", f"{ratio:.2f}×"),
             ("(a) paired ratios", " ".join(f"{p:.2f}" for p in a["pairs"])),
+            ("(a) median of the paired ratios", f"{statistics.median(a['pairs']):.2f}×"),
+            (
+                "(a) whole-process CPU time, plain / reposix",
+                f"{a['cpu']['plain']:.2f} s / {a['cpu']['reposix']:.2f} s",
+            ),
+            ("(a) CPU ratio (median of pairs)", f"{statistics.median(a['cpu_pairs']):.2f}×"),
         ]
 
         server = Server(args.slow_issues, args.latency_ms)

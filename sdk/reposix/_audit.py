@@ -243,10 +243,12 @@ class _Shape:
     """What an open database holds, read before anything is created."""
 
     marked: bool
+    current: bool
+    """Marked with this exact schema version: the open need not write the header."""
     has_table: bool
     has_hash: bool
     triggers: dict[str, str]
-    rows: int
+    has_rows: bool
     sequence: int | None
 
 
@@ -266,7 +268,10 @@ def _shape(conn: sqlite3.Connection) -> _Shape:
     columns = (
         {r[1] for r in conn.execute("PRAGMA table_info(audit_events)")} if has_table else set()
     )
-    rows = conn.execute("SELECT count(*) FROM audit_events").fetchone()[0] if has_table else 0
+    # EXISTS, not count(*): a count reads the whole table, every open, as the log grows.
+    has_rows = has_table and bool(
+        conn.execute("SELECT EXISTS (SELECT 1 FROM audit_events)").fetchone()[0]
+    )
     sequence = None
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
         found = conn.execute(
@@ -275,10 +280,11 @@ def _shape(conn: sqlite3.Connection) -> _Shape:
         sequence = None if found is None else int(found[0])
     return _Shape(
         marked=app_id == _APPLICATION_ID and version >= _SCHEMA_VERSION,
+        current=app_id == _APPLICATION_ID and version == _SCHEMA_VERSION,
         has_table=has_table,
         has_hash="hash" in columns,
         triggers=triggers,
-        rows=rows,
+        has_rows=has_rows,
         sequence=sequence,
     )
 
@@ -415,7 +421,7 @@ class SqliteAuditSink:
                 conn.execute(_TABLE_SQL)
             problem = _trigger_problem(shape) if shape.has_table else "new"
             if problem is not None:
-                if shape.rows or shape.sequence:
+                if shape.has_rows or shape.sequence:
                     raise AuditTampered(
                         f"{self.path}: {problem} while the log held rows; "
                         "rows may have been changed without a trace",
@@ -430,8 +436,11 @@ class SqliteAuditSink:
                     f"{self.path}: {head}",
                     hint="run `reposix audit verify` and keep the file as evidence",
                 )
-            conn.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+            if not (shape.current and shape.has_table and problem is None):
+                # Only a new or repaired log writes the header: an unchanged open stays a
+                # read, so its COMMIT writes nothing (it cost a WAL write on every start).
+                conn.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import respx
@@ -339,3 +340,45 @@ async def test_cancellation_still_propagates_when_the_log_is_locked(
         await http.aclose()  # unlocked now: the buffered row is written
     sink.close()
     assert [u for u, _ in stored(db)] == ["http://127.0.0.1:1/ok"]
+
+
+def _header(path: Path) -> tuple[int, int, int]:
+    raw = sqlite3.connect(path)
+    try:
+        return (
+            raw.execute("PRAGMA application_id").fetchone()[0],
+            raw.execute("PRAGMA user_version").fetchone()[0],
+            raw.execute("PRAGMA schema_version").fetchone()[0],
+        )
+    finally:
+        raw.close()
+
+
+def test_reopening_an_intact_log_writes_nothing(db: Path) -> None:
+    with SqliteAuditSink(db) as first:
+        first.append(event())
+    header = _header(db)
+    statements: list[str] = []
+    real_connect = sqlite3.connect
+
+    def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn: sqlite3.Connection = real_connect(*args, **kwargs)
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sqlite3, "connect", traced)
+        SqliteAuditSink(db).close()
+    assert "BEGIN IMMEDIATE" in statements
+    assert not [
+        s for s in statements if s.startswith(("PRAGMA application_id =", "PRAGMA user_version ="))
+    ]
+    assert _header(db) == header
+    assert stored(db) == [("http://127.0.0.1:1/x", "ok")]
+
+
+def test_a_new_log_is_marked(db: Path) -> None:
+    SqliteAuditSink(db).close()
+    application_id, user_version, _ = _header(db)
+    assert application_id != 0
+    assert user_version != 0

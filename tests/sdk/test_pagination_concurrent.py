@@ -26,7 +26,7 @@ from reposix._clock import VirtualClock
 from reposix._errors import ReposixError
 from reposix._http import Allowlist, ClientOpts, HttpClient, client
 from reposix._pagination.base import Page, PageLimits, Paginator
-from reposix._pagination.link import paginate_link
+from reposix._pagination.link import _numbered, paginate_link
 from reposix._pagination.offset import paginate_offset
 from reposix._runtime import Runtime
 
@@ -235,3 +235,38 @@ def test_any_fault_anywhere_gives_the_sequential_listing(
     style: str, n: int, size: int, fault: str, at: int
 ) -> None:
     both(style, n, size, fault, at)
+
+
+_QUERY_ITEM = st.tuples(
+    st.sampled_from(["a", "per_page", "state", "q", "sort"]),
+    st.text(alphabet="ab1 +%,/:", max_size=6),
+)
+
+
+@given(
+    before=st.lists(_QUERY_ITEM, max_size=3),
+    after=st.lists(_QUERY_ITEM, max_size=3),
+    fragment=st.sampled_from(["", "#top"]),
+)
+def test_spliced_page_urls_equal_copy_set_param(
+    before: list[tuple[str, str]], after: list[tuple[str, str]], fragment: str
+) -> None:
+    # The planned page URLs are spliced from the next link's text; they must name the
+    # same pages as httpx's re-encoding copy_set_param (same path, same query parameters).
+    query = httpx.QueryParams([*before, ("page", "2"), *after])
+    nxt = str(httpx.URL(f"https://api.example.test/r/issues?{query}{fragment}"))
+    following = httpx.URL(nxt)
+    texts = _numbered(nxt, following, range(2, 6))
+    assert texts[0] == nxt
+    spliced = [httpx.URL(u) for u in texts]
+    expected = [following.copy_set_param("page", n) for n in range(2, 6)]
+    assert [(u.copy_with(query=None), u.params) for u in spliced] == [
+        (u.copy_with(query=None), u.params) for u in expected
+    ]
+
+
+def test_an_encoded_page_key_falls_back_to_copy_set_param() -> None:
+    following = httpx.URL("https://api.example.test/r?pa%67e=2&a=1")
+    assert _numbered("https://api.example.test/r?pa%67e=2&a=1", following, range(2, 4)) == [
+        str(following.copy_set_param("page", n)) for n in range(2, 4)
+    ]
