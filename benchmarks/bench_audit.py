@@ -1,7 +1,7 @@
 """Measure audit-log write throughput: rows per second into the SQLite sink.
 
 Run: ``python benchmarks/bench_audit.py [--rows 20000] [--repeat 3]``. It appends
-``--rows`` events to a fresh :class:`~reposix._audit.SqliteAuditSink` on a temporary
+``--rows`` events to a fresh [`SqliteAuditSink`][reposix.SqliteAuditSink] on a temporary
 file and in memory, closes it (so every buffered row is on disk when the clock stops),
 checks the row count, and prints a Markdown table. This times the sink alone, the cost
 the HTTP client pays once per request attempt.

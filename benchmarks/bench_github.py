@@ -1,7 +1,7 @@
 """Paired benchmark: the reposix GitHub connector against a plain ``httpx`` loop.
 
 Run: ``python benchmarks/bench_github.py [--issues 10000] [--slow-issues 2000]
-[--latency-ms 50] [--rss-issues 10000 100000] [--repeat 5]``.
+[--latency-ms 50] [--rss-issues 10000 100000] [--repeat 5] [--json PATH]``.
 
 It starts a GitHub-shaped loopback server in its own process (``GET
 /repos/{o}/{r}/issues`` with ``per_page``/``page``, a ``Link`` header naming
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -337,10 +338,39 @@ def paired(kinds: list[str], url: str, audit_db: str, expect: int, repeat: int) 
         "cpu": {k: statistics.median(v) for k, v in cpus.items()},
         "pairs": [r / p for r, p in zip(walls[kinds[-1]], walls[kinds[0]], strict=True)],
         "cpu_pairs": [r / p for r, p in zip(cpus[kinds[-1]], cpus[kinds[0]], strict=True)],
+        "runs": {"wall": walls, "rss": rss, "listing": inner, "cpu": cpus},
+    }
+
+
+def environment() -> dict[str, Any]:
+    """When, where and with what the figures were taken (for the results file)."""
+    import datetime
+    import platform
+    from importlib.metadata import version
+
+    cpu = platform.processor()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpu": cpu,
+            "cores": os.cpu_count(),
+            "load_average": list(os.getloadavg()),
+            "system": platform.platform(),
+        },
+        "versions": {
+            "python": platform.python_version(),
+            **{name: version(name) for name in ("reposix-sdk", "httpx", "pydantic")},
+        },
     }
 
 
 def drive(args: argparse.Namespace) -> None:
+    results: dict[str, Any] = {**environment(), "args": vars(args)}
     with tempfile.TemporaryDirectory() as tmp:
         audit_db = str(Path(tmp) / "audit.db")
         rows: list[tuple[str, str]] = []
@@ -351,6 +381,7 @@ def drive(args: argparse.Namespace) -> None:
         finally:
             server.close()
         ratio = a["wall"]["reposix"] / a["wall"]["plain"]
+        results["a"] = {"issues": args.issues, **a}
         rows += [
             (f"(a) plain httpx loop, {args.issues} issues", f"{a['wall']['plain']:.2f} s"),
             (f"(a) reposix list_records, {args.issues} issues", f"{a['wall']['reposix']:.2f} s"),
@@ -370,6 +401,7 @@ def drive(args: argparse.Namespace) -> None:
         finally:
             server.close()
         pages = -(-args.slow_issues // 100)
+        results["b"] = {"issues": args.slow_issues, "latency_ms": args.latency_ms, **b}
         rows += [
             (
                 f"(b) plain httpx loop, {pages} pages at {args.latency_ms:g} ms",
@@ -398,6 +430,7 @@ def drive(args: argparse.Namespace) -> None:
             finally:
                 server.close()
             peaks[n] = c["rss"]
+            results.setdefault("c", {})[str(n)] = c
             rows += [
                 (
                     f"(c) peak RSS, plain loop keeping dicts, {n} issues",
@@ -419,6 +452,9 @@ def drive(args: argparse.Namespace) -> None:
     print("|---|---|")
     for name, value in rows:
         print(f"| {name} | {value} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+        print(f"results written to {args.json}")
 
 
 def main() -> None:
@@ -436,6 +472,12 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--rss-issues", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--json",
+        metavar="PATH",
+        help="Also write every run, the machine, versions and date to PATH (JSON); "
+        "docs/_gen/bench_charts.py draws the benchmarks page's charts from it.",
+    )
     args = parser.parse_args()
     if args.cmd == "serve":
         serve(args.port, args.issues, args.latency_ms / 1000)

@@ -9,7 +9,7 @@ Gallery modules (``tests/contract/gallery/*.py`` in this repo) define small subc
         \"\"\"Stops before the last page.\"\"\"
 
 The kit's own tests run every entry's expected invariants and assert each one FAILs; the
-docs' kill-rate table is generated from this registry (:func:`render_kill_table`).
+docs' kill-rate table is generated from this registry (`render_kill_table`).
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ __all__ = [
 class ServerState(Protocol):
     """The server side's canonical state, as invariants may read and seed it.
 
-    :class:`~reposix_contract._fakes.FakeStore` implements it; so does the kit's
+    [`FakeStore`][reposix_contract.FakeStore] implements it; so does the kit's
     adapter over the simulator's own store.
     """
 
@@ -238,7 +238,7 @@ class Network:
     Every request any httpx client sends — the SDK's or a rogue one — reaches it.
     Requests for the fake's origin go to the fake through the transport knobs; any
     other host is recorded and answered 404, so decoy and foreign requests show up
-    in :attr:`KitHarness.requests`.
+    in `requests`.
     """
 
     def __init__(self) -> None:
@@ -266,10 +266,10 @@ class Network:
 
 
 class KitHarness:
-    """The kit's :class:`Harness`: one target on a fresh fake, for one check.
+    """The kit's `Harness`: one target on a fresh fake, for one check.
 
-    Create it with :func:`open_harness`. Per check: a new fake (and server state), a
-    :class:`~reposix._clock.VirtualClock`, a :class:`~reposix._audit.MemoryAuditSink`, a
+    Create it with `open_harness`. Per check: a new fake (and server state), a
+    [`VirtualClock`][reposix.VirtualClock], a [`MemoryAuditSink`][reposix.MemoryAuditSink], a
     respx router that every httpx client goes through, an allowlist of the fake's
     origin only (also exported as ``REPOSIX_ALLOWED_ORIGINS``), and a canary secret
     as the credential. The connector is built with ``Runtime(clock, audit, allowlist,
@@ -329,7 +329,7 @@ class KitHarness:
     def build(self, **runtime_overrides: Any) -> BackendConnector:
         """Another connector on the same fake.
 
-        Keyword arguments override :class:`~reposix._runtime.Runtime` fields
+        Keyword arguments override [`Runtime`][reposix.Runtime] fields
         (``max_records=3``, ``page_size=2``, ``allowlist=Allowlist.parse(...)`` or a string);
         ``credentials={"ENV_VAR": "value"}`` overrides credential values. The harness
         closes every connector it built at the end of the check.
@@ -378,7 +378,7 @@ class KitHarness:
         return len(self.knobs.served)
 
     def mark(self) -> int:
-        """A position in the exchange log, for :meth:`since`."""
+        """A position in the exchange log, for `since`."""
         return len(self.exchanges)
 
     def since(self, mark: int) -> list[Exchange]:
@@ -564,7 +564,7 @@ class KitHarness:
 async def open_harness(
     target: Target, *, network: Network | None = None, canary_seed: str = ""
 ) -> AsyncIterator[KitHarness]:
-    """A started :class:`KitHarness` for ``target``; everything is torn down on exit.
+    """A started `KitHarness` for ``target``; everything is torn down on exit.
 
     Without ``network``, a respx router is patched in for the block (and removed after).
     """

@@ -86,7 +86,7 @@ def describe_failure(exc: BaseException) -> str:
 async def arun_invariant(
     target: Target, invariant: Invariant, *, thorough: bool | None = None
 ) -> Outcome:
-    """:func:`run_invariant` for callers already on an event loop."""
+    """[`run_invariant`][reposix_contract.run_invariant] for callers already on an event loop."""
     started = time.perf_counter()
     previous = settings.thorough()
     if thorough is not None:

@@ -1,7 +1,7 @@
 """The kit's run settings: thorough or fast, and how many hypothesis examples that means.
 
 Set by the pytest plugin (``--reposix-thorough``) and the ``reposix contract`` CLI;
-invariants read them through :func:`thorough` and :func:`max_examples`. The env var
+invariants read them through `thorough` and `max_examples`. The env var
 ``REPOSIX_CONTRACT_THOROUGH=1`` turns the thorough profile on from outside.
 """
 

@@ -1,10 +1,10 @@
 """Targets: what the kit checks — a connector's build function paired with its wire fake.
 
-A :class:`Target` comes from a registered :class:`~reposix._plugin.ConnectorPlugin`
-(:func:`from_plugin`, :func:`load_targets`), from the simulator (:func:`sim_control`,
+A `Target` comes from a registered `ConnectorPlugin`
+(`from_plugin`, `load_targets`), from the simulator (`sim_control`,
 the control every connector is compared against), or is made directly — the
 kit's gallery of broken connectors derives targets from the sim control with
-:meth:`Target.derive`.
+`derive`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ SECRET_MARKERS = ("TOKEN", "KEY", "SECRET", "PASSWORD", "PASS")
 
 
 class KitFake(Protocol):
-    """What the kit needs of a fake: the :class:`~reposix_contract._fakes.WireFake` protocol,
+    """What the kit needs of a fake: the [`WireFake`][reposix_contract.WireFake] protocol,
     with ``store`` read as the kit's ``ServerState`` (a ``FakeStore`` or the sim's store)."""
 
     name: str
@@ -79,7 +79,7 @@ class Target:
     """Why the target could not be loaded (its items fail with this message)."""
     description: str = ""
     connector_class: type[BackendConnector] | None = field(default=None, compare=False)
-    """Set by :meth:`derive`: the built connector is switched to this subclass."""
+    """Set by `derive`: the built connector is switched to this subclass."""
 
     def fake_factory(self) -> FakeFactory:
         """The factory itself (imports a lazy reference on first use)."""
@@ -146,7 +146,7 @@ def make_fake(target: Target, clock: VirtualClock) -> KitFake:
 
 def secret_vars(fake: KitFake) -> tuple[str, ...]:
     """The fake's secret-bearing credential env vars: ``fake.secret_vars`` if it declares
-    them, else every name containing one of :data:`SECRET_MARKERS`."""
+    them, else every name containing one of `SECRET_MARKERS`."""
     declared = getattr(fake, "secret_vars", None)
     if declared is not None:
         return tuple(declared)

@@ -22,6 +22,7 @@ __all__ = [
     "INVARIANTS_PAGE",
     "gallery_section",
     "readme_section",
+    "render_gallery_md",
     "render_invariants_md",
     "render_readme_kill_rate",
     "update_gallery_page",
@@ -36,7 +37,7 @@ README_START = "<!-- kill-rate:start -->"
 README_END = "<!-- kill-rate:end -->"
 
 INVARIANTS_PAGE = "docs/contract/invariants.md"
-"""Where :func:`render_invariants_md`'s output is committed (a test compares them)."""
+"""Where `render_invariants_md`'s output is committed (a test compares them)."""
 
 _FAMILIES = {
     "read": "Read",
@@ -54,9 +55,27 @@ def _requires(reqs: frozenset[object]) -> str:
     return ", ".join(f"`{r}`" for r in sorted(str(r) for r in reqs))
 
 
-def render_invariants_md() -> str:
-    """The invariants page: every registered invariant's id, rule, why and requirement."""
+def _anchor(invariant_id: str) -> str:
+    return invariant_id.lower()
+
+
+def _title(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+def _kills_by_invariant(entries: list[Broken]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for entry in entries:
+        for inv in entry.kills:
+            out.setdefault(inv, []).append(entry.name)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def render_invariants_md(entries: list[Broken] | None = None) -> str:
+    """The invariants page: per invariant a titled section (rule, why, needs) that links to
+    the gallery entries proving it (``entries``: the loaded gallery)."""
     suite = invariants()
+    kills = _kills_by_invariant(entries or [])
     lines = [
         "# Invariants",
         "",
@@ -66,24 +85,23 @@ def render_invariants_md() -> str:
         f"The suite has {len(suite)} invariants. Each runs against the sim control and every "
         "registered connector; an invariant whose capability a connector declares unsupported "
         "is reported `n/a (declared)` and the kit checks the declaration instead (the method "
-        "raises `NotSupported` and sends nothing).",
-        "",
-        "| Id | Name | Rule | Needs |",
-        "|---|---|---|---|",
+        "raises `NotSupported` and sends nothing). Each section lists the broken connectors of "
+        "the [gallery](gallery.md) that prove the invariant can fail. Re-run one invariant "
+        "with `reposix contract --invariant R01`.",
     ]
-    for inv in suite:
-        rule = inv.rule.replace("|", "\\|")
-        needs = _requires(inv.requires)
-        lines.append(f"| [{inv.id}](#{inv.id.lower()}) | {inv.name} | {rule} | {needs} |")
     family = None
     for inv in suite:
         if inv.family != family:
             family = inv.family
             lines += ["", f"## {_FAMILIES.get(family, family.title())}"]
         why = " ".join(inv.why.split())
+        proof = kills.get(inv.id, [])
+        proven = (
+            ", ".join(f"[`{name}`](gallery.md#{name})" for name in proof) if proof else "(none yet)"
+        )
         lines += [
             "",
-            f"### {inv.id}",
+            f"### {_title(inv.name)} (`{inv.id}`) {{ #{_anchor(inv.id)} }}",
             "",
             f"**Rule:** {inv.rule}",
             "",
@@ -91,8 +109,36 @@ def render_invariants_md() -> str:
             "",
             f"**Needs:** {_requires(inv.requires)}"
             + ("; declaration checked when declared away" if inv.declared else ""),
+            "",
+            f"**Proven by:** {proven}",
         ]
     return "\n".join(lines) + "\n"
+
+
+def render_gallery_md(entries: list[Broken]) -> str:
+    """The gallery's generated part: the kill rate, then every broken connector grouped by
+    the family of the first invariant that kills it, each linked to those invariants."""
+    by_family: dict[str, list[Broken]] = {}
+    for entry in entries:
+        first = min(entry.kills, key=lambda k: ("REWSLD".find(k[0]), k))
+        by_family.setdefault(_family(first), []).append(entry)
+    lines = [
+        f"**Kill rate: {len(entries)}/{len(entries)}** broken connectors caught, each by every "
+        "invariant listed for it (the kit's own tests assert each kill).",
+        "",
+    ]
+    for key, title in _FAMILIES.items():
+        group = sorted(by_family.get(key, []), key=lambda b: (sorted(b.kills)[0], b.name))
+        if not group:
+            continue
+        lines += [f"## {title} ({len(group)})", ""]
+        for b in group:
+            links = ", ".join(f"[{k}](invariants.md#{_anchor(k)})" for k in sorted(b.kills))
+            lines.append(
+                f'- <span id="{b.name}"></span>**`{b.name}`** — {b.description} Killed by {links}.'
+            )
+        lines.append("")
+    return "\n".join(lines)
 
 
 def gallery_section(page: str) -> str:
@@ -117,8 +163,7 @@ def render_readme_kill_rate(entries: list[Broken]) -> str:
     lines = [
         f"The kit catches **{len(entries)}/{len(entries)}** deliberately broken connectors in its "
         "gallery, each on the invariant it breaks (the kit's own tests prove every kill; "
-        "see `docs/contract/gallery.md`). The Rust original's five read-side checks catch "
-        "none of the write, security or rate-limit breakages.",
+        "see `docs/contract/gallery.md`).",
         "",
         "| family | broken connectors caught |",
         "|---|---|",
@@ -151,14 +196,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def main(root: str | Path = REPO_ROOT) -> None:
     """Regenerate the invariants page and the gallery's kill table under ``root``."""
-    from reposix_contract._gallery import load_gallery, render_kill_table
+    from reposix_contract._gallery import load_gallery
 
     base = Path(root)
-    (base / INVARIANTS_PAGE).write_text(render_invariants_md(), encoding="utf-8")
     entries = load_gallery(base / "tests" / "contract" / "gallery")
+    (base / INVARIANTS_PAGE).write_text(render_invariants_md(entries), encoding="utf-8")
     page = base / GALLERY_PAGE
     page.write_text(
-        update_gallery_page(page.read_text(encoding="utf-8"), render_kill_table(entries)),
+        update_gallery_page(page.read_text(encoding="utf-8"), render_gallery_md(entries)),
         encoding="utf-8",
     )
     readme = base / README

@@ -166,7 +166,7 @@ class BitbucketConnector(HttpConnector):
 
     Auth: ``BasicAuth(email, api_token)`` (Atlassian API token; a username with an app
     password works the same way) or ``BearerAuth(oauth_token)``; build it with
-    :meth:`with_basic` or :meth:`with_bearer`.
+    `with_basic` or `with_bearer`.
 
     Bitbucket issues have no labels (declared uncarried; labels on a write are not sent)
     and no parent; ``kind``, ``priority`` and the exact ``state`` travel in

@@ -1,6 +1,6 @@
 """``ConfluenceFake``: an in-process emulation of Confluence Cloud's page APIs.
 
-Serves the kit's :class:`~reposix_contract._fakes.FakeStore` the way
+Serves the kit's [`FakeStore`][reposix_contract.FakeStore] the way
 ``https://{site}.atlassian.net`` would, traps included:
 
 * REST v2 paths and shapes: ``GET /wiki/api/v2/spaces?keys=``, ``GET
@@ -305,7 +305,7 @@ class ConfluenceFake:
     # -- dispatch ---------------------------------------------------------------------------
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
-        """Serve one request from the store (under :attr:`mount` when mounted)."""
+        """Serve one request from the store (under `mount` when mounted)."""
         inner = unmount(request, self.mount)
         if inner is None:  # the gateway knows nothing outside /ex/confluence/{cloudId}
             return self._json(404, {"message": "Not Found", "status": 404})

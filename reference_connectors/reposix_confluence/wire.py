@@ -4,7 +4,7 @@ Shaped after Atlassian's published OpenAPI descriptions ("The Confluence Cloud R
 v2" 2.0.0, and the v1 ``swagger.v3.json`` for CQL search and the current user). Tolerant
 of every field we do not read, strict about the ones we rely on: a page without an
 ``id``, a non-numeric id or an unknown ``status`` is a validation error, which
-:func:`reposix._http.decode` turns into a ``ProtocolError``. URL fields (``_links.webui``,
+[`decode`][reposix.decode] turns into a ``ProtocolError``. URL fields (``_links.webui``,
 ``_links.base``, ``editui``, ``tinyui``, ``self``) are deliberately not modelled, except
 ``_links.next``, the pagination continuation, so nothing downstream can follow them.
 """
@@ -177,7 +177,7 @@ class CfError(_Wire):
 
 
 class CfErrors(_Wire):
-    """The v2 envelope, or v1's ``{statusCode, message}``; :meth:`summary` reads either."""
+    """The v2 envelope, or v1's ``{statusCode, message}``; `summary` reads either."""
 
     errors: list[CfError] = Field(default_factory=list)
     message: str | None = None

@@ -74,7 +74,7 @@ def version_of(updated_at: datetime) -> int:
     """``Record.version`` for GitHub: ``updated_at`` in whole epoch seconds.
 
     GitHub has no optimistic concurrency on issues; this version only tells two
-    reads apart (see :class:`GitHubConnector`).
+    reads apart (see `GitHubConnector`).
     """
     return int(updated_at.timestamp())
 

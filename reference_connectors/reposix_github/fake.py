@@ -1,6 +1,6 @@
 """``GitHubFake``: an in-process emulation of GitHub's REST v3 issue endpoints.
 
-Serves the kit's :class:`~reposix_contract._fakes.FakeStore` the way api.github.com
+Serves the kit's [`FakeStore`][reposix_contract.FakeStore] the way api.github.com
 would, traps included:
 
 * real paths (``/repos/{o}/{r}/issues[/{n}]``, and ``/repositories/{id}/issues``,

@@ -6,7 +6,7 @@ Reading a closed issue goes by ``state_reason``, every value GitHub documents
 ``duplicate`` → ``wont_fix``; ``completed``, null (closed before reasons existed:
 GitHub's default reason is ``completed``) and ``reopened`` (only ever on open
 issues; GitHub's default) → ``done``. A value GitHub adds later parses as
-:attr:`StateReason.UNRECOGNIZED` and reads as ``wont_fix`` (closed, but not claimed
+`UNRECOGNIZED` and reads as ``wont_fix`` (closed, but not claimed
 complete), with a warning naming it. ``open`` with label ``status/in-review`` →
 ``in_review`` (checked first), ``status/in-progress`` → ``in_progress``, else ``open``.
 

@@ -2,7 +2,7 @@
 
 Tolerant of every field we do not read (GitHub adds fields often), strict about
 the ones we rely on: a missing ``number`` or an unknown ``state`` is a validation
-error, which :func:`reposix._http.decode` turns into a ``ProtocolError``.
+error, which [`decode`][reposix.decode] turns into a ``ProtocolError``.
 URL fields (``url``, ``html_url``, avatars …) are deliberately not modelled, so
 nothing downstream can follow them.
 """
@@ -46,7 +46,7 @@ class GhIssue(_Wire):
     """An item of ``GET /repos/{o}/{r}/issues`` or the body of a single-issue call.
 
     Pull requests come through the same endpoints; they carry a ``pull_request``
-    key (see :attr:`is_pull_request`).
+    key (see `is_pull_request`).
     """
 
     number: Annotated[int, Field(gt=0, le=MAX_ID, strict=True)]

@@ -100,7 +100,7 @@ class JiraConnector(HttpConnector):
       other reasons → a won't-do status or resolution); reposix never deletes Jira issues.
     * Status writes go through the workflow's transitions; a status the workflow cannot
       reach from the current one is ``NotSupported`` and names the available transitions.
-    * Bodies are Markdown ↔ ADF through :mod:`reposix._formats.adf`.
+    * Bodies are Markdown ↔ ADF through `reposix._formats.adf`.
     * ``assignee`` is the user's ``accountId`` (stable; display names are not unique).
     """
 

@@ -1,6 +1,6 @@
 """``JiraFake``: an in-process emulation of Jira Cloud's REST v3 issue endpoints.
 
-Serves the kit's :class:`~reposix_contract._fakes.FakeStore` the way
+Serves the kit's [`FakeStore`][reposix_contract.FakeStore] the way
 ``https://{site}.atlassian.net`` would, traps included:
 
 * real paths: ``POST /rest/api/3/search/jql``, ``GET|PUT /rest/api/3/issue/{idOrKey}``,
@@ -294,7 +294,7 @@ class JiraFake:
     # -- dispatch ---------------------------------------------------------------------------
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
-        """Serve one request from the store (under :attr:`mount` when mounted)."""
+        """Serve one request from the store (under `mount` when mounted)."""
         inner = unmount(request, self.mount)
         if inner is None:  # the gateway knows nothing outside /ex/jira/{cloudId}
             return httpx.Response(404, json={"message": "Not Found", "status": 404})

@@ -7,7 +7,7 @@ done. Atlassian's own examples use ``in-flight``/``completed`` (and the newer st
 API ``TODO``/``IN_PROGRESS``/``DONE``): they are read as the same categories.
 
 Write: a status is reached by a workflow transition whose target has the right category
-(and, for review and won't-fix, the right kind of name); see :func:`choose_transition`.
+(and, for review and won't-fix, the right kind of name); see `choose_transition`.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def version_of(updated: datetime) -> int:
 
 
 def record_from_issue(issue: Issue) -> Record:
-    """The reposix record of an IssueBean fetched with :data:`FIELDS`.
+    """The reposix record of an IssueBean fetched with `FIELDS`.
 
     ``ProtocolError`` if a field we rely on is missing or the description is not ADF.
     """

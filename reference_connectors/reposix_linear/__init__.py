@@ -24,7 +24,7 @@ _DOC_PAGE = "connectors/linear.md"
 
 
 def build(base_url: str, credentials: Credentials, runtime: Runtime) -> LinearConnector:
-    """Build the connector for ``base_url`` from whichever of :data:`ENV_VARS` is set."""
+    """Build the connector for ``base_url`` from whichever of `ENV_VARS` is set."""
     from reposix_linear.connector import LinearConnector
 
     present = [name for name in ENV_VARS if name in credentials]

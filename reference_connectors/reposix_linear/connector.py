@@ -64,7 +64,7 @@ def parse_team(project: str) -> str:
 
 
 def record_from_issue(issue: LnIssue) -> Record:
-    """The reposix record for a Linear issue (see :class:`LinearConnector` for the fields)."""
+    """The reposix record for a Linear issue (see `LinearConnector` for the fields)."""
     parent = issue.parent
     same_team = parent is not None and parent.team.key == issue.team.key
     ext: dict[str, Any] = {
@@ -119,9 +119,9 @@ class LinearConnector(HttpConnector):
     * **Project**: a team key (``ENG``). An unknown key is ``NotFound``.
     * **Record id**: the issue *number* (``123`` of ``ENG-123``): what users see, and
       unique within the team. The UUID (stable across team moves) and the identifier are
-      kept in ``extensions["linear"]`` (``id``, ``identifier``); :meth:`get_by_ref` reads
+      kept in ``extensions["linear"]`` (``id``, ``identifier``); `get_by_ref` reads
       an issue by either.
-    * **Status**: by workflow-state type (see :mod:`reposix_linear.mapping`); writes
+    * **Status**: by workflow-state type (see `reposix_linear.mapping`); writes
       pick the team's state of the wanted type, first by position, cached per team.
     * **Assignee**: the user's ``displayName`` (the @handle, unique in a workspace). On
       write an email (anything with ``@``) is accepted too; an unknown user is
@@ -138,7 +138,7 @@ class LinearConnector(HttpConnector):
     * **delete_or_close**: moves the issue to a closing state (``completed``,
       ``canceled``, or ``duplicate`` when the team has one); the issue stays readable.
       Archiving (``issueArchive``) and trashing (``issueDelete``, 30-day grace) are
-      :meth:`archive` and :meth:`trash`, never implied.
+      `archive` and `trash`, never implied.
     * ``include_archived`` lists archived issues too (Linear's ``includeArchived``,
       default false).
     """
@@ -544,7 +544,7 @@ class LinearConnector(HttpConnector):
         ``COMPLETED`` → first ``completed`` state; ``DUPLICATE`` → the ``duplicate``
         state when the team has one, else ``canceled``; the others → ``canceled``. An
         issue already in a state that reads as ``reason.closed_status`` is left alone.
-        Archiving or trashing is never implied (see :meth:`archive`, :meth:`trash`).
+        Archiving or trashing is never implied (see `archive`, `trash`).
         """
         team = await self._team(project)
         current = await self._find(project, record_id, what="delete_or_close")

@@ -1,6 +1,6 @@
 """``LinearFake``: an in-process emulation of Linear's GraphQL API (``POST /graphql``).
 
-It serves the kit's :class:`~reposix_contract.FakeStore` as api.linear.app would:
+It serves the kit's [`FakeStore`][reposix_contract.FakeStore] as api.linear.app would:
 
 * every request is parsed, validated and executed by ``graphql-core`` against a subset
   of Linear's schema (same type, field, argument and input names as
@@ -13,7 +13,7 @@ It serves the kit's :class:`~reposix_contract.FakeStore` as api.linear.app would
 * ``issues`` honours ``filter`` (team key, number, updatedAt ``gt``…, ``and``/``or``),
   ``orderBy`` (createdAt default, updatedAt), ``first`` (default 50, max 250),
   ``includeArchived`` (default false) and Relay ``pageInfo``, with the kit's pagination
-  knobs through :func:`reposix_contract.graphql_page`;
+  knobs through [`graphql_page`][reposix_contract.graphql_page];
 * labels are team or workspace labels (``issueLabels``, ``issueLabelCreate``), users are
   found by ``displayName``/``email`` (every handle asked for exists in the fake's
   workspace); parents by UUID; priority 0..4;

@@ -13,7 +13,7 @@ An unknown type reads as ``open`` (a state Linear adds later must not lose the r
 
 Write: a state that already reads as the wanted status is kept (a ``backlog`` issue
 stays in Backlog when written back as ``open``); otherwise the team's state of the
-wanted type that comes first by ``position`` (see :func:`choose_state`).
+wanted type that comes first by ``position`` (see `choose_state`).
 """
 
 from __future__ import annotations
@@ -100,5 +100,5 @@ def close_types(reason: DeleteReason) -> tuple[str, ...]:
 
 
 def close_state(states: Sequence[S], reason: DeleteReason) -> S | None:
-    """The team's first state (by position) of the first fitting type of :func:`close_types`."""
+    """The team's first state (by position) of the first fitting type of `close_types`."""
     return _first(states, close_types(reason), None)

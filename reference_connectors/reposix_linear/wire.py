@@ -223,7 +223,7 @@ class LnNodes(_Wire, Generic[T]):
 
 
 class LnIssue(_Wire):
-    """An ``Issue`` as :data:`ISSUE_FIELDS` selects it."""
+    """An ``Issue`` as `ISSUE_FIELDS` selects it."""
 
     id: str
     identifier: str

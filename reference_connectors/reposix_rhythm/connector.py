@@ -111,8 +111,8 @@ class RhythmConnector(HttpConnector):
 
     Auth: email + password log in (``POST /api/v1/auth/login``), or a refresh token
     alone; the access token (~15 min) is renewed through ``POST /auth/refresh`` by the
-    SDK's :class:`~reposix.RefreshingAuth`, which keeps the rotated refresh token in
-    ``token_store`` (memory by default; a :class:`~reposix.FileTokenStore` for CLI runs).
+    SDK's [`RefreshingAuth`][reposix.RefreshingAuth], which keeps the rotated refresh token in
+    ``token_store`` (memory by default; a [`FileTokenStore`][reposix.FileTokenStore] for CLI runs).
     Versioning is ``TIMESTAMP`` (``updated_at`` in epoch seconds; Rhythm has no
     conditional update). Delete is a real ``DELETE`` and needs the project ``admin``
     role; writing tags that do not exist yet creates them (``developer`` role).

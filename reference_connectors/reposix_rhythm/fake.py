@@ -3,7 +3,7 @@
 
 * Auth: ``POST /auth/register``, ``/auth/login`` (email + password → access and refresh
   token), ``/auth/refresh`` (rotation: the old refresh token is revoked, reusing it is a
-  401). Access tokens live :data:`ACCESS_TTL` seconds (the blueprint's "~15min") on the
+  401). Access tokens live `ACCESS_TTL` seconds (the blueprint's "~15min") on the
   store's clock; an expired one gets 401 ``token_expired``.
 * Issues at ``/orgs/{org}/projects/{project}/issues[/{number}]`` with the blueprint's fields,
   assignees (several, ``PUT …/assignees {"assignees": [email, …]}``) and tags (``PUT …/tags
@@ -15,11 +15,11 @@
   hides their existence, as GitHub does for private repositories), a member lacking the
   role gets **403** ``forbidden``.
 * Cursor pagination on list endpoints: ``?cursor=&limit=`` (default 25, max 100) →
-  ``{"items": [...], "next_cursor": str|null, "has_more": bool}`` (:func:`_page`, the one
-  place it is built). Filters ``q`` (full text, :mod:`reposix._search`, best first),
+  ``{"items": [...], "next_cursor": str|null, "has_more": bool}`` (`_page`, the one
+  place it is built). Filters ``q`` (full text, `reposix._search`, best first),
   ``tag``, ``assignee`` (email or user id), ``status``.
 * Errors: ``{"error": {"code", "message"}}``; validation 422, auth 401/403, 404, and 429
-  with ``Retry-After`` past :attr:`RhythmFake.rate_limit` requests per minute.
+  with ``Retry-After`` past `rate_limit` requests per minute.
 
 The status mapping (``resolved`` ↔ done, ``closed`` ↔ won't fix, ``in_review`` as
 ``in_progress`` plus the ``status:in-review`` tag) is written here independently of the

@@ -2,7 +2,7 @@
 
 Statuses: ``open`` ↔ open, ``in_progress`` ↔ in progress, ``resolved`` ↔ done,
 ``closed`` ↔ won't fix. Rhythm has no review state, so ``in_review`` is written as
-``in_progress`` plus the reserved tag :data:`IN_REVIEW_TAG` (hidden from labels), and read
+``in_progress`` plus the reserved tag `IN_REVIEW_TAG` (hidden from labels), and read
 back the same way: all five reposix statuses round-trip exactly.
 """
 

@@ -2,7 +2,7 @@
 
 The blueprint (``shared/seeds``: "Rhythm Backend Blueprint") fixes the issue fields and the
 enums but not the JSON envelopes; the choices below are this connector's, and the cursor
-shape lives here only (:data:`CURSOR_PARAM`, :data:`LIMIT_PARAM`, :class:`RhPage`), so it
+shape lives here only (`CURSOR_PARAM`, `LIMIT_PARAM`, `RhPage`), so it
 can follow Rhythm if the real server settles on another.
 """
 

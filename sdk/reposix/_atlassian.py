@@ -3,9 +3,9 @@
 One home for what both products do the same way:
 
 * **Site names** (``acme`` in ``https://acme.atlassian.net``): validated once,
-  :meth:`AtlassianSite.for_site_name`; a plugin's templated default base URL is filled
+  `for_site_name`; a plugin's templated default base URL is filled
   from the site-name variable, every missing credential named at once,
-  :meth:`AtlassianSite.from_settings`.
+  `from_settings`.
 * **Base URLs**: the site root ``https://{site}.atlassian.net``, the same with
   Confluence's ``/wiki`` context path, and the API gateway
   ``https://api.atlassian.com/ex/{jira|confluence}/{cloudId}`` that scoped API tokens
@@ -13,9 +13,9 @@ One home for what both products do the same way:
   (https://support.atlassian.com/atlassian-account/docs/manage-api-tokens-for-your-atlassian-account/,
   https://developer.atlassian.com/cloud/confluence/oauth-2-3lo-apps/,
   https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/).
-  :meth:`AtlassianSite.parse` reduces each to the root every API path hangs off
+  [`parse`][reposix.parse] reduces each to the root every API path hangs off
   (``{root}/wiki/api/v2/…``, ``{root}/rest/api/3/…``); connectors send paths
-  *relative* to :attr:`AtlassianSite.client_base` so a gateway prefix survives.
+  *relative* to `client_base` so a gateway prefix survives.
 * **Next links** (Confluence ``_links.next``): v2 writes them relative to the site
   (``/wiki/api/v2/pages?cursor=…``), v1 relative to ``_links.base``, the ``/wiki``
   context (``/rest/api/content/search?cursor=…``)
@@ -24,13 +24,13 @@ One home for what both products do the same way:
   Behind the gateway they still omit ``/ex/confluence/{cloudId}``, and with a
   ``…/wiki`` base a naive join doubles the context (``/wiki/wiki/api/v2``): both
   reported in https://github.com/atlassian-api/atlassian-python-api/issues/1655.
-  :meth:`AtlassianSite.next_url` resolves all of them under the configured root and
+  `next_url` resolves all of them under the configured root and
   refuses one that would leave it. ``_links.base`` itself is never followed.
 * **The user's profile time zone** and **minute-precision dates** for JQL and CQL:
   both read ``"yyyy-MM-dd HH:mm"`` in the calling user's zone, inclusively
   (https://support.atlassian.com/jira-software-cloud/docs/jql-fields/#Updated,
   https://developer.atlassian.com/cloud/confluence/cql-fields/#lastmodified).
-  :func:`atlassian_minute` floors ``since`` to that minute, an hour earlier where
+  `atlassian_minute` floors ``since`` to that minute, an hour earlier where
   the local minute is ambiguous or missing (a daylight-saving fold or gap), and 14
   hours earlier (further than any UTC offset) when the zone is unknown here.
 """
@@ -192,7 +192,7 @@ class AtlassianSite:
         return httpx.URL(self.root).path.rstrip("/")
 
     def next_url(self, link: str | None) -> str | None:
-        """A ``_links.next`` resolved under :attr:`root`, or None for no link.
+        """A ``_links.next`` resolved under `root`, or None for no link.
 
         A path starting with the context (``/wiki/…``) is site-relative; any other
         absolute path is relative to the context (v1's ``/rest/api/…``); one that
@@ -229,7 +229,7 @@ class AtlassianSite:
 def atlassian_zone(name: str | None) -> ZoneInfo | None:
     """The IANA zone of the user's profile ``timeZone``; None when absent or unknown here.
 
-    Read by :func:`reposix._wire.parse_zone`: a name that is not a zone name at all (over
+    Read by [`parse_zone`][reposix.parse_zone]: a name that is not a zone name at all (over
     64 characters, outside the IANA alphabet) is a ``ProtocolError``, not an ``OSError``.
     """
     return parse_zone(name, what="the user's profile time zone")

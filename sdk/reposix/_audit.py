@@ -4,15 +4,15 @@ Guarantees and their limits are stated in ``docs/trust-model.md#audit-log``; in 
 
 * **Nothing is lost silently.** Rows are buffered and written in batches (one SQLite
   transaction per batch, WAL journal, ``synchronous=NORMAL``). A batch is written when
-  it reaches :data:`BATCH_ROWS` rows, :data:`FLUSH_SECONDS` after its first row (by a
+  it reaches `BATCH_ROWS` rows, `FLUSH_SECONDS` after its first row (by a
   background thread), as soon as a row records a failure, before the HTTP client lets
-  any error reach its caller, on :meth:`SqliteAuditSink.close`, before ``fork`` and at
+  any error reach its caller, on `close`, before ``fork`` and at
   interpreter exit. A write that still fails after the busy timeout and
-  :data:`WRITE_ATTEMPTS` retries raises :class:`~reposix._errors.AuditError` to the
+  `WRITE_ATTEMPTS` retries raises [`AuditError`][reposix.AuditError] to the
   caller whose request triggered it; the rows stay buffered for the next attempt.
 * **Tampering shows.** Each row stores ``hash = sha256(previous row's hash, this row)``
-  (see :func:`row_hash`). Opening a log checks the chain head, the triggers and that the
-  table still exists if the file was ever an audit log; :func:`verify` walks the whole
+  (see `row_hash`). Opening a log checks the chain head, the triggers and that the
+  table still exists if the file was ever an audit log; `verify` walks the whole
   chain (``reposix audit verify``) and names the first broken link.
 """
 
@@ -81,7 +81,7 @@ Outcome = Literal[
 ]
 """How one attempt ended. ``retried``: it failed and another attempt follows."""
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
-"""Every valid :data:`Outcome`, in declaration order."""
+"""Every valid [`Outcome`][reposix_contract.Outcome], in declaration order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +108,7 @@ class AuditSink(Protocol):
     """Where audit events go. Implementations must be append-only.
 
     A sink that buffers also defines ``flush()`` (make every appended event durable,
-    raise AuditError if that fails); the client calls it through :func:`flush_sink`
+    raise AuditError if that fails); the client calls it through `flush_sink`
     before an error reaches its caller and when it closes.
     """
 
@@ -343,9 +343,9 @@ class SqliteAuditSink:
     connection also runs with ``SQLITE_DBCONFIG_DEFENSIVE`` where Python exposes it
     (3.12+) and an authorizer that only allows reads and inserts.
 
-    Raises :class:`~reposix._errors.ConfigError` if the file cannot be opened or predates
-    hash chaining, :class:`~reposix._errors.AuditTampered` if it was tampered with
-    (table, triggers or chain head), and :class:`~reposix._errors.AuditError` from
+    Raises [`ConfigError`][reposix.ConfigError] if the file cannot be opened or predates
+    hash chaining, [`AuditTampered`][reposix.AuditTampered] if it was tampered with
+    (table, triggers or chain head), and [`AuditError`][reposix.AuditError] from
     ``append``/``flush``/``close`` when rows cannot be written.
     """
 
@@ -574,7 +574,7 @@ class SqliteAuditSink:
 
 @dataclass(frozen=True, slots=True)
 class Verification:
-    """The result of :func:`verify`: ``ok``, rows checked, the head hash, the first problem."""
+    """The result of `verify`: ``ok``, rows checked, the head hash, the first problem."""
 
     path: str
     ok: bool
@@ -732,7 +732,7 @@ _default_lock = threading.Lock()
 
 
 def default_sink() -> SqliteAuditSink:
-    """The process-wide SQLite sink at :func:`default_audit_path` (opened once per path)."""
+    """The process-wide SQLite sink at `default_audit_path` (opened once per path)."""
     global _default
     with _default_lock:
         path = default_audit_path()

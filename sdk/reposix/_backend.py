@@ -133,7 +133,7 @@ class RecordStream:
     before them stay yielded. ``collect()`` gathers everything into a ``Listing``.
 
     A source is an async generator function taking the stream: it yields lists of
-    records and, at its end, calls :meth:`finish`. Ending without ``finish`` means
+    records and, at its end, calls `finish`. Ending without ``finish`` means
     incomplete.
     """
 

@@ -2,9 +2,9 @@
 
 Startup stays fast: each command imports what it needs when it runs, and commands
 that live in other packages are registered by ``module:attr`` and imported only when
-invoked (``reposix --help`` reads their one-line help from :data:`LAZY_COMMANDS`).
+invoked (``reposix --help`` reads their one-line help from `LAZY_COMMANDS`).
 Typed SDK errors print as their message, one paragraph without a traceback (``--debug``
-shows it), and exit with :data:`EXIT_CODES`: 0 ok, 1 failure, 2 usage, 3 missing
+shows it), and exit with `EXIT_CODES`: 0 ok, 1 failure, 2 usage, 3 missing
 credentials, 4 egress denied.
 """
 
@@ -86,7 +86,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class LazyGroup(click.Group):
-    """A click group that imports :data:`LAZY_COMMANDS` only when one is invoked."""
+    """A click group that imports `LAZY_COMMANDS` only when one is invoked."""
 
     def __init__(self, *args: Any, lazy: dict[str, tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

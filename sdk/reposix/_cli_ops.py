@@ -1,7 +1,7 @@
 """``reposix doctor``, ``reposix get`` and ``reposix sync`` (registered lazily by ``_cli``).
 
 Targets are remote URLs or friendly specs (``sim::demo``, ``github::owner/repo``), resolved
-by :mod:`reposix._dispatch`. Exit codes are those of :data:`reposix._cli.EXIT_CODES`.
+by `reposix._dispatch`. Exit codes are those of `EXIT_CODES`.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ class HttpConnector(BackendConnector):
 
     @classmethod
     def require_secret(cls, value: object, what: str = "the token") -> Secret:
-        """``value`` if it is a :class:`~reposix._secret.Secret`, else ``TypeError`` naming
+        """``value`` if it is a [`Secret`][reposix.Secret], else ``TypeError`` naming
         the connector and ``what`` (so a plain string never reaches an auth hook)."""
         if not isinstance(value, Secret):
             raise TypeError(f"{cls.__name__} takes {what} as a reposix.Secret")
@@ -84,7 +84,7 @@ class HttpConnector(BackendConnector):
         *,
         cap: int | None = None,
     ) -> RecordStream:
-        """A :class:`RecordStream` over a paginator: each page of wire models → records.
+        """A `RecordStream` over a paginator: each page of wire models → records.
 
         ``build`` maps one page (it may drop items, e.g. GitHub's pull requests); the
         page's wire models are released before the records are handed on, so at most a

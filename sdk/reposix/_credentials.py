@@ -1,4 +1,4 @@
-"""Credentials from environment variables, as :class:`~reposix._secret.Secret` values."""
+"""Credentials from environment variables, as [`Secret`][reposix.Secret] values."""
 
 from __future__ import annotations
 

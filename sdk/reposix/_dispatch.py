@@ -3,7 +3,7 @@
 ``parse_remote_url("reposix::https://api.github.com/projects/octo/hello")`` names the
 connector, the origin and the project; ``instantiate`` builds that connector from the
 environment's credentials and appends an audit event. The forms come from the installed
-plugins' ``url_forms`` declarations only (see :mod:`reposix._urlforms` for the grammar),
+plugins' ``url_forms`` declarations only (see `reposix._urlforms` for the grammar),
 so a third-party connector takes part the same way as the shipped ones.
 
 Friendly specs (``sim::demo``, ``github::owner/repo``, ``jira::KEY``) translate to a
@@ -46,7 +46,7 @@ __all__ = [
 
 PREFIX = "reposix::"
 DISPATCH_OP = "dispatch"
-"""The audit ``op`` of the event :func:`instantiate` appends."""
+"""The audit ``op`` of the event [`instantiate`][reposix.instantiate] appends."""
 _SPEC = re.compile(r"^(?P<connector>[a-z][a-z0-9_-]*)::(?P<project>.+)$")
 
 
@@ -72,7 +72,7 @@ class ParsedRemote:
     """What a remote URL names.
 
     ``project`` is the raw project string connectors get (``owner/repo``); use
-    :func:`sanitize_project_for_cache` for file names. ``base_url`` is the API root the
+    `sanitize_project_for_cache` for file names. ``base_url`` is the API root the
     connector is built with; ``url`` the canonical URL (userinfo never kept).
     """
 
@@ -89,7 +89,7 @@ class ParsedRemote:
 
     @property
     def cache_project(self) -> str:
-        """The file-safe project (see :func:`sanitize_project_for_cache`)."""
+        """The file-safe project (see `sanitize_project_for_cache`)."""
         return sanitize_project_for_cache(self.project)
 
 
@@ -169,7 +169,7 @@ def parse_remote_url(
 ) -> ParsedRemote:
     """Name the connector, origin and project of a remote URL (``reposix::`` optional).
 
-    Raises :class:`RemoteUrlError` (a ``ConfigError``) with a ``reason`` tag for each
+    Raises `RemoteUrlError` (a ``ConfigError``) with a ``reason`` tag for each
     malformed shape: userinfo present, wrong scheme, bad port, query or fragment,
     percent-encoded ``/`` or ``\\``, ``.``/``..`` segments, empty project, unknown host,
     an Atlassian URL without its ``/jira/`` or ``/confluence/`` marker, or a path of the
@@ -404,7 +404,7 @@ def spec_to_url(
 
     Host placeholders of the connector's canonical form come from its declared ``env``
     variable (e.g. ``REPOSIX_JIRA_INSTANCE``), else its ``defaults``; a missing one is a
-    :class:`RemoteUrlError` naming the variable.
+    [`RemoteUrlError`][reposix.RemoteUrlError] naming the variable.
     """
     import os
 

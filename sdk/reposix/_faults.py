@@ -1,10 +1,10 @@
 """One fault vocabulary: how a misbehaving tracker misbehaves, for the simulator and the kit.
 
-The simulator's :class:`reposix.sim.Faults` and the conformance kit's ``Knobs``
-(re-exported by ``reposix_contract``) both extend :class:`PageFaults`, so a knob means
-the same thing on either side, and both serve page plans through :func:`plan_pages`
-and :func:`next_index` and change the server between page requests through
-:func:`apply_mid_listing`. This module sits below the simulator so that it can import
+The simulator's [`Faults`][reposix.sim.Faults] and the conformance kit's ``Knobs``
+(re-exported by ``reposix_contract``) both extend `PageFaults`, so a knob means
+the same thing on either side, and both serve page plans through `plan_pages`
+and `next_index` and change the server between page requests through
+`apply_mid_listing`. This module sits below the simulator so that it can import
 it without importing the kit.
 """
 
@@ -50,7 +50,7 @@ MidListing = Literal["edit-served", "edit-unserved", "create", "delete-unserved"
 """
 
 MID_LISTING: tuple[MidListing, ...] = ("edit-served", "edit-unserved", "create", "delete-unserved")
-"""Every :data:`MidListing` kind, in the order the kit throws them."""
+"""Every [`MidListing`][reposix_contract.MidListing] kind, in the order the kit throws them."""
 
 
 @dataclass
@@ -68,7 +68,7 @@ class PageFaults:
     cycle: Literal["self", "ab"] | None = None
     """The continuation repeats: page 1 → page 1 ("self") or page 1 → 2 → 1 ("ab")."""
     foreign_next: bool = False
-    """The first page's next link / cursor URL points at :attr:`foreign_origin`."""
+    """The first page's next link / cursor URL points at `foreign_origin`."""
     foreign_origin: str = FOREIGN_ORIGIN
     next_on_last_page: bool = False
     """The last page still carries a continuation; following it yields an empty page."""
@@ -78,10 +78,10 @@ class PageFaults:
     """The first page is one record shorter than the page size though more follow."""
     mid_listing: MidListing | None = None
     """Change the server once, right after the first page of a listing (see
-    :data:`MidListing`); cleared once applied."""
+    [`MidListing`][reposix_contract.MidListing]); cleared once applied."""
     # -- payload ---------------------------------------------------------------------------
     decoys: bool = False
-    """Server URL fields point at :attr:`decoy_origin`."""
+    """Server URL fields point at `decoy_origin`."""
     decoy_origin: str = DECOY_ORIGIN
     # -- per request -----------------------------------------------------------------------
     schedule: list[str] = field(default_factory=list)
@@ -118,7 +118,7 @@ PAGE_AND_PAYLOAD: tuple[str, ...] = (
     "decoys",
     "decoy_origin",
 )
-"""The :class:`PageFaults` fields a server applies while building a response (the rest,
+"""The `PageFaults` fields a server applies while building a response (the rest,
 per request and mid-listing, the kit applies around a fake)."""
 
 
@@ -163,7 +163,7 @@ def next_index(index: int, plan_len: int, faults: PageFaults) -> int | None:
 
 
 class MidListingStore(Protocol):
-    """What :func:`apply_mid_listing` needs of a server's store (the kit's ``FakeStore``
+    """What `apply_mid_listing` needs of a server's store (the kit's ``FakeStore``
     and the simulator's ``SimStore`` both have it)."""
 
     def list(self, project: str) -> builtins.list[Record]: ...

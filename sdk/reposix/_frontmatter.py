@@ -39,7 +39,7 @@ def render(record: Record) -> str:
 
 
 def parse(text: str) -> Record:
-    """Parse a frontmatter document back into a :class:`Record`."""
+    """Parse a frontmatter document back into a [`Record`][reposix.Record]."""
     if not text.startswith(_FENCE + "\n"):
         raise InvalidRecord(
             "missing opening '---' fence on the first line",

@@ -1,19 +1,19 @@
 """GraphQL over the gated client: one call, typed errors, queries retried, mutations never.
 
 A GraphQL API answers most failures with HTTP 200 (or 400) and an ``errors`` array, so
-status codes alone say little. :func:`graphql_call` sends one operation through
-:class:`~reposix._http.client.HttpClient` (egress allowlist, rate gate, redaction, audit
+status codes alone say little. [`graphql_call`][reposix.graphql_call] sends one operation through
+[`HttpClient`][reposix.HttpClient] (egress allowlist, rate gate, redaction, audit
 with the *operation name* as the op), then:
 
 * an ``errors`` entry is mapped by ``extensions.type`` or ``extensions.code`` to a typed
-  error (:func:`graphql_error`); a response carrying both ``data`` and ``errors`` is an
+  error (`graphql_error`); a response carrying both ``data`` and ``errors`` is an
   error too, never a success for the part that failed;
 * ``data`` is validated with a pydantic adapter (a wrong shape is a ``ProtocolError``).
 
 Queries are sent ``read_only=True`` (retried like a GET on 5xx, transport errors and rate
 limits); mutations are sent once (a lost response may have committed). Rate limits in a
 200/400 body (Linear's ``extensions.type == "ratelimited"``/``code == "RATELIMITED"``) are
-recognised by the one rate-limit parser, :mod:`reposix._ratelimit.signals`, so the gate
+recognised by the one rate-limit parser, `reposix._ratelimit.signals`, so the gate
 waits and only queries are re-sent.
 
 Why no GraphQL library here: the SDK never needs to *understand* a document it sends, only
@@ -158,7 +158,7 @@ async def graphql_call(
 
     The audit op is the operation's name (``"query"``/``"mutation"`` when anonymous).
     A query goes ``read_only`` (retried like a GET); a mutation is sent once.
-    Raises the typed error of :func:`graphql_error` for any ``errors`` entry (even next
+    Raises the typed error of `graphql_error` for any ``errors`` entry (even next
     to ``data``), ``AuthError`` for HTTP 401/403, ``RateLimited`` when the gate or the
     server refuses, ``ProtocolError`` for a non-JSON body, a missing ``data`` or a
     ``data`` the adapter rejects, and ``ValueError`` for a document that names no

@@ -12,12 +12,12 @@ and ``project`` optional)::
     page_size = 50                # records per request
     max_records = 10000           # cap on one listing
 
-Validation (:func:`load_registry`) reports every problem at once, one per line, as a
+Validation (`load_registry`) reports every problem at once, one per line, as a
 ``ConfigError``: unknown keys, wrong types, unknown connectors, malformed URLs, and an
 enabled integration whose credentials are missing from the environment.
 
-:func:`fan_out` runs a coroutine per integration concurrently and returns an
-:class:`Outcome` for each: the value, or the error that integration raised. One
+`fan_out` runs a coroutine per integration concurrently and returns an
+[`Outcome`][reposix_contract.Outcome] for each: the value, or the error that integration raised. One
 integration failing (auth, rate limit, outage, egress denied) never cancels or hides
 another.
 """
@@ -193,7 +193,7 @@ def _missing_credentials(remote: object, environ: Mapping[str, str] | None) -> l
 async def fan_out(
     integrations: Iterable[Integration], run: Callable[[Integration], Awaitable[T]]
 ) -> list[Outcome[T]]:
-    """``run`` for every integration concurrently; an :class:`Outcome` each, in order.
+    """``run`` for every integration concurrently; an `Outcome` each, in order.
 
     An integration that raises gets its error in its outcome; the others keep running.
     """

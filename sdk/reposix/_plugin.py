@@ -39,13 +39,13 @@ class ConnectorPlugin(Generic[ConnectorT_co]):
 
     name: str
     build: Callable[[str, Credentials, Runtime], ConnectorT_co]
-    """``build(base_url, credentials, runtime) -> connector`` (a :data:`BuildFn`)."""
+    """``build(base_url, credentials, runtime) -> connector`` (a `BuildFn`)."""
     default_base_url: str
     env_vars: tuple[str, ...] = ()
     """Every env var credentials come from (required first)."""
     url_forms: tuple[str | UrlForm, ...] = ()
     """Remote-URL forms this connector answers (``https://api.github.com/projects/{owner}/{repo}``),
-    templates or :class:`~reposix._urlforms.UrlForm`; the first is canonical. The dispatcher
+    templates or [`UrlForm`][reposix.UrlForm]; the first is canonical. The dispatcher
     (``reposix.parse_remote_url``) reads only these; see the "Remote URL forms" page."""
     fake: str | None = None
     sample_project: str = "demo"
@@ -64,7 +64,7 @@ class ConnectorPlugin(Generic[ConnectorT_co]):
         """Build the connector from the environment (``os.environ`` unless ``environ``).
 
         Every declared ``env_vars`` entry that is set (and not blank) becomes a
-        :class:`~reposix._credentials.Credentials` entry; ``build`` decides which it needs
+        [`Credentials`][reposix.Credentials] entry; ``build`` decides which it needs
         for ``base_url`` (``default_base_url`` if None) and raises ``MissingCredentials``
         listing every one that is missing.
         """

@@ -15,7 +15,7 @@ class Secret:
     """A credential value. ``str()``, ``format()``, f-strings, ``%s`` and pickle refuse it.
 
     ``repr`` shows ``Secret('***')``. Only the SDK's auth hooks call
-    :meth:`reveal`, at the moment a request is signed, so the raw value never
+    `reveal`, at the moment a request is signed, so the raw value never
     reaches a URL, a log line or an error message by accident. Instances are
     immutable and cannot be subclassed.
     """

@@ -1,12 +1,12 @@
 """``reposix sync``: mirror one source project's records into one or more targets.
 
-The unit of work is a :class:`SyncJob` (one source project → one target), a plain,
-JSON-serializable dataclass. The default runner (:func:`run_jobs`) runs jobs
+The unit of work is a `SyncJob` (one source project → one target), a plain,
+JSON-serializable dataclass. The default runner (`run_jobs`) runs jobs
 concurrently in-process with asyncio; a job that fails (auth, rate limit, outage,
-egress denied) yields its typed error in its :class:`JobResult` and never cancels the
+egress denied) yields its typed error in its `JobResult` and never cancels the
 others.
 
-Idempotence lives in a local SQLite state file (:class:`SyncState`): for each job and
+Idempotence lives in a local SQLite state file (`SyncState`): for each job and
 source record, the target's remote id and locator (``<remote-url>#<id>``), the source
 version last mirrored and a fingerprint of the fields mirrored. A second run creates
 nothing and updates only records whose mirrored fields changed.
@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 Connect = Callable[["ParsedRemote"], "BackendConnector"]
-"""Builds the connector a parsed remote names (default: :func:`reposix._dispatch.instantiate`)."""
+"""Builds the connector a parsed remote names (default: [`instantiate`][reposix.instantiate])."""
 Progress = Callable[["SyncJob", int, int], None]
 """``progress(job, done, total)`` after each source record."""
 
@@ -97,7 +97,7 @@ class SyncJob:
 
     @classmethod
     def from_json(cls, text: str) -> SyncJob:
-        """The inverse of :meth:`to_json`."""
+        """The inverse of `to_json`."""
         return cls(**json.loads(text))
 
 

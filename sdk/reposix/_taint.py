@@ -32,7 +32,7 @@ class Tainted(Generic[T_co]):
 
 
 class _Seal:
-    """Private proof that a value went through :func:`sanitize`."""
+    """Private proof that a value went through [`sanitize`][reposix.sanitize]."""
 
     __slots__ = ()
 
@@ -42,7 +42,7 @@ _SEAL = _Seal()
 
 @final
 class Untainted(Generic[T_co]):
-    """A value whose server-controlled fields were replaced by :func:`sanitize`.
+    """A value whose server-controlled fields were replaced by [`sanitize`][reposix.sanitize].
 
     Write methods accept only this type, so a caller cannot smuggle an ``id``,
     ``version`` or timestamp of its own choosing onto the wire.

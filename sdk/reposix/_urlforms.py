@@ -1,10 +1,10 @@
 """Remote-URL forms: the small template language plugins declare their URLs in.
 
 A connector plugin lists the remote URLs it answers in ``ConnectorPlugin.url_forms``,
-each a template string or a :class:`UrlForm` (a template plus how to reach the API).
-The dispatcher (:mod:`reposix._dispatch`) reads nothing else: a third-party connector
+each a template string or a [`UrlForm`][reposix.UrlForm] (a template plus how to reach the API).
+The dispatcher (`reposix._dispatch`) reads nothing else: a third-party connector
 takes part exactly like the shipped ones, and two plugins declaring the same form is a
-``ConfigError`` when plugins load (:func:`check_conflicts`).
+``ConfigError`` when plugins load (`check_conflicts`).
 
 Template grammar (``scheme://HOST[:{port}]/MARKER.../{slot}...``):
 
@@ -76,7 +76,7 @@ class UrlForm:
 
 @dataclass(frozen=True, eq=False)
 class CompiledForm:
-    """A parsed :class:`UrlForm`, bound to the connector that declared it."""
+    """A parsed [`UrlForm`][reposix.UrlForm], bound to the connector that declared it."""
 
     connector: str
     form: UrlForm

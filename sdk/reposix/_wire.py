@@ -11,9 +11,9 @@ own parser raises something other than ``ValueError`` or quietly accepts garbage
 * ``zoneinfo.ZoneInfo`` raises ``IsADirectoryError`` for ``"America"`` and ``OSError``
   for a name longer than the file system allows.
 
-The functions here raise :class:`~reposix.ProtocolError` naming ``what`` (the record or
+The functions here raise [`ProtocolError`][reposix.ProtocolError] naming ``what`` (the record or
 page) instead; the ``Wire*`` annotated types do the same inside pydantic wire models,
-where :func:`reposix._http.decode` turns the failure into a ``ProtocolError`` naming the
+where [`decode`][reposix.decode] turns the failure into a ``ProtocolError`` naming the
 field's location.
 """
 
@@ -104,7 +104,7 @@ def parse_id(value: object, *, what: str) -> int:
     """A server's record id (an int, or a string of ASCII digits) as a positive int.
 
     ``ProtocolError`` naming ``what`` for anything else: ``"²"``, ``"-1"``, ``"0"``, a
-    5,000-digit string, ``True``, or a value above :data:`MAX_ID`.
+    5,000-digit string, ``True``, or a value above [`MAX_ID`][reposix.MAX_ID].
     """
     try:
         return _wire_id(value)
@@ -146,4 +146,4 @@ WireId = Annotated[int, PlainValidator(_wire_id)]
 
 WireIdText = Annotated[str, PlainValidator(lambda value: str(_wire_id(value)))]
 """A server id kept as its canonical digit string (ids compared as text, e.g. Confluence's
-``spaceId`` and ``parentId``); validated like :data:`WireId`."""
+``spaceId`` and ``parentId``); validated like [`WireId`][reposix.WireId]."""

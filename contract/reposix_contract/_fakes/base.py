@@ -27,7 +27,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Served:
-    """Telemetry: one listing page a fake served (appended to :attr:`Knobs.served`).
+    """Telemetry: one listing page a fake served (appended to `served`).
 
     The pagination emitters record it, so invariants can count page requests
     without knowing the backend's paths.
@@ -48,7 +48,7 @@ class Served:
 
 
 class FakeConflict(Exception):
-    """Raised by :meth:`FakeStore.update` when the expected version is stale."""
+    """Raised by `update` when the expected version is stale."""
 
     def __init__(self, expected: int, actual: int) -> None:
         super().__init__(f"expected version {expected}, record is at {actual}")
@@ -58,7 +58,7 @@ class FakeConflict(Exception):
 
 @dataclass
 class Knobs(PageFaults):
-    """The kit's fault knobs: :class:`reposix._faults.PageFaults` (the vocabulary the
+    """The kit's fault knobs: `PageFaults` (the vocabulary the
     simulator's ``Faults`` shares) plus what only a wire fake or the kit can do.
 
     Fakes honour the pagination knobs through the shared emitters; the kit applies the
@@ -69,7 +69,7 @@ class Knobs(PageFaults):
     handles the request, so a write commits, then the response is lost), "malformed",
     "truncated", "wrong-types" and "missing-fields" (the fake's JSON with the record
     objects' values replaced by wrong types / removed), "302" (a redirect back to the
-    same URL), "401" and "403". See :data:`reposix_contract._harness.SCHEDULE_ENTRIES`.
+    same URL), "401" and "403". See `SCHEDULE_ENTRIES`.
     """
 
     ignore_offset: bool = False
@@ -77,13 +77,13 @@ class Knobs(PageFaults):
     omit_total: bool = False
     """Totals and counts are left out (GitLab above 10k, Jira enhanced search)."""
     decoys: bool = True
-    """Server URL fields point at :data:`DECOY_ORIGIN` (on by default in the kit)."""
+    """Server URL fields point at `DECOY_ORIGIN` (on by default in the kit)."""
     max_requests: int = 400
     """Runaway guard: the kit aborts a check whose connector sends more requests than this
     (a connector looping on a repeating cursor fails instead of hanging)."""
     # -- telemetry, written by the fakes ------------------------------------------------------
     served: list[Served] = field(default_factory=list)
-    """Every listing page served, in order (see :class:`Served`)."""
+    """Every listing page served, in order (see [`Served`][reposix_contract.Served])."""
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,19 @@
 
 Each emitter is a small, pure-ish function a wire fake calls with *all* the
 records of a listing, the request (or its parameters) and the kit's
-:class:`~reposix_contract._fakes.base.Knobs`; it returns the records of the
+[`Knobs`][reposix_contract.Knobs]; it returns the records of the
 requested page and the continuation in the style's own terms. The fake only
 wraps them in the backend's JSON. Every emitter honours the same knobs
 (``page_size``, ``truncate_at``, ``cycle``, ``foreign_next``, ``next_on_last_page``,
 ``empty_middle_page``, ``short_page``, and for offsets ``ignore_offset`` and
-``omit_total``) and appends a :class:`~reposix_contract._fakes.base.Served`
+``omit_total``) and appends a [`Served`][reposix_contract.Served]
 entry to ``knobs.served``, so invariants can count page requests for any backend.
 
-Styles: :func:`link_page` (``Link: <…>; rel="next"``: GitHub, GitLab, the
-simulator), :func:`offset_page` (``startAt``/``maxResults``/``total``: Jira's
-classic search), :func:`token_page` (``nextPageToken``/``isLast``: Jira's enhanced
-search), :func:`cursor_page` (a next URL in the body: Confluence v2's
-``_links.next``, Bitbucket's ``next``) and :func:`graphql_page` (Relay
+Styles: [`link_page`][reposix_contract.link_page] (``Link: <…>; rel="next"``: GitHub, GitLab, the
+simulator), `offset_page` (``startAt``/``maxResults``/``total``: Jira's
+classic search), `token_page` (``nextPageToken``/``isLast``: Jira's enhanced
+search), [`cursor_page`][reposix_contract.cursor_page] (a next URL in the body: Confluence v2's
+``_links.next``, Bitbucket's ``next``) and [`graphql_page`][reposix_contract.graphql_page] (Relay
 ``pageInfo { hasNextPage endCursor }``: Linear).
 """
 
@@ -154,7 +154,7 @@ def link_page(
     """Serve the page ``request`` asks for (``?page=``, ``?per_page=``) with a ``Link`` header.
 
     The next link is the request's own URL with the page number bumped; a cycle
-    repeats it; ``foreign_next`` moves the first page's link to :data:`FOREIGN_ORIGIN`.
+    repeats it; ``foreign_next`` moves the first page's link to `FOREIGN_ORIGIN`.
     """
     params = _params(request)
     size = _size(params, knobs, size_param, default_size, max_size)
@@ -277,7 +277,7 @@ def cursor_page(
 ) -> CursorPage[T]:
     """Serve the page ``?cursor=`` names; the next URL is site-relative if ``relative``.
 
-    ``foreign_next`` makes the first page's next URL absolute on :data:`FOREIGN_ORIGIN`.
+    ``foreign_next`` makes the first page's next URL absolute on `FOREIGN_ORIGIN`.
     """
     params = _params(request)
     size = _size(params, knobs, size_param, default_size, max_size)

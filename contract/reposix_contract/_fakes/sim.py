@@ -1,9 +1,9 @@
 """``SimWireFake``: the simulator's own ASGI app as a wire fake, for the sim control.
 
 The kit mounts it like any connector's fake: its ``store`` is the simulator's
-:class:`~reposix.sim._store.SimStore` (which satisfies the kit's ``ServerState``),
+[`SimStore`][reposix.sim.SimStore] (which satisfies the kit's ``ServerState``),
 the pagination and payload knobs are copied onto the app's
-:class:`~reposix.sim._faults.Faults` (the same :class:`reposix._faults.PageFaults`
+[`Faults`][reposix.sim.Faults] (the same `PageFaults`
 vocabulary) before every request, and the per-request knobs (schedule, latency,
 redirects) and mid-listing changes are applied by the kit around ``handle`` as for
 every other fake.

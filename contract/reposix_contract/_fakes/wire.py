@@ -47,7 +47,7 @@ def read_json(request: httpx.Request) -> Any:
 
 
 def decoy(path: str = "/") -> str:
-    """A URL on :data:`DECOY_ORIGIN` for a server URL field (``url``, ``html_url``, avatars).
+    """A URL on `DECOY_ORIGIN` for a server URL field (``url``, ``html_url``, avatars).
 
     A connector that ever requests it fails S03.
     """
@@ -90,7 +90,7 @@ class Routes:
     """Method + path-template routing for a fake's ``handle``.
 
     ``@routes.get("/repos/{owner}/{repo}/issues/{number:int}")`` registers a handler
-    called as ``handler(request, owner=…, repo=…, number=…)``; :meth:`dispatch`
+    called as ``handler(request, owner=…, repo=…, number=…)``; `dispatch`
     answers unmatched paths with ``not_found()``.
     """
 

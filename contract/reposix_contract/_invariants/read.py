@@ -281,8 +281,7 @@ def record_problems(record: Any, allowed_url_keys: frozenset[str] = frozenset())
 async def r05_records_valid(h: Harness) -> None:
     """Invalid records poison everything downstream: naive timestamps make incremental sync
     compare wrong, a status outside the set breaks every mapping table, and server URLs copied
-    into extensions are decoys a later tool may follow (the SSRF the Rust kit tested only for
-    its own connectors)."""
+    into extensions are decoys a later tool may follow (a server-side request forgery)."""
     h.knobs.page_size = 4
     h.knobs.decoys = True
     h.seed_demo(7)
@@ -412,8 +411,8 @@ def _bytes(h: Harness, start: int) -> int:
     "cap (Runtime.max_records) it says is_complete=False and the records are a prefix",
 )
 async def r07_truncation_reported(h: Harness) -> None:
-    """A silent cap is silent data loss: the Rust connectors stopped at 500 records and said
-    nothing, so large projects looked smaller and 'missing' records were deleted locally."""
+    """A silent cap is silent data loss: a connector that stops at 500 records and says
+    nothing makes large projects look smaller and 'missing' records get deleted locally."""
     h.knobs.page_size = 2
     h.seed_demo(7)
     project = h.projects.seeded
@@ -704,7 +703,7 @@ def _overrides(connector: BackendConnector, method: str) -> bool:
 )
 async def r12_declarations_consistent(h: Harness) -> None:
     """Capabilities drive what callers attempt and which invariants the kit runs; a claim
-    without code behind it (the Rust sim claimed BULK_EDIT with no bulk endpoint) turns a
+    without code behind it (a declared bulk edit with no bulk endpoint) turns a
     pass into a lie and a write into a crash."""
     c = h.connector
     caps = c.capabilities

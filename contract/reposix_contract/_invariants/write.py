@@ -1,6 +1,6 @@
 """Write invariants W01–W12: creates, updates and deletes never lose, duplicate or forge data.
 
-Shared helpers live in :mod:`reposix_contract._invariants._support`.
+Shared helpers live in `reposix_contract._invariants._support`.
 """
 
 from __future__ import annotations

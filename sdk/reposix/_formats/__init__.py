@@ -1,4 +1,4 @@
 """Body formats shared by connectors: converters between vendor rich text and Markdown.
 
-* :mod:`reposix._formats.adf` — Atlassian Document Format (Jira, Confluence) ↔ Markdown.
+* `reposix._formats.adf` — Atlassian Document Format (Jira, Confluence) ↔ Markdown.
 """

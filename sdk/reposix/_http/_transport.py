@@ -46,7 +46,7 @@ def build_async_client(
     read_timeout: float,
     transport: httpx.AsyncBaseTransport | None,
 ) -> httpx.AsyncClient:
-    """A raw client, wrapped at once by :class:`~reposix._http.HttpClient`.
+    """A raw client, wrapped at once by [`HttpClient`][reposix.HttpClient].
 
     Redirects are off (the wrapper follows them itself, re-checking the
     allowlist per hop); ``trust_env=False`` so neither proxy variables nor

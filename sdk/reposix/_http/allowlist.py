@@ -128,7 +128,7 @@ class Allowlist:
         """Parse a comma-separated list of ``scheme://host[:port]``; ``port`` may be ``*``.
 
         A blank value means loopback only; any malformed or empty entry is a
-        :class:`~reposix._errors.ConfigError` naming it.
+        [`ConfigError`][reposix.ConfigError] naming it.
         """
         if not value.strip():
             value = DEFAULT_ALLOWLIST
@@ -162,7 +162,7 @@ class Allowlist:
         )
 
     def check(self, url: str | httpx.URL) -> Origin:
-        """The URL's origin if allowed; otherwise raise :class:`EgressDenied`.
+        """The URL's origin if allowed; otherwise raise [`EgressDenied`][reposix.EgressDenied].
 
         Pure: no DNS lookup, no socket. Userinfo is ignored here (the client strips it).
         """

@@ -1,8 +1,8 @@
-"""httpx ``Auth`` hooks built from :class:`~reposix._secret.Secret` values.
+"""httpx ``Auth`` hooks built from [`Secret`][reposix.Secret] values.
 
-These hooks are the only SDK code that calls :meth:`Secret.reveal`: the value
+These hooks are the only SDK code that calls `reveal`: the value
 is written into the outgoing request's headers at signing time and nowhere
-else. :class:`~reposix._http.HttpClient` registers each hook's :meth:`secrets`
+else. [`HttpClient`][reposix.HttpClient] registers each hook's `secrets`
 for redaction and never runs a hook for a request that left the first origin.
 """
 
@@ -133,9 +133,9 @@ class TokenPair:
 
 
 Refresher = Callable[[Secret | None], Awaitable[TokenPair]]
-"""Obtains a new :class:`TokenPair` given the current refresh token (None: there is none
+"""Obtains a new `TokenPair` given the current refresh token (None: there is none
 yet, log in). It must send through the connector's client with ``authenticate=False`` and
-raise :class:`~reposix.AuthError` (telling the user to log in again) when refused."""
+raise [`AuthError`][reposix.AuthError] (telling the user to log in again) when refused."""
 
 
 class TokenStore(Protocol):
@@ -151,7 +151,7 @@ class TokenStore(Protocol):
 
 
 class MemoryTokenStore:
-    """A :class:`TokenStore` for one process: the token lives as long as the object."""
+    """A `TokenStore` for one process: the token lives as long as the object."""
 
     def __init__(self, token: Secret | None = None) -> None:
         self._token = token
@@ -169,7 +169,7 @@ class MemoryTokenStore:
 
 
 class FileTokenStore:
-    """A :class:`TokenStore` in one file, readable by its owner only (mode 0600), so a CLI
+    """A `TokenStore` in one file, readable by its owner only (mode 0600), so a CLI
     run keeps the rotated refresh token for the next run. Writes are atomic (temp + rename)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:

@@ -46,7 +46,7 @@ _BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding"}
 
 @dataclass(frozen=True)
 class ClientOpts:
-    """Options for :func:`client`. Every field has a safe default."""
+    """Options for [`client`][reposix.client]. Every field has a safe default."""
 
     connector: str = "reposix"
     base_url: str | None = None
@@ -154,7 +154,7 @@ class HttpClient:
     def url(self, path: str) -> httpx.URL:
         """Resolve ``path`` against the base URL (userinfo is dropped, never sent).
 
-        Raises :class:`EgressDenied` for text that is not a URL or whose
+        Raises [`EgressDenied`][reposix.EgressDenied] for text that is not a URL or whose
         authority holds a backslash (parsers disagree on where such a host ends).
         """
         try:

@@ -62,7 +62,7 @@ def error_body(response: httpx.Response, adapter: TypeAdapter[T]) -> T | None:
     """``response``'s body validated by ``adapter``, or None if it is not that shape.
 
     For reading fields of an error body (a current version, an error code); text from it
-    that goes into a message goes through :func:`server_message` instead.
+    that goes into a message goes through [`server_message`][reposix.server_message] instead.
     """
     try:
         return adapter.validate_json(response.content)
@@ -77,12 +77,12 @@ def server_message(
     *,
     limit: int = 300,
 ) -> str:
-    """The vendor's own error text from ``response``'s body, through :func:`server_text`.
+    """The vendor's own error text from ``response``'s body, through `server_text`.
 
     ``adapter`` validates the vendor's error body (``ErrorCollection``, ``basic-error``…)
     and ``render`` turns it into one line. ``""`` when the body is not that shape.
     Connectors build error messages from response bodies only through this function,
-    :func:`excerpt` and :func:`protocol_error` (``tests/hardening`` checks it).
+    `excerpt` and `protocol_error` (``tests/hardening`` checks it).
     """
     try:
         text = render(adapter.validate_json(response.content))
@@ -103,7 +103,7 @@ def _where(response: httpx.Response) -> tuple[str | None, str | None]:
 def protocol_error(
     response: httpx.Response, message: str, *, hint: str | None = None
 ) -> ProtocolError:
-    """A :class:`ProtocolError` describing ``response``: method, redacted URL, status, excerpt."""
+    """A `ProtocolError` describing ``response``: method, redacted URL, status, excerpt."""
     method, url = _where(response)
     return ProtocolError(
         redact_text(message),
@@ -118,7 +118,7 @@ def protocol_error(
 def decode(response: httpx.Response, adapter: TypeAdapter[T], what: str = "response") -> T:
     """Validate the whole body with ``adapter`` in one pass.
 
-    Bad JSON, a wrong shape or a missing field is a :class:`ProtocolError`
+    Bad JSON, a wrong shape or a missing field is a [`ProtocolError`][reposix.ProtocolError]
     naming the first offending location, never a bare ``ValidationError``.
     """
     try:

@@ -1,6 +1,6 @@
 """Redaction of secrets from URLs, headers, free text and log records.
 
-The registry and the text rules live in :mod:`reposix._redact` (so the error classes can
+The registry and the text rules live in `reposix._redact` (so the error classes can
 use them without importing HTTP); this module adds URLs, headers and the log hooks.
 """
 

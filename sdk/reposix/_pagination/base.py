@@ -29,7 +29,7 @@ StatusCheck = Callable[[httpx.Response], None]
 """A connector's error mapping for page responses (the helpers' ``check=``).
 
 Called on every page response before its body is read, in place of
-:func:`reposix._http.raise_for_status`: it raises a typed ``ReposixError`` for
+[`raise_for_status`][reposix.raise_for_status]: it raises a typed ``ReposixError`` for
 an error status, so the vendor's message and hints survive inside listings,
 and returns None for a 2xx.
 """

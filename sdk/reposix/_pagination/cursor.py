@@ -66,7 +66,7 @@ def paginate_cursor_url(
     defaults to the first request's origin. The body's own ``_links.base`` is
     never used. ``Page.total`` (Bitbucket's ``size``) larger than what was served
     ends the listing with ``complete=False``.
-    ``check`` (a :data:`~reposix._pagination.StatusCheck`) maps every page's error
+    ``check`` (a [`StatusCheck`][reposix.StatusCheck]) maps every page's error
     status in place of ``raise_for_status``, so the connector's own messages apply.
     """
     resolve: Resolve = site_resolver(site) if site is not None else _relative

@@ -44,11 +44,11 @@ def paginate_graphql(
 
     ``adapter`` validates the whole response (``{"data": …}``); ``extract``
     returns ``Page.relay(nodes, page_info)``. A response with top-level
-    ``errors`` raises the typed error :func:`reposix._graphql.graphql_error` maps
+    ``errors`` raises the typed error [`graphql_error`][reposix.graphql_error] maps
     (``ProtocolError`` when unclassified, ``RateLimited``, ``AuthError``, ``NotFound``
     …), even when partial ``data`` came with it: partial data is not a page.
     ``hasNextPage`` true with a null ``endCursor`` ends with ``complete=False``.
-    ``check`` (a :data:`~reposix._pagination.StatusCheck`) maps every page's error
+    ``check`` (a [`StatusCheck`][reposix.StatusCheck]) maps every page's error
     status in place of ``raise_for_status``, so the connector's own messages apply.
     """
     caps = limits or PageLimits()
@@ -91,7 +91,7 @@ def paginate_graphql(
 
 def _raise_graphql_errors(response: httpx.Response, what: str, env_vars: tuple[str, ...]) -> None:
     """Top-level GraphQL ``errors`` become typed errors (a cheap byte check first), mapped
-    by the one table of :func:`reposix._graphql.graphql_error`."""
+    by the one table of [`graphql_error`][reposix.graphql_error]."""
     if b'"errors"' not in response.content:
         return
     try:

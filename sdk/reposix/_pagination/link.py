@@ -110,7 +110,7 @@ def next_link(response: httpx.Response, what: str = "listing") -> str | None:
 
     None only when there is no ``Link`` header or it names no next link. A header that
     cannot be parsed, an empty next target (``<>``) or two different next targets raise
-    :class:`~reposix.ProtocolError`.
+    [`ProtocolError`][reposix.ProtocolError].
     """
     values: Sequence[str] = response.headers.get_list("link")
     targets: list[str] = []
@@ -206,7 +206,7 @@ def paginate_link(
     total_pages_header: str | None = None,
     concurrency: int | None = None,
 ) -> Paginator[T]:
-    """Follow ``rel="next"`` links (read by :func:`next_link`) from ``url``.
+    """Follow ``rel="next"`` links (read by [`next_link`][reposix.next_link]) from ``url``.
 
     The body is a JSON array validated by ``adapter`` (``TypeAdapter(list[Model])``),
     or any shape if ``extract`` picks the items out of it (GitHub search's
@@ -214,7 +214,7 @@ def paginate_link(
     (GitLab's ``X-Total``) is the stated collection size when present; absent
     (GitLab above 10,000 records) paging goes on by next link alone. Next links
     on another origin raise ``EgressDenied``.
-    ``check`` (a :data:`~reposix._pagination.StatusCheck`) maps every page's error
+    ``check`` (a [`StatusCheck`][reposix.StatusCheck]) maps every page's error
     status in place of ``raise_for_status``, so the connector's own messages apply.
 
     When the first page reveals the last page number, the rest is fetched up to

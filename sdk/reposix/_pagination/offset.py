@@ -57,7 +57,7 @@ def paginate_offset(
     The end is ``Page.more`` if ``extract`` reports it, else the stated total,
     else an empty page. A server that ignores the offset (serves the same page
     again, or echoes another ``Page.start``) raises ``ProtocolError``.
-    ``check`` (a :data:`~reposix._pagination.StatusCheck`) maps every page's error
+    ``check`` (a [`StatusCheck`][reposix.StatusCheck]) maps every page's error
     status in place of ``raise_for_status``, so the connector's own messages apply.
 
     ``unit="item"`` with a stated total: once the first page says how many records

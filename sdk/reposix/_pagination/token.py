@@ -47,7 +47,7 @@ def paginate_token(
     absent). Verdicts: no token → the end; a token with ``isLast`` false or
     absent → follow it; a token with ``isLast`` true, or ``isLast`` false with
     no token → stop, ``complete=False``. An empty token counts as none.
-    ``check`` (a :data:`~reposix._pagination.StatusCheck`) maps every page's error
+    ``check`` (a [`StatusCheck`][reposix.StatusCheck]) maps every page's error
     status in place of ``raise_for_status``, so the connector's own messages apply.
     """
     caps = limits or PageLimits()

@@ -29,7 +29,7 @@ __all__ = ["EPOCH_MS_MIN", "EPOCH_S_MIN", "http_date", "parse_count", "seconds_u
 EPOCH_MS_MIN = 1e12
 """Numbers at least this large are epoch milliseconds."""
 EPOCH_S_MIN = 1e9
-"""Numbers at least this large (and below :data:`EPOCH_MS_MIN`) are epoch seconds."""
+"""Numbers at least this large (and below `EPOCH_MS_MIN`) are epoch seconds."""
 
 _NUMBER = re.compile(r"\d{1,16}(?:\.\d{1,9})?")
 _COUNT = re.compile(r"\d{1,18}")

@@ -24,9 +24,9 @@ _MAX_ESCALATION = 6
 class RateGate:
     """Shared by every request of a connector instance (and its copies).
 
-    Two things close it: a server signal (:meth:`arm`: nothing is sent before the
+    Two things close it: a server signal (`arm`: nothing is sent before the
     reset the server named) and the policy's proactive ``budget`` (a sliding window:
-    at most ``n`` sends in any ``seconds``). :meth:`acquire` waits for both, one
+    at most ``n`` sends in any ``seconds``). `acquire` waits for both, one
     request at a time, so concurrent requests cannot slip through together.
 
     ``copy.copy``/``copy.deepcopy`` return the gate itself: a copied connector must
@@ -62,7 +62,7 @@ class RateGate:
 
         A signal without a wait closes it for ``policy.default_wait``, raised to the
         signal's ``floor``; an ``escalates`` signal doubles that for each consecutive
-        refusal of its kind since the last accepted response (:meth:`settle`), so a
+        refusal of its kind since the last accepted response (`settle`), so a
         repeated GitHub secondary limit waits 60 s, 120 s, 240 s … The gate only ever
         closes further: an earlier reset never reopens it. Returns the wait.
         """
@@ -137,7 +137,7 @@ class RateGate:
     async def acquire(self, *, budget: float | None = None) -> float:
         """Wait until a request may be sent, then take a send slot.
 
-        Raises :class:`~reposix._errors.RateLimited` at once, without sleeping, when
+        Raises [`RateLimited`][reposix.RateLimited] at once, without sleeping, when
         the wait would exceed ``policy.max_wait`` or ``budget`` (the caller's
         remaining total wait). Returns the seconds spent waiting.
         """

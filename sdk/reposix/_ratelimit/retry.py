@@ -1,9 +1,9 @@
 """The retry loop's decisions, kept out of ``HttpClient.request`` so they can be tested alone.
 
-One :class:`RetryState` lives for one logical request. The client calls
-:meth:`RetryState.before_attempt` before each send, then either
-:meth:`RetryState.after_response` or :meth:`RetryState.after_transport_error`,
-audits the returned :class:`Step`'s outcome, and does what the step says.
+One `RetryState` lives for one logical request. The client calls
+`before_attempt` before each send, then either
+`after_response` or `after_transport_error`,
+audits the returned `Step`'s outcome, and does what the step says.
 """
 
 from __future__ import annotations

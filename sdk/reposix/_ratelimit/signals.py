@@ -1,7 +1,7 @@
 """One parser for every rate-limit signal in the wild.
 
-:func:`parse_signal` turns a response's status and headers, in whichever vendor's
-dialect, into one :class:`RateSignal`. The header families it reads:
+[`parse_signal`][reposix.parse_signal] turns a response's status and headers, in whichever vendor's
+dialect, into one [`RateSignal`][reposix.RateSignal]. The header families it reads:
 
 * ``Retry-After`` (RFC 9110: delta seconds or an HTTP date) -- everyone;
 * ``X-RateLimit-Limit/-Remaining/-Reset`` -- GitHub (epoch s), Atlassian (ISO date), Bitbucket;
@@ -21,7 +21,7 @@ points at the secondary-limit section, often with neither ``Retry-After`` nor an
 else wait **at least one minute**, and wait exponentially longer if it repeats
 (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit,
 https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#handle-rate-limit-errors-appropriately).
-Such a signal carries ``floor`` (60 s) and ``escalates``; :class:`~reposix._ratelimit.gate.RateGate`
+Such a signal carries ``floor`` (60 s) and ``escalates``; [`RateGate`][reposix.RateGate]
 applies both. The shape is recognised here, in the one parser, rather than declared
 by each connector: every client of a GitHub-shaped API (github.com, GHES, GitHub
 Apps) gets it, and a connector cannot forget it. Recognition is strict (a JSON object
@@ -37,7 +37,7 @@ with a RATELIMITED error code") -- and a GraphQL server may say the same under a
 Such a body is a refusal whatever its status; its wait comes from the exhausted
 ``X-RateLimit-Requests-*``/``-Complexity-*`` window (epoch-ms resets) or the policy.
 
-Times are read by :func:`seconds_until` (see ``reposix._ratelimit._parse`` for the rule).
+Times are read by `seconds_until` (see ``reposix._ratelimit._parse`` for the rule).
 """
 
 from __future__ import annotations

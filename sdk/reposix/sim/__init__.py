@@ -2,10 +2,10 @@
 
 It is the control every connector is compared against. Pieces:
 
-- :class:`~reposix.sim._store.SimStore`: projects and records in SQLite (in memory or a file);
-- :class:`~reposix.sim._faults.Faults`: switchable fault injection;
-- :func:`~reposix.sim._app.create_app`: the ASGI app (mount it in-process or serve it);
-- :class:`~reposix.sim._backend.SimBackend`: the connector, built on the gated client.
+- [`SimStore`][reposix.sim.SimStore]: projects and records in SQLite (in memory or a file);
+- [`Faults`][reposix.sim.Faults]: switchable fault injection;
+- [`create_app`][reposix.sim.create_app]: the ASGI app (mount it in-process or serve it);
+- [`SimBackend`][reposix.sim.SimBackend]: the connector, built on the gated client.
 
 Nothing here is imported by ``import reposix``; names load on first use.
 """

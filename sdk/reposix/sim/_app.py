@@ -113,7 +113,7 @@ class ApiError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class SimRequest:
-    """One request the app received (kept in :attr:`SimApp.requests`)."""
+    """One request the app received (kept in `requests`)."""
 
     method: str
     path: str
@@ -162,7 +162,7 @@ def _reject_constant(name: str) -> Any:
 def _check_json(value: Any) -> None:
     """Refuse what JSON parses but no record can hold: depth, lone surrogates, huge numbers.
 
-    Iterative, so its own depth is bounded by :data:`MAX_JSON_DEPTH`, not the stack.
+    Iterative, so its own depth is bounded by `MAX_JSON_DEPTH`, not the stack.
     """
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
@@ -282,7 +282,7 @@ def _etag(record: Record) -> dict[str, str]:
 
 
 class SimApp:
-    """The simulator: an ASGI callable over a :class:`SimStore`, with switchable faults.
+    """The simulator: an ASGI callable over a `SimStore`, with switchable faults.
 
     Attributes tests and the conformance kit use: ``store``, ``faults`` (mutate it in
     place), ``requests`` (the most recent requests, newest last) and ``clock``.

@@ -1,6 +1,6 @@
 """``SimBackend``: the connector for the simulator, and the control of the conformance kit.
 
-Built only on :class:`~reposix._connector_base.HttpConnector` (the SDK's gated client) and
+Built only on [`HttpConnector`][reposix.HttpConnector] (the SDK's gated client) and
 the ``Link`` paginator, like any third-party connector would be.
 """
 

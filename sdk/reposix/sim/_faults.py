@@ -1,7 +1,7 @@
 """Fault injection: what a misbehaving tracker does, switchable per app instance.
 
 The shared misbehaviours (pagination, payload, per request) are
-:class:`reposix._faults.PageFaults`, the conformance kit's vocabulary too. Set them from
+`PageFaults`, the conformance kit's vocabulary too. Set them from
 tests (``app.faults``), over HTTP (``PUT``/``PATCH /_admin/faults``) or from ``reposix sim`` flags.
 """
 
@@ -40,7 +40,7 @@ SCHEDULE_ENTRIES: frozenset[str] = frozenset(
         "truncated",  # the handler runs; the body is cut in half
     }
 )
-"""What a :attr:`Faults.schedule` entry may say. Transport errors (a reset connection)
+"""What a `schedule` entry may say. Transport errors (a reset connection)
 are not expressible inside an ASGI app: the kit injects those at its own layer."""
 
 
@@ -49,14 +49,14 @@ class Faults(PageFaults):
     """Faults one simulator app injects. The defaults inject nothing.
 
     The pagination, payload and per-request fields come from
-    :class:`reposix._faults.PageFaults`, shared with the conformance kit's ``Knobs``
+    `PageFaults`, shared with the conformance kit's ``Knobs``
     (see docs/simulator.md#pagination); the simulator adds its retry and rate-limit knobs.
     """
 
     retry_after: float = 1.0
     """Seconds a scheduled rate-limit fault asks the client to wait."""
     rate_limit: int | None = None
-    """A real fixed-window limiter: at most this many requests per :attr:`rate_window`."""
+    """A real fixed-window limiter: at most this many requests per `rate_window`."""
     rate_window: float = 60.0
     retry_after_format: Literal["seconds", "http-date"] = "seconds"
     """How the limiter's 429 writes ``Retry-After``."""
@@ -103,10 +103,10 @@ _ADAPTER: TypeAdapter[Faults] = TypeAdapter(Faults)
 
 
 class FixedWindowLimiter:
-    """The state behind :attr:`Faults.rate_limit`: one fixed window per client key.
+    """The state behind `rate_limit`: one fixed window per client key.
 
     Windows that have ended are dropped on every call, so the map stays bounded by
-    the number of clients active within one window (the Rust sim never evicted).
+    the number of clients active within one window (an unbounded map grows forever).
     """
 
     def __init__(self) -> None:

@@ -16,7 +16,7 @@ __all__ = ["plugin"]
 
 
 def build(base_url: str, credentials: Credentials, runtime: Runtime) -> SimBackend:
-    """A :class:`~reposix.sim._backend.SimBackend`; ``REPOSIX_SIM_TOKEN`` is optional."""
+    """A [`SimBackend`][reposix.sim.SimBackend]; ``REPOSIX_SIM_TOKEN`` is optional."""
     from reposix.sim._backend import TOKEN_ENV, SimBackend
 
     token = credentials.get(TOKEN_ENV)

@@ -165,7 +165,7 @@ def load_seed_file(path: str | Path) -> SeedFile:
 
 
 def apply_seed(store: SimStore, seed: SeedFile | dict[str, Any] | None = None) -> int:
-    """Load ``seed`` (default: :data:`DEMO_SEED`) into ``store``; returns the record count."""
+    """Load ``seed`` (default: `DEMO_SEED`) into ``store``; returns the record count."""
     parsed = seed if isinstance(seed, SeedFile) else parse_seed(seed or DEMO_SEED)
     count = 0
     for project in parsed.projects:

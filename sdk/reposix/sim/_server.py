@@ -20,7 +20,7 @@ __all__ = ["HEADER_TIMEOUT", "bind", "running", "serve", "url_for"]
 
 HEADER_TIMEOUT = 10.0
 """Seconds a connection may take to send a request's headers (the body has its own bound,
-:data:`reposix.sim._app.BODY_TIMEOUT`); then the connection is closed."""
+`BODY_TIMEOUT`); then the connection is closed."""
 
 
 class _HeaderDeadline(H11Protocol):

@@ -4,14 +4,14 @@ One code path for both storage modes, so the persistence tests exercise exactly
 what the in-memory default runs. The store is thread-safe (one lock around one
 connection) and knows nothing about HTTP; the app maps its exceptions to statuses.
 
-Invariants it keeps (each a fix of a weakness of the Rust simulator):
+Invariants it keeps (each closes a way a simulator can mislead a client):
 
 - ids are global, assigned by ``AUTOINCREMENT`` and never reused, even after the
   highest id is deleted and the file is reopened;
 - timestamps have microsecond precision and strictly increase across writes, so
   ``updated_at > since`` is exact;
 - a write that changes nothing (an empty PATCH, a close to the current status) does
-  not bump the version, the timestamp or :attr:`SimStore.mutations`;
+  not bump the version, the timestamp or `mutations`;
 - unknown projects are errors, never silently created by a write.
 """
 
@@ -419,7 +419,7 @@ class SimStore:
     def seed_with_ids(
         self, project: str, entries: Sequence[tuple[int | None, RecordDraft]]
     ) -> builtins.list[Record]:
-        """Like :meth:`seed`, but an entry may fix its id (so seed files can name parents)."""
+        """Like `seed`, but an entry may fix its id (so seed files can name parents)."""
         self.add_project(project)
         with self._tx() as conn:
             return [self._insert(conn, project, draft, rid) for rid, draft in entries]

@@ -75,7 +75,7 @@ class UnknownProjectIsEmpty(NaiveLister):
 
 @broken("truncation-says-complete", kills={"R07"})
 class TruncationSaysComplete(NaiveLister):
-    """Stops at max_records and still reports is_complete=True (the Rust 500-record cap)."""
+    """Stops at max_records and still reports is_complete=True (a silent 500-record cap)."""
 
     async def list_records_complete(self, project: str) -> Listing:
         out = await self.naive_list(project)

@@ -13,13 +13,13 @@ Public API (stable)::
     RAW_LANGUAGE                            # code-block language of the verbatim fallback
     VERBATIM                                # what ADF cannot express (stored verbatim)
 
-Modules: :mod:`._reader` (ADF → Markdown), :mod:`._writer` (Markdown → ADF, walking
-markdown-it-py's token stream), :mod:`._escape` (limits, placeholders, link safety, text
+Modules: `_reader` (ADF → Markdown), `_writer` (Markdown → ADF, walking
+markdown-it-py's token stream), `_escape` (limits, placeholders, link safety, text
 escaping shared by both).
 
 Writing: any CommonMark
 -----------------------
-:func:`from_markdown` parses CommonMark (https://spec.commonmark.org/0.31.2/) with the GFM
+`from_markdown` parses CommonMark (https://spec.commonmark.org/0.31.2/) with the GFM
 table and strikethrough extensions and converts every construct ADF can express
 (https://developer.atlassian.com/cloud/jira/platform/apis/document/structure/): ATX and
 setext headings, paragraphs (every line break is an ADF ``hardBreak``), bullet lists
@@ -31,19 +31,19 @@ to the image), emphasis, strong, strikethrough, code spans, links and autolinks.
 CR line endings read as LF; trailing newlines and blank lines are insignificant.
 
 Links and images keep only safe destinations: ``http``, ``https``, ``mailto`` and
-relative URLs (:func:`._escape.safe_href`); any other scheme (``javascript:``, ``data:``…)
+relative URLs (`safe_href`); any other scheme (``javascript:``, ``data:``…)
 leaves the Markdown as plain text.
 
-A top-level block holding a construct ADF cannot express (:data:`VERBATIM`: raw HTML,
+A top-level block holding a construct ADF cannot express (`VERBATIM`: raw HTML,
 headings/quotes/rules/tables inside list items or quotes, a list item led by a nested
 list, code spans inside emphasis, images inside links, an empty quote) is stored verbatim
-as a code block whose language is :data:`RAW_LANGUAGE`; the rest of the body stays
+as a code block whose language is `RAW_LANGUAGE`; the rest of the body stays
 structured. A body that is only whitespace or link reference definitions, or whose
 verbatim blocks would not read back apart, is stored whole that way.
 
 Reading: canonical Markdown
 ---------------------------
-:func:`to_markdown` writes:
+`to_markdown` writes:
 
 * blocks separated by exactly one blank line; no leading or trailing blank line and no
   trailing newline;
@@ -58,10 +58,10 @@ Reading: canonical Markdown
 * a hardBreak as a plain newline (a second consecutive one as ``\\`` + newline);
 * ``**strong**``, ``*em*``, ``~~strike~~``, `` `code` ``, ``[text](href "title")``;
 * text escaped minimally so it reads naturally and parses back to the same characters
-  (:func:`._escape.escape`);
-* a top-level :data:`RAW_LANGUAGE` code block as the Markdown it holds.
+  (`escape`);
+* a top-level `RAW_LANGUAGE` code block as the Markdown it holds.
 
-Round trips. For every ADF document ``d`` that :func:`from_markdown` returns,
+Round trips. For every ADF document ``d`` that `from_markdown` returns,
 ``from_markdown(to_markdown(d)) == d`` (exact; checked on every write, so a body whose
 verbatim blocks would merge is stored whole instead). Hence ``canonicalize`` is
 idempotent: ``Markdown → ADF → Markdown`` yields a normalized form that a second pass
@@ -71,7 +71,7 @@ default attribute values (``table`` ``isNumberColumnEnabled: false``/``layout: d
 cell ``colspan``/``rowspan`` 1, ``mediaSingle`` ``layout: center``), empty paragraphs,
 hard breaks at the edges of a paragraph or inside a heading, adjacent text nodes with equal
 marks (merged) and mark order. A document stored by older versions as one
-:data:`RAW_LANGUAGE` block reads as its Markdown and is stored structured on the next
+`RAW_LANGUAGE` block reads as its Markdown and is stored structured on the next
 write.
 
 Normalized (not preserved) by the writer: setext headings become ATX, indented code
@@ -83,18 +83,18 @@ Unsupported nodes: placeholders
 -------------------------------
 Nodes outside the subset (panels, mentions, emoji, uploaded media, status, dates, text with
 colour/underline marks, links with unsafe schemes, tables GFM cannot write, nodes with
-extra attributes…) are never dropped. They become a visible :class:`Placeholder` carrying
+extra attributes…) are never dropped. They become a visible `Placeholder` carrying
 the original node as JSON: a fenced code block with info string ``reposix-adf`` (block
-level) or a code span ``reposix-adf:{…}`` (inline). :func:`from_markdown` turns an intact
+level) or a code span ``reposix-adf:{…}`` (inline). `from_markdown` turns an intact
 placeholder back into exactly the original node. A damaged placeholder is refused with
-:class:`~reposix._errors.InvalidRecord`; so is one inside a block that would be stored
+[`InvalidRecord`][reposix.InvalidRecord]; so is one inside a block that would be stored
 verbatim (it would turn into literal JSON). ``from_markdown(..., placeholders=False)``
 refuses every placeholder.
 
-Depth: nesting deeper than :data:`MAX_DEPTH` raises :class:`~reposix._errors.ProtocolError`
-from :func:`to_markdown` (server data) and :class:`~reposix._errors.InvalidRecord` from
-:func:`from_markdown` (user data), checked before any recursion; :func:`loads` refuses
-JSON text nested deeper than :data:`MAX_JSON_DEPTH` with ``ValueError`` (the standard
+Depth: nesting deeper than `MAX_DEPTH` raises [`ProtocolError`][reposix.ProtocolError]
+from `to_markdown` (server data) and [`InvalidRecord`][reposix.InvalidRecord] from
+`from_markdown` (user data), checked before any recursion; `loads` refuses
+JSON text nested deeper than `MAX_JSON_DEPTH` with ``ValueError`` (the standard
 decoder would raise ``RecursionError``).
 """
 

@@ -1,7 +1,7 @@
 """Shared pieces of the ADF ↔ Markdown converter: limits, placeholders, escaping, link safety.
 
 Everything here is pure string work used by both directions: the reader (ADF → Markdown,
-:mod:`._reader`) escapes text with it, the writer (Markdown → ADF, :mod:`._writer`) checks
+`_reader`) escapes text with it, the writer (Markdown → ADF, `_writer`) checks
 links and parses placeholders with it.
 """
 
@@ -19,7 +19,7 @@ MAX_DEPTH = 32
 """Deepest node nesting accepted (the doc is depth 0, its children depth 1 …)."""
 
 MAX_JSON_DEPTH = 4 * MAX_DEPTH + 8
-"""Deepest JSON container nesting :func:`loads` accepts (an ADF level is about two JSON
+"""Deepest JSON container nesting `loads` accepts (an ADF level is about two JSON
 levels: a node object and its ``content`` list, plus ``attrs``/``marks``)."""
 
 RAW_LANGUAGE = "reposix-markdown"
@@ -53,7 +53,7 @@ def json_text_depth(text: str) -> int:
 def loads(text: str | bytes) -> Any:
     """``json.loads`` for ADF documents that cannot hit Python's recursion limit.
 
-    JSON nested deeper than :data:`MAX_JSON_DEPTH` raises ``ValueError`` (as malformed JSON
+    JSON nested deeper than `MAX_JSON_DEPTH` raises ``ValueError`` (as malformed JSON
     does) instead of ``RecursionError``: the standard decoder recurses once per level, so a
     body nested thousands of levels deep would otherwise crash the caller.
     """
@@ -164,7 +164,7 @@ def safe_href(url: str) -> bool:
     its ends before reading the scheme (WHATWG URL standard,
     https://url.spec.whatwg.org/#concept-basic-url-parser), so ``java\\tscript:`` is
     judged as ``javascript:``. Any ``:`` before the first ``/``, ``?`` or ``#`` means a
-    scheme; it must be one of :data:`SAFE_SCHEMES`.
+    scheme; it must be one of `SAFE_SCHEMES`.
     """
     probe = re.sub(r"[\t\n\r]", "", url).strip("".join(map(chr, range(0x21))))
     head = re.split(r"[/?#]", probe, maxsplit=1)[0]

@@ -1,6 +1,6 @@
 """ADF → Markdown: read an Atlassian Document Format body as canonical Markdown.
 
-Nodes outside the supported subset become :class:`~._escape.Placeholder` s carrying the
+Nodes outside the supported subset become `Placeholder` s carrying the
 original JSON. The structure rules are the ADF spec's
 (https://developer.atlassian.com/cloud/jira/platform/apis/document/structure/); the
 Markdown written is CommonMark with GFM tables and strikethrough.
@@ -274,7 +274,7 @@ def _too_deep() -> ProtocolError:
 
 
 class Reader:
-    """Renders ADF to canonical Markdown (see :mod:`reposix._formats.adf`)."""
+    """Renders ADF to canonical Markdown (see `reposix._formats.adf`)."""
 
     def doc(self, doc: Mapping[str, Any]) -> str:
         if node_type(doc) != "doc":

@@ -2,8 +2,8 @@
 
 Walks markdown-it-py's token stream (CommonMark plus the GFM table and strikethrough
 rules). Every construct ADF can express becomes its ADF node; a top-level block holding a
-construct ADF cannot express (see :data:`VERBATIM`) is stored verbatim as a
-:data:`~._escape.RAW_LANGUAGE` code block, which the reader gives back as written.
+construct ADF cannot express (see `VERBATIM`) is stored verbatim as a
+`RAW_LANGUAGE` code block, which the reader gives back as written.
 """
 
 from __future__ import annotations
@@ -391,7 +391,7 @@ def structured(text: str, *, placeholders: bool, fallback: bool) -> tuple[JsonDi
 
 
 def raw_doc(text: str) -> JsonDict:
-    """A document storing ``text`` verbatim in one :data:`RAW_LANGUAGE` code block."""
+    """A document storing ``text`` verbatim in one `RAW_LANGUAGE` code block."""
     block: JsonDict = {"type": "codeBlock", "attrs": {"language": RAW_LANGUAGE}}
     if text:
         block["content"] = [{"type": "text", "text": text}]
@@ -399,10 +399,10 @@ def raw_doc(text: str) -> JsonDict:
 
 
 def from_markdown(text: str, *, placeholders: bool = True, fallback: bool = True) -> JsonDict:
-    """Convert a Markdown body to an ADF document (see :mod:`reposix._formats.adf`).
+    """Convert a Markdown body to an ADF document (see `reposix._formats.adf`).
 
     Every construct ADF can express is converted; a top-level block holding one it cannot
-    (:data:`VERBATIM`) is kept verbatim in a :data:`RAW_LANGUAGE` code block
+    (`VERBATIM`) is kept verbatim in a `RAW_LANGUAGE` code block
     (``fallback=False``: ``InvalidRecord`` instead). Placeholders turn back into their
     original nodes (``placeholders=False``: ``InvalidRecord``). ``InvalidRecord`` too for
     damaged placeholders and for nesting deeper than ``MAX_DEPTH``.

@@ -2,14 +2,14 @@
 
 It stands in for the {{ cookiecutter.connector_title }} server: the conformance kit
 mounts it at the connector's base URL (with respx) and checks the connector against
-it. It serves the kit's canonical :class:`~reposix_contract._fakes.FakeStore` the way
+it. It serves the kit's canonical [`FakeStore`][reposix_contract.FakeStore] the way
 the real server would:
 
 * the real paths and JSON (see ``connector.py`` for the API, ``wire.py`` for the
   shapes), every URL field pointing at the kit's decoy host when ``knobs.decoys``
   is on (a connector that follows one fails S03);
 * pagination only through the ``Link`` header, served by the kit's
-  :func:`~reposix_contract._fakes.pagination.link_page`, which honours every
+  [`link_page`][reposix_contract.link_page], which honours every
   pagination knob (page size, truncation, cycles, foreign next links, empty and
   short pages) and records each page it serves;
 * ``updated_after`` filters strictly after the given time, at full precision;
@@ -20,7 +20,7 @@ the real server would:
 The status table below is written independently of the connector's, so a mapping
 bug on one side is not hidden by the same bug on the other. The transport-level
 knobs (429s, 5xx, transport errors, damaged bodies, latency, redirects) are
-applied by the kit around :meth:`handle`; the fake does nothing for them.
+applied by the kit around `handle`; the fake does nothing for them.
 
 TODO(connector author): change this file together with ``connector.py``: make it
 serve your API's real paths, JSON, errors and pagination style (use the emitter

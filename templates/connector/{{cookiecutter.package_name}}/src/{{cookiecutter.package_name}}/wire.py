@@ -2,7 +2,7 @@
 
 Tolerant of every field we do not read (servers add fields), strict about the
 ones we rely on: a missing ``id`` or an unknown ``state`` is a validation error,
-which :func:`reposix._http.decode` turns into a ``ProtocolError`` (never a bare
+which [`decode`][reposix.decode] turns into a ``ProtocolError`` (never a bare
 ``KeyError`` or ``ValidationError``). URL fields (``url``, ``web_url``, avatars)
 are deliberately not modelled, so nothing downstream can follow them.
 

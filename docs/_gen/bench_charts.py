@@ -1,0 +1,203 @@
+"""The benchmarks page's charts, drawn as inline SVG from the benchmark's own results file.
+
+``benchmarks/bench_github.py --json benchmarks/results/bench_github.json`` writes every run
+with the date, machine and versions; the docs hook (``hooks.py``) replaces the marker
+``<!-- gen:bench-charts -->`` with what `render` returns, at build time, so the charts
+cannot drift from the committed results. Plain SVG: no script, works offline.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import statistics
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RESULTS", "bar_chart", "line_chart", "render"]
+
+RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "bench_github.json"
+
+_PLAIN, _REPOSIX = "#78909c", "#3f51b5"
+
+
+def _color(name: str) -> str:
+    return _PLAIN if name.startswith("plain") else _REPOSIX
+
+
+_W, _H, _LEFT, _BOTTOM, _TOP = 640, 300, 70, 50, 30
+
+
+def _svg(body: list[str], title: str) -> str:
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" role="img" '
+        f'style="width:100%;max-width:{_W}px;height:auto" aria-label="{html.escape(title)}">'
+    )
+    style = (
+        "<style>text{font:12px sans-serif;fill:currentColor}"
+        ".axis{stroke:currentColor;stroke-width:1}.grid{stroke:#8884;stroke-width:1}</style>"
+    )
+    caption = f'<text x="{_W / 2}" y="18" text-anchor="middle" font-weight="bold">'
+    caption += f"{html.escape(title)}</text>"
+    return head + style + caption + "".join(body) + "</svg>"
+
+
+def _axes(top: float, unit: str) -> tuple[list[str], float]:
+    """The y axis with five grid lines from 0 to a round ``top``; returns its scale."""
+    plot_h = _H - _BOTTOM - _TOP
+    scale = plot_h / top
+    out = []
+    for i in range(6):
+        value = top * i / 5
+        y = _H - _BOTTOM - value * scale
+        out.append(f'<line class="grid" x1="{_LEFT}" x2="{_W - 10}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        label = f"{value:,.0f}" if top >= 10 else f"{value:.2f}"
+        out.append(f'<text x="{_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
+    out.append(
+        f'<text x="14" y="{_TOP + plot_h / 2}" transform="rotate(-90 14 {_TOP + plot_h / 2})" '
+        f'text-anchor="middle">{html.escape(unit)}</text>'
+    )
+    return out, scale
+
+
+def _fmt(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _round_up(value: float) -> float:
+    step = 10 ** max(len(str(int(value))) - 1, 0) if value >= 1 else 0.1
+    top = step
+    while top < value:
+        top += step
+    return top
+
+
+def bar_chart(title: str, unit: str, groups: dict[str, dict[str, list[float]]]) -> str:
+    """Grouped bars: the median of each series, with a whisker from its min to its max."""
+    peak = max(max(v) for series in groups.values() for v in series.values())
+    top = _round_up(peak * 1.05)
+    body, scale = _axes(top, unit)
+    slot = (_W - _LEFT - 20) / len(groups)
+    for g, (group, series) in enumerate(groups.items()):
+        bar_w = slot * 0.7 / len(series)
+        for s, (name, values) in enumerate(series.items()):
+            x = _LEFT + g * slot + slot * 0.15 + s * bar_w
+            med, lo, hi = statistics.median(values), min(values), max(values)
+            y = _H - _BOTTOM - med * scale
+            color = _color(name)
+            body.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w - 4:.1f}" '
+                f'height="{med * scale:.1f}" fill="{color}"><title>{html.escape(name)}: '
+                f"median {_fmt(med)}, min {_fmt(lo)}, max {_fmt(hi)}</title></rect>"
+            )
+            cx = x + (bar_w - 4) / 2
+            y_lo, y_hi = _H - _BOTTOM - lo * scale, _H - _BOTTOM - hi * scale
+            body.append(
+                f'<line class="axis" x1="{cx:.1f}" x2="{cx:.1f}" y1="{y_lo:.1f}" y2="{y_hi:.1f}"/>'
+            )
+            body.append(
+                f'<text x="{cx:.1f}" y="{y - 6 if y - 6 > y_hi else y_hi - 4:.1f}" '
+                f'text-anchor="middle">{_fmt(med)}</text>'
+            )
+            body.append(
+                f'<text x="{cx:.1f}" y="{_H - _BOTTOM + 14}" text-anchor="middle">'
+                f"{html.escape(name)}</text>"
+            )
+        body.append(
+            f'<text x="{_LEFT + g * slot + slot / 2:.1f}" y="{_H - _BOTTOM + 32}" '
+            f'text-anchor="middle" font-weight="bold">{html.escape(group)}</text>'
+        )
+    body.append(
+        f'<line class="axis" x1="{_LEFT}" x2="{_W - 10}" y1="{_H - _BOTTOM}" y2="{_H - _BOTTOM}"/>'
+    )
+    return _svg(body, title)
+
+
+def line_chart(title: str, unit: str, xs: list[int], series: dict[str, list[float]]) -> str:
+    """One line per series over ``xs`` (record counts), each point labelled."""
+    top = _round_up(max(max(v) for v in series.values()) * 1.1)
+    body, scale = _axes(top, unit)
+    span = max(xs)
+    plot_w = _W - _LEFT - 60
+
+    def x_of(n: int) -> float:
+        return _LEFT + 20 + plot_w * n / span
+
+    for n in xs:
+        body.append(
+            f'<text x="{x_of(n):.1f}" y="{_H - _BOTTOM + 16}" text-anchor="middle">{n:,}</text>'
+        )
+    body.append(
+        f'<text x="{_LEFT + plot_w / 2:.1f}" y="{_H - 8}" text-anchor="middle">'
+        "records listed</text>"
+    )
+    for name, values in series.items():
+        color = _color(name)
+        points = " ".join(
+            f"{x_of(n):.1f},{_H - _BOTTOM - v * scale:.1f}" for n, v in zip(xs, values, strict=True)
+        )
+        body.append(f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="2"/>')
+        for n, v in zip(xs, values, strict=True):
+            px, py = x_of(n), _H - _BOTTOM - v * scale
+            body.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{color}"/>')
+            label_y = py - 6 if name.startswith("plain") else py + 16
+            body.append(f'<text x="{px + 5:.1f}" y="{label_y:.1f}">{v:.0f}</text>')
+        last_y = _H - _BOTTOM - values[-1] * scale
+        body.append(
+            f'<text x="{x_of(xs[-1]) - 5:.1f}" y="{last_y + 16:.1f}" text-anchor="end" '
+            f'fill="{color}">{html.escape(name)}</text>'
+        )
+    body.append(
+        f'<line class="axis" x1="{_LEFT}" x2="{_W - 10}" y1="{_H - _BOTTOM}" y2="{_H - _BOTTOM}"/>'
+    )
+    return _svg(body, title)
+
+
+def render(path: Path = RESULTS) -> str:
+    """The charts and the facts they come from, as Markdown with inline SVG."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    a, b = data["a"], data["b"]
+    n = a["issues"]
+    runs = a["runs"]
+    throughput = {
+        "whole process": {k: [n / w for w in runs["wall"][k]] for k in ("plain", "reposix")},
+        "listing call": {k: [n / w for w in runs["listing"][k]] for k in ("plain", "reposix")},
+    }
+    b_pairs = [
+        r / p for r, p in zip(b["runs"]["wall"]["reposix"], b["runs"]["wall"]["plain"], strict=True)
+    ]
+    ratios = {
+        f"{n:,} issues, no latency": {"reposix / plain": a["pairs"]},
+        f"{b['issues']:,} issues, {b['latency_ms']:g} ms per request": {"reposix / plain": b_pairs},
+    }
+    counts = sorted(int(k) for k in data["c"])
+    memory = {
+        "plain (keeps every dict)": [data["c"][str(c)]["rss"]["plain"] for c in counts],
+        "reposix iter_records": [data["c"][str(c)]["rss"]["reposix-stream"] for c in counts],
+    }
+    machine, versions = data["machine"], data["versions"]
+    load = ", ".join(f"{x:.1f}" for x in machine["load_average"])
+    facts = [
+        f"- **Date:** {data['date']}",
+        f"- **Machine:** {machine['cpu']}, {machine['cores']} cores, {machine['system']}; "
+        f"load average at the end of the run {load} (the machine is shared)",
+        "- **Versions:** " + ", ".join(f"{k} {v}" for k, v in versions.items()),
+        f"- **Runs:** {len(runs['wall']['plain'])} alternating pairs per setting; bars show the "
+        "median, whiskers the min and max",
+    ]
+    return "\n".join(
+        [
+            *facts,
+            "",
+            bar_chart(f"Throughput, {n:,} issues (higher is better)", "issues/s", throughput),
+            "",
+            bar_chart("Wall-time ratio reposix / plain httpx (lower is better)", "ratio", ratios),
+            "",
+            line_chart("Peak memory against records listed (MiB)", "MiB", counts, memory),
+            "",
+        ]
+    )

@@ -1,0 +1,207 @@
+"""mkdocs hooks: reference tables generated from the code at build time, so they cannot drift.
+
+A page asks for a table with a marker comment on a line of its own; ``on_page_markdown``
+replaces it with the table rendered from the installed code:
+
+- ``<!-- gen:capabilities -->``: every registered connector's ``Capabilities``;
+- ``<!-- gen:connector-env -->``: every registered connector's environment variables;
+- ``<!-- gen:sim-routes -->``: the simulator's HTTP routes (from its Starlette app);
+- ``<!-- gen:bench-charts -->``: the benchmark charts (``bench_charts.py``);
+- ``<!-- gen:matrix -->``: the committed conformance matrix (``matrix.py``), whose
+  column for a connector is also appended to that connector's own page.
+
+A checkout tool, not part of the wheel.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import itertools
+import os
+import posixpath
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "on_page_markdown",
+    "render_bench_charts",
+    "render_capabilities",
+    "render_connector_env",
+    "render_full_matrix",
+    "render_sim_routes",
+]
+
+
+def _plugins() -> list[Any]:
+    plugins = [ep.load() for ep in entry_points(group="reposix.connectors")]
+    return sorted(plugins, key=lambda p: (p.name != "sim", p.name))
+
+
+def _connector(plugin: Any) -> Any:
+    from reposix._credentials import Credentials
+    from reposix._runtime import Runtime
+    from reposix._secret import Secret
+
+    # A plugin may refuse some combinations (two alternative tokens set at once): try the
+    # largest sets of placeholder credentials first, and take the first it accepts.
+    problem: Exception | None = None
+    names = tuple(plugin.env_vars)
+    for size in range(len(names), -1, -1):
+        for chosen in itertools.combinations(names, size):
+            creds = Credentials({var: Secret("docs-placeholder") for var in chosen})
+            try:
+                return plugin.build(plugin.default_base_url, creds, Runtime())
+            except Exception as exc:
+                problem = exc
+    raise RuntimeError(f"cannot build connector {plugin.name!r} for the docs: {problem}")
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, enum.Enum):
+        return f"`{value.value}`"
+    return f"`{value}`"
+
+
+def _label(plugin: Any) -> str:
+    name = "sim (control)" if plugin.name == "sim" else plugin.name
+    if plugin.docs:
+        return f"[{name}](../{plugin.docs})"
+    return name
+
+
+def render_capabilities() -> str:
+    """A table: one column per registered connector, one row per ``Capabilities`` field."""
+    from reposix._backend import Capabilities
+
+    plugins = _plugins()
+    caps = [_connector(p).capabilities for p in plugins]
+    lines = [
+        "| capability | " + " | ".join(_label(p) for p in plugins) + " |",
+        "|---|" + "---|" * len(plugins),
+    ]
+    for field in dataclasses.fields(Capabilities):
+        cells = " | ".join(_cell(getattr(c, field.name)) for c in caps)
+        lines.append(f"| `{field.name}` | {cells} |")
+    return "\n".join(lines)
+
+
+def render_connector_env() -> str:
+    """A table of every registered connector's environment variables."""
+    lines = ["| connector | environment variables | default base URL |", "|---|---|---|"]
+    for p in _plugins():
+        names = ", ".join(f"`{v}`" for v in p.env_vars) or "(none)"
+        lines.append(f"| `{p.name}` | {names} | `{p.default_base_url}` |")
+    return "\n".join(lines)
+
+
+def render_sim_routes() -> str:
+    """A table of the simulator's HTTP routes, read from its Starlette app."""
+    from reposix.sim import create_app
+
+    routes = create_app()._router.routes
+    lines = ["| method | path | what it does |", "|---|---|---|"]
+    for route in routes:
+        path = getattr(route, "path", None)
+        methods = sorted(m for m in (getattr(route, "methods", None) or ()) if m != "HEAD")
+        if path is None or not methods:
+            continue
+        endpoint = getattr(route, "endpoint", None)
+        if endpoint is None:
+            continue
+        doc = (endpoint.__doc__ or "").strip().split("\n\n")[0]
+        doc = doc or endpoint.__name__.strip("_").replace("_", " ")
+        doc = " ".join(doc.split()).replace("|", "\\|")
+        for method in methods:
+            lines.append(f"| `{method}` | `{path}` | {doc} |")
+    return "\n".join(lines)
+
+
+def render_bench_charts() -> str:
+    """The benchmarks page's charts, from ``benchmarks/results/bench_github.json``."""
+    from bench_charts import render
+
+    return render()
+
+
+def render_full_matrix() -> str:
+    """The committed conformance matrix of every target (``matrix.py``)."""
+    from matrix import load, render_matrix
+
+    return render_matrix(load())
+
+
+def _connector_section(src_uri: str) -> str:
+    """The conformance section appended to a connector's own page (its plugin's ``docs``)."""
+    from matrix import load, render_column
+
+    data = load()
+    names = {t["name"] for t in data["targets"]}
+    for plugin in _plugins():
+        if plugin.docs == src_uri and plugin.name in names:
+            link = posixpath.relpath("contract/invariants.md", posixpath.dirname(src_uri) or ".")
+            full = posixpath.relpath("reference/matrix.md", posixpath.dirname(src_uri) or ".")
+            return (
+                "\n\n## Conformance\n\n"
+                + render_column(data, plugin.name, link)
+                + f" Every connector side by side: [the conformance matrix]({full}).\n"
+            )
+    return ""
+
+
+def render_kill_rate() -> str:
+    """The gallery's kill rate, counted from the gallery itself at build time."""
+    from kit_pages import REPO_ROOT
+    from reposix_contract._gallery import load_gallery
+
+    entries = load_gallery(REPO_ROOT / "tests" / "contract" / "gallery")
+    return (
+        f"**Kill rate: {len(entries)}/{len(entries)}** deliberately broken connectors caught, "
+        "each by every invariant listed for it (the kit's own tests assert each kill)."
+    )
+
+
+def render_lazy_commands() -> str:
+    """mkdocs-click directives for the commands ``reposix`` imports only when invoked
+    (mkdocs-click lists only a group's eager commands); the extension expands them."""
+    from reposix._cli import LAZY_COMMANDS
+
+    blocks = []
+    for name, (ref, _help) in sorted(LAZY_COMMANDS.items()):
+        module, _, attr = ref.partition(":")
+        blocks.append(
+            f"::: mkdocs-click\n    :module: {module}\n    :command: {attr}\n"
+            f"    :prog_name: reposix {name}\n    :depth: 1\n    :style: table\n"
+        )
+    return "\n".join(blocks)
+
+
+_MARKERS = {
+    "<!-- gen:lazy-commands -->": render_lazy_commands,
+    "<!-- gen:kill-rate -->": render_kill_rate,
+    "<!-- gen:matrix -->": render_full_matrix,
+    "<!-- gen:bench-charts -->": render_bench_charts,
+    "<!-- gen:capabilities -->": render_capabilities,
+    "<!-- gen:connector-env -->": render_connector_env,
+    "<!-- gen:sim-routes -->": render_sim_routes,
+}
+
+
+def on_page_markdown(markdown: str, **kwargs: Any) -> str:
+    """Replace each generation marker in a page with its freshly rendered table."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    os.environ.setdefault("REPOSIX_AUDIT_DB", ":memory:")
+    for marker, render in _MARKERS.items():
+        if marker in markdown:
+            markdown = markdown.replace(marker, render())
+    page = kwargs.get("page")
+    src_uri = getattr(getattr(page, "file", None), "src_uri", "")
+    if src_uri.startswith("connectors/") or src_uri == "simulator.md":
+        markdown += _connector_section(src_uri)
+    return markdown
