@@ -21,7 +21,7 @@ KIT_MODULES = ("pytest", "respx", "hypothesis", "rich", "starlette", "graphql")
 
 
 def missing_kit_modules() -> list[str]:
-    """The :data:`KIT_MODULES` that cannot be imported, in order."""
+    """The ``KIT_MODULES`` that cannot be imported, in order."""
     missing = []
     for name in KIT_MODULES:
         try:

@@ -21,7 +21,7 @@ FIXED_EXAMPLE_NOTE = (
     "fixed example: one of the invariant's explicit edge cases (hypothesis found no smaller "
     "failing example within its search budget)"
 )
-"""The note :func:`for_all` adds when an explicit example, not a generated one, fails."""
+"""The note ``for_all`` adds when an explicit example, not a generated one, fails."""
 
 T = TypeVar("T")
 
@@ -53,10 +53,10 @@ async def for_all(
     and the search is derandomized by default and in CI.
 
     The explicit edge cases run first (a quick verdict). When one fails, hypothesis still
-    searches, for at most :func:`~reposix_contract._settings.minimize_seconds`, so that
+    searches, for at most ``minimize_seconds()``, so that
     the failure is reported as its shrunk, minimal example rather than as a busy edge
     case; if it finds none in time, the edge case is reported, marked
-    :data:`FIXED_EXAMPLE_NOTE`.
+    ``FIXED_EXAMPLE_NOTE``.
     """
     loop = asyncio.get_running_loop()
 

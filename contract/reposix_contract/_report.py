@@ -141,8 +141,10 @@ class Matrix:
             console.print("reposix conformance matrix: nothing ran")
             return
         console.print(self.table())
+        # Summary lines are log lines: never broken mid-phrase to the console's width (a
+        # pipe reads as 80 columns); a terminal wraps them as it wraps any long line.
         for line in self.summary():
-            console.print(Text(line, style="red" if "FAIL [" in line else ""))
+            console.print(Text(line, style="red" if "FAIL [" in line else ""), soft_wrap=True)
 
     def render_text(self, *, color: bool = False, width: int = 160) -> str:
         """The table and summary as text (ANSI colours only if ``color``)."""
