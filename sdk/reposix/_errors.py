@@ -57,6 +57,19 @@ class ReposixError(Exception):
     def __str__(self) -> str:
         return self._render()
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # ``Exception`` pickles as ``cls(*args)``: args hold the rendered text, which a
+        # second ``__init__`` would prefix again, and subclasses take keyword fields.
+        return (_restore, (type(self), self.__dict__.copy()))
+
+
+def _restore(cls: type[ReposixError], state: dict[str, object]) -> ReposixError:
+    """Rebuild a pickled error without running ``__init__`` a second time."""
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, error._render())
+    return error
+
 
 class NotFound(ReposixError):
     """The project or record does not exist (HTTP 404 or equivalent)."""

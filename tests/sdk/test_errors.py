@@ -57,3 +57,22 @@ def test_missing_credentials_lists_every_var_on_its_own_line() -> None:
 
 def test_auth_error_names_env_vars() -> None:
     assert "check GITHUB_TOKEN" in str(E.AuthError("refused", env_vars=["GITHUB_TOKEN"]))
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        E.NotFound("record 7 of acme", hint="check the id"),
+        E.VersionMismatch("record 7 changed", expected=3, actual=4),
+        E.RateLimited("slow down", retry_after=12.5),
+        E.MissingCredentials("github", ["GITHUB_TOKEN"]),
+    ],
+)
+def test_errors_survive_pickling_unchanged(error: E.ReposixError) -> None:
+    """Errors cross process boundaries (multiprocessing, pytest-xdist) as they were."""
+    import pickle
+
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error)
+    assert str(back) == str(error)
+    assert back.__dict__ == error.__dict__
