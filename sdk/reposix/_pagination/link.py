@@ -218,8 +218,9 @@ def paginate_link(
     status in place of ``raise_for_status``, so the connector's own messages apply.
 
     When the first page reveals the last page number, the rest is fetched up to
-    ``concurrency`` pages at a time (None: ``Runtime.page_concurrency``), in order
-    and with the same checks as one by one. Revealed by a ``rel="last"`` link that
+    ``concurrency`` pages at a time (the connector's default for its API;
+    ``Runtime.page_concurrency``, when set, wins; neither: 8), in order and with the
+    same checks as one by one. Revealed by a ``rel="last"`` link that
     differs from ``rel="next"`` only in its ``page`` parameter (GitHub:
     https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api),
     or by ``total_pages_header`` (GitLab's ``X-Total-Pages``, absent above 10,000
