@@ -185,7 +185,9 @@ class RecordStream:
 
     async def collect(self) -> Listing:
         """Every record, and whether that is the whole collection."""
-        records = [record async for record in self]
+        records: list[Record] = []
+        async for page in self.pages():  # a page at a time: no generator step per record
+            records += page
         return Listing(records, self.is_complete)
 
     async def __aenter__(self) -> Self:
