@@ -62,7 +62,7 @@ def _legend(names: list[str]) -> list[str]:
     for name in names:
         out.append(f'<rect x="{x:.1f}" y="27" width="12" height="12" fill="{_color(name)}"/>')
         out.append(f'<text x="{x + 16:.1f}" y="37">{html.escape(name)}</text>')
-        x += 16 + 7.2 * len(name) + 18
+        x += 16 + 6.6 * len(name) + 14
     return out
 
 
@@ -160,7 +160,8 @@ def line_chart(title: str, unit: str, xs: list[int], series: dict[str, list[floa
         f'<text x="{_LEFT + plot_w / 2:.1f}" y="{_H - 8}" text-anchor="middle">'
         "records listed</text>"
     )
-    for index, (name, values) in enumerate(series.items()):
+    labels: dict[int, list[tuple[float, str, float]]] = {n: [] for n in xs}
+    for name, values in series.items():
         color = _color(name)
         points = " ".join(
             f"{x_of(n):.1f},{_H - _BOTTOM - v * scale:.1f}" for n, v in zip(xs, values, strict=True)
@@ -169,9 +170,14 @@ def line_chart(title: str, unit: str, xs: list[int], series: dict[str, list[floa
         for n, v in zip(xs, values, strict=True):
             px, py = x_of(n), _H - _BOTTOM - v * scale
             body.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{color}"/>')
-            # Labels alternate above and below their point, so close lines stay legible.
-            label_y = py - 6 if index % 2 == 0 else py + 16
-            body.append(f'<text x="{px + 5:.1f}" y="{label_y:.1f}" fill="{color}">{v:.0f}</text>')
+            labels[n].append((py, color, v))
+    for n, column in labels.items():
+        # Each value beside its point; close values are pushed apart so none overlap.
+        last = -1e9
+        for py, color, v in sorted(column):
+            y = max(py + 4, last + 13)
+            last = y
+            body.append(f'<text x="{x_of(n) + 6:.1f}" y="{y:.1f}" fill="{color}">{v:.0f}</text>')
     body.append(
         f'<line class="axis" x1="{_LEFT}" x2="{_W - 10}" y1="{_H - _BOTTOM}" y2="{_H - _BOTTOM}"/>'
     )
