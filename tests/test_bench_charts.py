@@ -110,6 +110,8 @@ def test_charts_and_page_include_the_peers_when_the_results_have_them(
     )
     assert "| 1,000 | 50 MiB | 62 MiB | 48 MiB | 77 MiB |" in page
     assert "no singer-sdk or airbyte-cdk runs" not in page
+    # reposix against each client, round by round: wall 1.3/1.6, 1.5/1.9, 1.2/1.8.
+    assert "| singer-sdk | 0.79× (0.67–0.81) | 0.78× (0.68–0.80) |" in page
 
 
 def test_without_peers_the_page_says_so_and_draws_none(

@@ -219,6 +219,27 @@ def _spread_table(a: dict[str, Any], kinds: list[str]) -> list[str]:
     return out
 
 
+def _reposix_against(a: dict[str, Any], kinds: list[str]) -> list[str]:
+    """reposix's time over each other client's, per round (median, min–max)."""
+    runs = a["runs"]
+    metrics = [m for m in ("wall", "cpu") if m in runs]
+    out = [
+        "| reposix against | "
+        + " | ".join(f"{m if m == 'wall' else 'CPU'} time" for m in metrics)
+        + " |",
+        "|---|" + "---:|" * len(metrics),
+    ]
+    for kind in kinds:
+        if kind == "reposix":
+            continue
+        cells = []
+        for m in metrics:
+            pairs = zip(runs[m]["reposix"], runs[m][kind], strict=True)
+            cells.append(_cell([r / o for r, o in pairs], "×"))
+        out.append(f"| {CLIENTS[kind]} | " + " | ".join(cells) + " |")
+    return out
+
+
 def render(path: Path = RESULTS) -> str:
     """The charts and the facts they come from, as Markdown with inline SVG.
 
@@ -291,6 +312,11 @@ def render(path: Path = RESULTS) -> str:
             f"Spread of (a), {n:,} issues, no latency: median (min–max) of the rounds.",
             "",
             *_spread_table(a, kinds),
+            "",
+            "reposix's time over each client's in the same round (below 1×: reposix was "
+            "faster), median (min–max):",
+            "",
+            *_reposix_against(a, kinds),
             "",
             bar_chart(f"Throughput, {n:,} issues (higher is better)", "issues/s", throughput),
             "",
