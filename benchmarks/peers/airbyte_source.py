@@ -21,7 +21,7 @@ Written the way the CDK's docs show a newcomer, nothing tuned either way:
   the stream's JSON schema from ``get_json_schema`` (the docs' alternative to a
   ``schemas/issues.json`` file in a package);
 - ``TokenAuthenticator`` with the ``Bearer`` method
-  (https://docs.airbyte.com/connector-development/cdk-python/http-streams#authentication);
+  (its "Authentication" section: https://docs.airbyte.com/connector-development/cdk-python/http-streams);
 - records read through the CDK's normal ``read`` path: ``AirbyteEntrypoint`` with the
   ``read --config ... --catalog ...`` arguments a platform passes, each message printed to
   standard output exactly as ``airbyte_cdk.entrypoint.launch`` does (inside
