@@ -50,8 +50,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 HERE = Path(__file__).resolve()
 PEERS_DIR = HERE.parent / "peers"
-# Each peer: (script run by its venv's Python, the distribution whose version it reports).
-PEERS = {"singer": ("singer_tap.py", "singer-sdk"), "airbyte": ("airbyte_source.py", "airbyte-cdk")}
+# Each peer and its script, run by the Python of its own venv (see peer_python).
+PEERS = {"singer": "singer_tap.py", "airbyte": "airbyte_source.py"}
 OWNER_REPO = "bench-org/bench-repo"
 BODY = (
     "Steps to reproduce: open the board, drag a card across two columns, reload. "
@@ -326,7 +326,7 @@ def missing_peers(peers: list[str]) -> list[str]:
 def client_command(kind: str, url: str) -> list[str]:
     """The command line of one client process: a peer's script in its venv, or this file."""
     if kind in PEERS:
-        return [str(peer_python(kind)), str(PEERS_DIR / PEERS[kind][0]), url]
+        return [str(peer_python(kind)), str(PEERS_DIR / PEERS[kind]), url]
     return [sys.executable, str(HERE), "client", kind, url]
 
 
