@@ -533,7 +533,8 @@ class LinearFake:
                     rows.append((record, node))
         field = "updated_at" if order == "updatedAt" else "created_at"
         rows.sort(key=lambda r: (getattr(r[0], field), r[0].id))
-        return relay_connection(rows, args, self.knobs, lambda row: row[1])
+        nodes = {r.id: n for r, n in rows}  # records go to the emitter: it reports their ids
+        return relay_connection([r for r, _ in rows], args, self.knobs, lambda r: nodes[r.id])
 
     def _q_issue(self, _info: Any, id: str) -> dict[str, Any]:
         team, record = self._locate(id)

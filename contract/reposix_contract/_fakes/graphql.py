@@ -172,9 +172,7 @@ class GraphQLEndpoint:
         """The schema built from ``sdl`` (built once per process and SDL text)."""
         return _schema(self.sdl)
 
-    def execute(
-        self, request: httpx.Request, root: Mapping[str, Any]
-    ) -> GraphQLReply:
+    def execute(self, request: httpx.Request, root: Mapping[str, Any]) -> GraphQLReply:
         """Parse, validate and run ``request`` with the resolvers in ``root``."""
         path = request.url.path.rstrip("/")
         if request.method.upper() != "POST" or not path.endswith(self.path):
@@ -242,7 +240,9 @@ def relay_connection(
     """A Relay connection over ``items``: ``{"nodes": [...], "pageInfo": {...}}``.
 
     ``arguments`` are the field's (``first``, ``after``); ``node`` turns an item into
-    its node. Defaults are Linear's (50 per page, at most 250:
+    its node. Pass the store's records (anything with an ``id``) as ``items``, not
+    nodes or tuples: ``knobs.served`` reports the ids of each page, and the kit's
+    listing-under-change checks (R13) read them. Defaults are Linear's (50 per page, at most 250:
     https://linear.app/developers/pagination); a ``first`` outside ``1..max_size`` and
     an unknown ``after`` cursor raise `invalid_input`. ``pageInfo`` carries
     ``hasNextPage``, ``endCursor``, ``hasPreviousPage`` (false) and ``startCursor``.
