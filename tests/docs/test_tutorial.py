@@ -18,7 +18,8 @@ Every fenced block of the page is executed in order, so the tutorial cannot drif
 
 The page must end green: at least one whole-suite kit run (``pytest --reposix-contract``
 without ``-k``) reports ``tracker: ok`` with no FAIL, so the tutorial's connector passes
-every invariant it does not declare away.
+every invariant it does not declare away; and the project the reader ends with passes
+``ruff check`` and ``ruff format --check`` under the scaffold's own configuration.
 """
 
 from __future__ import annotations
@@ -179,3 +180,13 @@ def test_the_tutorial_runs_to_a_green_kit(tmp_path: Path) -> None:
     assert reader.full_runs, "the tutorial never runs the whole kit"
     assert "tracker: ok — " in reader.full_runs[-1], reader.full_runs[-1][-3000:]
     assert " 0 FAIL" in reader.full_runs[-1]
+    # The code the page has the reader type is held to the scaffold's own lint config.
+    for check in (["check", "."], ["format", "--check", "."]):
+        lint = subprocess.run(
+            [sys.executable, "-m", "ruff", *check, "--no-cache"],
+            cwd=reader.cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert lint.returncode == 0, f"ruff {' '.join(check)}:\n{lint.stdout}{lint.stderr}"
