@@ -277,15 +277,18 @@ def test_prefetch_window_follows_the_reader() -> None:
     must wait for: it doubles again (up to the window)."""
     from reposix._pagination._engine import Step, _Prefetch
 
-    ready: set[int] = set()
+    ready: dict[int, asyncio.Event] = {}
+
+    def page(n: int) -> asyncio.Event:
+        return ready.setdefault(n, asyncio.Event())
 
     async def fetch(n: int) -> Step[int, int]:
-        while n not in ready:
-            await asyncio.sleep(0.001)
+        await page(n).wait()
         return Step([n], n + 1)
 
     def open_up(pages: range) -> None:
-        ready.update(pages)
+        for n in pages:
+            page(n).set()
 
     async def go() -> list[int]:
         ahead: _Prefetch[int, int] = _Prefetch(fetch, 8)
@@ -297,7 +300,7 @@ def test_prefetch_window_follows_the_reader() -> None:
             await asyncio.sleep(0)
             await ahead.get(n, n)
             in_flight.append(len(ahead._tasks))
-        late = max(ready) + 1
+        late = max(n for n, event in ready.items() if event.is_set()) + 1
         for n in range(12, late):
             await ahead.get(n, n)
         asyncio.get_running_loop().call_later(0.01, open_up, range(late, 60))
