@@ -4,6 +4,7 @@ A page asks for a table with a marker comment on a line of its own; ``on_page_ma
 replaces it with the table rendered from the installed code:
 
 - ``<!-- gen:capabilities -->``: every registered connector's ``Capabilities``;
+- ``<!-- gen:env-vars -->``: every variable declared in ``reposix._env``;
 - ``<!-- gen:connector-env -->``: every registered connector's environment variables;
 - ``<!-- gen:sim-routes -->``: the simulator's HTTP routes (from its Starlette app);
 - ``<!-- gen:bench-charts -->``: the benchmark charts (``bench_charts.py``);
@@ -20,6 +21,7 @@ import enum
 import itertools
 import os
 import posixpath
+import re
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -30,6 +32,7 @@ __all__ = [
     "render_bench_charts",
     "render_capabilities",
     "render_connector_env",
+    "render_env_vars",
     "render_full_matrix",
     "render_sim_routes",
 ]
@@ -90,12 +93,55 @@ def render_capabilities() -> str:
     return "\n".join(lines)
 
 
-def render_connector_env() -> str:
-    """A table of every registered connector's environment variables."""
-    lines = ["| connector | environment variables | default base URL |", "|---|---|---|"]
+def render_env_vars() -> str:
+    """One section per variable declared in ``reposix._env`` (name, value, default, use)."""
+    from reposix._env import ENVIRONMENT
+
+    sections = []
+    for var in ENVIRONMENT:
+        unit = f" ({var.unit})" if var.unit else ""
+        secret = " Secret: never printed or logged." if var.secret else ""
+        sections.append(
+            f"### `{var.name}`\n\n{var.meaning}{secret}\n\n"
+            f"- **Value:** {var.shape}{unit}\n"
+            f"- **Default:** {var.default}\n"
+            f"- **Read by:** {var.read_by}\n"
+        )
+    return "\n".join(sections)
+
+
+def _asked_for(plugin: Any) -> tuple[str, ...]:
+    """The variables a plugin's ``build`` asks for when none is set (its ``MissingCredentials``)."""
+    from reposix._audit import MemoryAuditSink
+    from reposix._credentials import Credentials
+    from reposix._errors import MissingCredentials
+    from reposix._runtime import Runtime
+
+    try:
+        plugin.build(plugin.default_base_url, Credentials({}), Runtime(audit=MemoryAuditSink()))
+    except MissingCredentials as exc:
+        return exc.missing
+    return ()
+
+
+def render_connector_env(page: str = "configuration.md") -> str:
+    """A table of every registered connector's environment variables, from its plugin.
+
+    Bold: the variables its ``build`` asks for when none is set; the others are
+    alternatives (another auth scheme) or optional. ``page`` is the docs path of the
+    page the table lands on, for the links to the connector pages.
+    """
+    lines = ["| connector | variables |", "|---|---|"]
     for p in _plugins():
-        names = ", ".join(f"`{v}`" for v in p.env_vars) or "(none)"
-        lines.append(f"| `{p.name}` | {names} | `{p.default_base_url}` |")
+        asked = " ".join(_asked_for(p))
+        names = ", ".join(
+            f"**`{v}`**" if re.search(rf"\b{re.escape(v)}\b", asked) else f"`{v}`"
+            for v in p.env_vars
+        )
+        label = "sim (control)" if p.name == "sim" else p.name
+        if p.docs:
+            label = f"[{label}]({posixpath.relpath(p.docs, posixpath.dirname(page) or '.')})"
+        lines.append(f"| {label} | {names or '(none)'} |")
     return "\n".join(lines)
 
 
@@ -186,7 +232,7 @@ _MARKERS = {
     "<!-- gen:matrix -->": render_full_matrix,
     "<!-- gen:bench-charts -->": render_bench_charts,
     "<!-- gen:capabilities -->": render_capabilities,
-    "<!-- gen:connector-env -->": render_connector_env,
+    "<!-- gen:env-vars -->": render_env_vars,
     "<!-- gen:sim-routes -->": render_sim_routes,
 }
 
@@ -197,11 +243,13 @@ def on_page_markdown(markdown: str, **kwargs: Any) -> str:
     if here not in sys.path:
         sys.path.insert(0, here)
     os.environ.setdefault("REPOSIX_AUDIT_DB", ":memory:")
+    page = kwargs.get("page")
+    src_uri = getattr(getattr(page, "file", None), "src_uri", "")
     for marker, render in _MARKERS.items():
         if marker in markdown:
             markdown = markdown.replace(marker, render())
-    page = kwargs.get("page")
-    src_uri = getattr(getattr(page, "file", None), "src_uri", "")
+    if "<!-- gen:connector-env -->" in markdown:
+        markdown = markdown.replace("<!-- gen:connector-env -->", render_connector_env(src_uri))
     if src_uri.startswith("connectors/") or src_uri == "simulator.md":
         markdown += _connector_section(src_uri)
     return markdown

@@ -230,3 +230,22 @@ def test_cli_reference_shows_every_command(site: Path) -> None:
     ctx = click.Context(cli)
     missing = [name for name in cli.list_commands(ctx) if f'id="reposix-{name}"' not in page]
     assert not missing, f"commands missing from the CLI reference: {missing}"
+
+
+def test_environment_page_is_generated_from_the_declarations(site: Path) -> None:
+    """Every declared variable and every plugin's credential variable is on the page, and
+    the page source lists none by hand (so the page cannot drift from the code)."""
+    from hooks import _plugins
+    from reposix._env import ENVIRONMENT
+
+    source = (DOCS / "configuration.md").read_text(encoding="utf-8")
+    assert not re.search(r"^\|\s*`?[A-Z][A-Z0-9_]+`?\s*\|", source, flags=re.MULTILINE), (
+        "docs/configuration.md lists a variable by hand; declare it in reposix._env"
+    )
+    page = (site / "configuration" / "index.html").read_text(encoding="utf-8")
+    assert "gen:" not in page
+    names = [v.name for v in ENVIRONMENT] + [n for p in _plugins() for n in p.env_vars]
+    missing = [name for name in names if name not in page]
+    assert not missing, f"variables missing from the environment-variables page: {missing}"
+    for var in ENVIRONMENT:
+        assert f'id="{var.name.lower()}"' in page, f"{var.name} has no heading to link to"
