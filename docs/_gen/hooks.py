@@ -6,7 +6,8 @@ replaces it with the table rendered from the installed code:
 - ``<!-- gen:capabilities -->``: every registered connector's ``Capabilities``;
 - ``<!-- gen:env-vars -->``: every variable declared in ``reposix._env``;
 - ``<!-- gen:connector-env -->``: every registered connector's environment variables;
-- ``<!-- gen:sim-routes -->``: the simulator's HTTP routes (from its Starlette app);
+- ``<!-- gen:sim-routes -->``: the simulator's HTTP routes (from its Starlette app and
+  each route handler's docstring);
 - ``<!-- gen:bench-charts -->``: the benchmark charts (``bench_charts.py``);
 - ``<!-- gen:matrix -->``: the committed conformance matrix (``matrix.py``), whose
   column for a connector is also appended to that connector's own page.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import inspect
 import itertools
 import os
 import posixpath
@@ -145,26 +147,63 @@ def render_connector_env(page: str = "configuration.md") -> str:
     return "\n".join(lines)
 
 
-def render_sim_routes() -> str:
-    """A table of the simulator's HTTP routes, read from its Starlette app."""
+ROUTE_FIELDS = ("Request", "Response", "Errors", "Source")
+"""The labelled paragraphs of a simulator route handler's docstring, in page order."""
+
+
+def sim_routes() -> list[tuple[str, str, Any]]:
+    """``(methods, path, handler)`` for every route of the simulator's Starlette app, one
+    entry per handler (``GET, PUT, PATCH`` when one handler serves several methods)."""
     from reposix.sim import create_app
 
-    routes = create_app()._router.routes
-    lines = ["| method | path | what it does |", "|---|---|---|"]
-    for route in routes:
+    found: dict[Any, tuple[list[str], str]] = {}
+    for route in create_app()._router.routes:
         path = getattr(route, "path", None)
-        methods = sorted(m for m in (getattr(route, "methods", None) or ()) if m != "HEAD")
-        if path is None or not methods:
-            continue
         endpoint = getattr(route, "endpoint", None)
-        if endpoint is None:
+        methods = [m for m in (getattr(route, "methods", None) or ()) if m != "HEAD"]
+        if path is None or endpoint is None or not methods:
             continue
-        doc = (endpoint.__doc__ or "").strip().split("\n\n")[0]
-        doc = doc or endpoint.__name__.strip("_").replace("_", " ")
-        doc = " ".join(doc.split()).replace("|", "\\|")
-        for method in methods:
-            lines.append(f"| `{method}` | `{path}` | {doc} |")
-    return "\n".join(lines)
+        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", path)
+        key = (getattr(endpoint, "__func__", endpoint), path)
+        found.setdefault(key, ([], path))[0].extend(methods)
+    order = ("GET", "POST", "PUT", "PATCH", "DELETE")
+    return [
+        (", ".join(sorted(ms, key=order.index)), path, key[0]) for key, (ms, path) in found.items()
+    ]
+
+
+def parse_route_doc(doc: str) -> tuple[str, dict[str, str]]:
+    """A handler docstring's summary line and its labelled paragraphs (``Request:`` ...)."""
+    lines = [line.strip() for line in inspect.cleandoc(doc).splitlines()]
+    summary: list[str] = []
+    fields: dict[str, list[str]] = {}
+    current: list[str] = summary
+    for line in lines:
+        label, sep, rest = line.partition(":")
+        if sep and label in ROUTE_FIELDS:
+            current = fields.setdefault(label, [])
+            line = rest.strip()
+        current.append(line)
+    return " ".join(" ".join(summary).split()), {
+        k: " ".join(" ".join(v).split()) for k, v in fields.items()
+    }
+
+
+def _rst_to_md(text: str) -> str:
+    text = text.replace("``", "`")
+    return re.sub(r"(?<![<(])(https?://[^\s,;)]+)", r"<\1>", text)
+
+
+def render_sim_routes() -> str:
+    """One section per simulator route, from its handler's docstring: what it does, its
+    request and response shapes, its status codes and the source of its wire shape."""
+    sections = []
+    for methods, path, handler in sim_routes():
+        summary, fields = parse_route_doc(handler.__doc__ or "")
+        parts = [f"### `{methods} {path}`", "", _rst_to_md(summary), ""]
+        parts += [f"- **{k}:** {_rst_to_md(fields[k])}" for k in ROUTE_FIELDS if k in fields]
+        sections.append("\n".join(parts) + "\n")
+    return "\n".join(sections)
 
 
 def render_bench_charts() -> str:

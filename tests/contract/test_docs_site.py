@@ -249,3 +249,35 @@ def test_environment_page_is_generated_from_the_declarations(site: Path) -> None
     assert not missing, f"variables missing from the environment-variables page: {missing}"
     for var in ENVIRONMENT:
         assert f'id="{var.name.lower()}"' in page, f"{var.name} has no heading to link to"
+
+
+def test_every_simulator_route_is_documented_by_its_handler() -> None:
+    """The HTTP API page is built from handler docstrings: each says what the route does,
+    what it answers, and where its wire shape comes from (a URL, or that it is our own)."""
+    from hooks import parse_route_doc, sim_routes
+
+    routes = sim_routes()
+    assert len(routes) >= 10
+    problems = []
+    for methods, path, handler in routes:
+        summary, fields = parse_route_doc(handler.__doc__ or "")
+        where = f"{methods} {path} ({handler.__name__})"
+        if not summary:
+            problems.append(f"{where}: no docstring")
+            continue
+        if "Response" not in fields:
+            problems.append(f"{where}: no 'Response:' paragraph")
+        source = fields.get("Source", "")
+        if "https://" not in source and "own" not in source:
+            problems.append(f"{where}: 'Source:' names no URL (or says the shape is our own)")
+    assert not problems, "\n".join(problems)
+
+
+def test_built_simulator_api_page_shows_each_route(site: Path) -> None:
+    from hooks import sim_routes
+
+    page = (site / "reference" / "sim-http" / "index.html").read_text(encoding="utf-8")
+    assert "gen:sim-routes" not in page
+    for methods, path, _handler in sim_routes():
+        assert f"{methods} {path}" in page, f"{methods} {path} missing from the page"
+    assert "Response:" in page
