@@ -84,7 +84,7 @@ class EnvVar:
 ALLOWED_ORIGINS = EnvVar(
     "REPOSIX_ALLOWED_ORIGINS",
     shape="comma-separated `scheme://host[:port]` origins; port `*` = any",
-    default="loopback only: `http://127.0.0.1:*,http://localhost:*,http://[::1]:*`",
+    default="loopback only: `http://127.0.0.1:*`, `http://localhost:*`, `http://[::1]:*`",
     meaning="The origins the SDK's HTTP client may contact; every other request is refused "
     "with `EgressDenied` before it is sent. See [the allowlist](http.md#allowlist).",
     read_by="`reposix.client()` (when built without `Runtime(allowlist=...)`), `reposix doctor`",
@@ -111,7 +111,7 @@ SYNC_STATE = EnvVar(
     default="`sync.db` beside the default audit database",
     meaning="The SQLite state file of [`reposix sync`](how-to/sync.md): which target record "
     "mirrors which source record.",
-    read_by="`reposix sync` (without `--state`), `reposix.SyncJob`",
+    read_by="`reposix sync` (without `--state`)",
 )
 SIM_TOKEN = EnvVar(
     "REPOSIX_SIM_TOKEN",
