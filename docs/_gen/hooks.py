@@ -9,6 +9,8 @@ replaces it with the table rendered from the installed code:
 - ``<!-- gen:sim-routes -->``: the simulator's HTTP routes (from its Starlette app and
   each route handler's docstring);
 - ``<!-- gen:bench-charts -->``: the benchmark charts (``bench_charts.py``);
+- ``<!-- needs-account -->`` (above a code block): a visible note that the block needs a
+  real account and is not run by the docs tests (``blocks.py``);
 - ``<!-- gen:matrix -->``: the committed conformance matrix (``matrix.py``), whose
   column for a connector is also appended to that connector's own page.
 
@@ -276,17 +278,23 @@ _MARKERS = {
 }
 
 
+_NEEDS_ACCOUNT = re.compile(r"^([ \t]*)<!-- needs-account -->\n", flags=re.MULTILINE)
+
+
 def on_page_markdown(markdown: str, **kwargs: Any) -> str:
     """Replace each generation marker in a page with its freshly rendered table."""
     here = str(Path(__file__).resolve().parent)
     if here not in sys.path:
         sys.path.insert(0, here)
+    from blocks import NEEDS_ACCOUNT_NOTE
+
     os.environ.setdefault("REPOSIX_AUDIT_DB", ":memory:")
     page = kwargs.get("page")
     src_uri = getattr(getattr(page, "file", None), "src_uri", "")
     for marker, render in _MARKERS.items():
         if marker in markdown:
             markdown = markdown.replace(marker, render())
+    markdown = _NEEDS_ACCOUNT.sub(lambda m: f"{m.group(1)}{NEEDS_ACCOUNT_NOTE}\n\n", markdown)
     if "<!-- gen:connector-env -->" in markdown:
         markdown = markdown.replace("<!-- gen:connector-env -->", render_connector_env(src_uri))
     if src_uri.startswith("connectors/") or src_uri == "simulator.md":
