@@ -7,8 +7,9 @@ folder (offline: no credentials, audit log in memory, 100 columns, no colour) an
 their real output back into the page. Options on the marker:
 
 - ``setup=NAME``: run the named setup below in the folder first;
-- ``sim``: serve the simulator (demo seed) on a free port for the block's commands; the
-  commands' ``127.0.0.1:7878`` is pointed at it, and its address shown as 7878 again.
+- ``sim``: serve the simulator (the demo seed, plus an empty project ``mirror``, on a
+  virtual clock) on a free port for the block's commands; the commands'
+  ``127.0.0.1:7878`` is pointed at it, and its address shown as 7878 again.
 
 It also rewrites each ``<!-- output -->`` block with what the runnable Python block
 above it prints. Regenerate everything with ``python docs/_gen/captures.py``;
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import sqlite3
 import subprocess
@@ -111,12 +113,23 @@ def _served_sim(wanted: bool) -> Iterator[str | None]:
         yield None
         return
     from reposix import VirtualClock
+    from reposix._errors import ConfigError
     from reposix.sim import create_app
     from reposix.sim._server import running
 
     # A virtual clock: the seed's timestamps are the same on every run, not today's date.
-    with running(create_app(clock=VirtualClock())) as url:
-        yield url.removeprefix("http://").rstrip("/")
+    app = create_app(clock=VirtualClock())
+    app.store.add_project("mirror")
+    # A four-digit port, like the 7878 shown in its place, so tables keep their alignment.
+    for port in random.SystemRandom().sample(range(2000, 10000), 100):
+        with contextlib.ExitStack() as stack:
+            try:
+                url = stack.enter_context(running(app, port=port))
+            except ConfigError:
+                continue  # taken
+            yield url.removeprefix("http://").rstrip("/")
+            return
+    raise RuntimeError("no free four-digit port for the simulator")
 
 
 def capture(block: Block) -> str:
