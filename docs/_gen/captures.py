@@ -38,7 +38,7 @@ SHOWN_SIM = "127.0.0.1:7878"
 _SENTINEL = "@@reposix-capture-end@@"
 
 
-def _audit_logs(folder: Path) -> None:
+def _audit_logs(folder: Path) -> dict[str, str]:
     """``audit.db``: five audited requests at fixed times (so its chain head is the same
     on every run); ``tampered.db``: a copy whose third row was edited afterwards."""
     from datetime import UTC, datetime, timedelta
@@ -67,10 +67,27 @@ def _audit_logs(folder: Path) -> None:
         db.execute("DROP TRIGGER audit_events_no_update")
         db.execute("UPDATE audit_events SET status = 404 WHERE seq = 3")
         db.commit()
+    return {}
 
 
-SETUPS: dict[str, Callable[[Path], None]] = {"audit-logs": _audit_logs}
-"""Named setups a capture may ask for (``<!-- capture setup=NAME -->``)."""
+def _demo_gallery(folder: Path) -> dict[str, str]:
+    """The gallery's broken connectors registered as plugins (as on the home page), and a
+    shrink budget the derandomized search never reaches, so the minimal example printed
+    is the same on a busy machine."""
+    root = DOCS.parent
+    return {
+        "PYTHONPATH": str(DOCS / "_gen" / "demo_plugin"),
+        "REPOSIX_DEMO_GALLERY": str(root / "tests" / "contract" / "gallery"),
+        "REPOSIX_CONTRACT_MINIMIZE_SECONDS": "600",
+    }
+
+
+SETUPS: dict[str, Callable[[Path], dict[str, str]]] = {
+    "audit-logs": _audit_logs,
+    "demo-gallery": _demo_gallery,
+}
+"""Named setups a capture may ask for (``<!-- capture setup=NAME -->``): each prepares the
+folder the commands run in and returns environment variables to add."""
 
 
 def _commands(code: str) -> list[str]:
@@ -143,8 +160,9 @@ def capture(block: Block) -> str:
         _served_sim("sim" in options) as sim,
     ):
         folder = Path(tmp)
+        env = _env(folder)
         if "setup" in options:
-            SETUPS[options["setup"]](folder)
+            env.update(SETUPS[options["setup"]](folder))
         script = "exec 2>&1\n" + "".join(
             f"{command.replace(SHOWN_SIM, sim) if sim else command}\n"
             f"__rc=$?; printf '\\n{_SENTINEL}\\n'; (exit $__rc)\n"
@@ -154,7 +172,7 @@ def capture(block: Block) -> str:
             ["bash", "--noprofile", "--norc"],
             input=script,
             cwd=folder,
-            env=_env(folder),
+            env=env,
             capture_output=True,
             text=True,
             timeout=300,
