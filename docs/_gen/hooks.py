@@ -19,6 +19,7 @@ A checkout tool, not part of the wheel.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import enum
 import inspect
@@ -33,12 +34,14 @@ from typing import Any
 
 __all__ = [
     "on_page_markdown",
+    "parse_route_doc",
     "render_bench_charts",
     "render_capabilities",
     "render_connector_env",
     "render_env_vars",
     "render_full_matrix",
     "render_sim_routes",
+    "sim_routes",
 ]
 
 
@@ -122,9 +125,12 @@ def _asked_for(plugin: Any) -> tuple[str, ...]:
     from reposix._runtime import Runtime
 
     try:
-        plugin.build(plugin.default_base_url, Credentials({}), Runtime(audit=MemoryAuditSink()))
+        built = plugin.build(
+            plugin.default_base_url, Credentials({}), Runtime(audit=MemoryAuditSink())
+        )
     except MissingCredentials as exc:
         return exc.missing
+    asyncio.run(built.aclose())
     return ()
 
 
