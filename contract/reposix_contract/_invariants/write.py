@@ -542,6 +542,63 @@ async def w15_label_pattern_holds(h: Harness) -> None:
 declared("W15")(_declared_for("create", "update"))
 
 
+# -- W16 -----------------------------------------------------------------------------------
+
+REFUSABLE_ASSIGNEES = (
+    "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077",
+    "two words",
+    "-leading-dash",
+    "semi;colon",
+    "ada@example.com",
+    "ümlaut",
+    "x" * 300,
+)
+"""Assignee handles some backends cannot resolve (an Atlassian account id is no GitLab
+username); W16 tries those the connector's ``assignee_pattern`` declares refused."""
+
+
+@invariant(
+    "W16",
+    "an assignee outside the connector's declared assignee_pattern is refused by "
+    "create_record and update_record with InvalidRecord before anything changes (the "
+    "declaration holds)",
+    requires=["create", "update"],
+)
+async def w16_assignee_pattern_holds(h: Harness) -> None:
+    """The kit generates only assignees a connector's ``assignee_pattern`` admits, so the
+    pattern must be a promise, not an escape hatch: a connector that declares a narrow
+    pattern and silently unassigns (or mis-assigns) every other handle loses the assignee a
+    user writes, and no other invariant would see it."""
+    refused = [a for a in REFUSABLE_ASSIGNEES if not h.connector.accepts_assignee(a)][:3]
+    if not refused:
+        return
+    project, (record,) = seeded_project(h, 1)
+    before = h.state.get(project, record.id)
+    mutations = h.state.mutations
+    for handle in refused:
+        fix = (
+            f"refuse assignee {handle[:40]!r} with reposix.InvalidRecord before any request (it "
+            "is outside assignee_pattern), or widen assignee_pattern to what the backend resolves"
+        )
+        await expect_error(
+            InvalidRecord,
+            h.connector.create_record(project, new_draft("W16", assignee=handle)),
+            f"create_record with assignee {handle[:40]!r}",
+            fix,
+        )
+        await expect_error(
+            InvalidRecord,
+            h.connector.update_record(project, record.id, patch_of(record, assignee=handle)),
+            f"update_record with assignee {handle[:40]!r}",
+            fix,
+        )
+    assert h.state.mutations == mutations, "a write with a refused assignee changed the server"
+    assert h.state.get(project, record.id) == before, "a refused assignee changed the record"
+
+
+declared("W16")(_declared_for("create", "update"))
+
+
 # -- W13 -----------------------------------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
 """Broken project isolation on writes (W13), a silently dropped parent (W14) and a label
-pattern declared to dodge the kit (W15).
+pattern declared to dodge the kit (W15), and an assignee pattern declared the same way (W16).
 
 The simulator's ids are global (like Jira's and Confluence's), so a connector can find a
 record without its project, which is exactly the mistake these make.
@@ -101,4 +101,32 @@ class NarrowLabelPatternDrops(SimBackend):
         value = require_untainted(patch, Record)
         meta = ServerMetadata(value.id, value.created_at, value.updated_at, value.version)
         tidy = sanitize(Tainted(value.replace(labels=self._tidy(value.labels))), meta)
+        return await super().update_record(project, record_id, tidy, expected_version)
+
+
+@broken("narrow-assignee-pattern-drops", kills={"W16"})
+class NarrowAssigneePatternDrops(SimBackend):
+    """Declares `assignee_pattern = [a-z0-9-]+` so the kit only generates tidy handles, then
+    silently unassigns every other handle on create and update instead of refusing it."""
+
+    assignee_pattern = re.compile(r"[a-z0-9-]+")
+
+    def _tidy(self, assignee: str | None) -> str | None:
+        return assignee if assignee is None or self.accepts_assignee(assignee) else None
+
+    async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
+        value = require_untainted(draft, RecordDraft)
+        tidy = value.model_copy(update={"assignee": self._tidy(value.assignee)})
+        return await super().create_record(project, sanitize_for_create(Tainted(tidy)))
+
+    async def update_record(
+        self,
+        project: str,
+        record_id: RecordId,
+        patch: Untainted[Record],
+        expected_version: int | None = None,
+    ) -> Record:
+        value = require_untainted(patch, Record)
+        meta = ServerMetadata(value.id, value.created_at, value.updated_at, value.version)
+        tidy = sanitize(Tainted(value.replace(assignee=self._tidy(value.assignee))), meta)
         return await super().update_record(project, record_id, tidy, expected_version)
