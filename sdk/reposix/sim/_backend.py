@@ -129,8 +129,9 @@ class SimBackend(HttpConnector):
             raise NotFound(f"record {record_id!r} in project {project!r} (ids are positive ints)")
         return f"{self._records(project)}/{record_id}"
 
-    @staticmethod
-    def _raise(response: httpx.Response, what: str, *, expected_version: int | None = None) -> None:
+    def _raise(
+        self, response: httpx.Response, what: str, *, expected_version: int | None = None
+    ) -> None:
         """Map the simulator's JSON error envelope through ``STATUSES``; quiet on 2xx."""
         actual = (
             _error_body(response).get("current_version") if response.status_code == 409 else None
