@@ -412,6 +412,13 @@ class _Lane:
         if self.progress is not None:
             self.progress(self.job, self.done, total)
 
+    def _mirrored(
+        self, source_id: int, token: str, target_id: int, version: int | None, fingerprint: str
+    ) -> _Row:
+        """The state row of a record mirrored as ``target_id`` (with its locator)."""
+        locator = _locator(self.dst_remote, target_id)
+        return _Row(source_id, "done", token, target_id, locator, version, fingerprint)
+
     async def _mirror_one(self, record: Record) -> None:
         job, key, state, rows, report = self.job, self.key, self.state, self.rows, self.report
         project = self.dst_remote.project
@@ -431,15 +438,8 @@ class _Lane:
             found = next((r for r in self.target_listing if token in r.body), None)
             if found is not None:
                 report.actions.append(Action("adopt", record.id, found.id, "resumed a create"))
-                row = _Row(
-                    record.id,
-                    "done",
-                    token,
-                    found.id,
-                    _locator(self.dst_remote, found.id),
-                    record.version if row.fingerprint == fingerprint else None,
-                    row.fingerprint,
-                )
+                version = record.version if row.fingerprint == fingerprint else None
+                row = self._mirrored(record.id, token, found.id, version, row.fingerprint)
                 if not job.dry_run:
                     state.done(key, row)
                 rows[record.id] = row
@@ -454,15 +454,7 @@ class _Lane:
                 return
             state.pending(key, record.id, token, fingerprint)
             made = await self.target.create_record(project, sanitize_for_create(Tainted(draft)))
-            new = _Row(
-                record.id,
-                "done",
-                token,
-                made.id,
-                _locator(self.dst_remote, made.id),
-                record.version,
-                fingerprint,
-            )
+            new = self._mirrored(record.id, token, made.id, record.version, fingerprint)
             state.done(key, new)
             rows[record.id] = new
             report.actions.append(Action("create", record.id, made.id))
@@ -489,15 +481,7 @@ class _Lane:
                 version=current.version,
             )
             await self.target.update_record(project, current.id, sanitize(Tainted(patch), meta))
-            new = _Row(
-                record.id,
-                "done",
-                token,
-                current.id,
-                _locator(self.dst_remote, current.id),
-                record.version,
-                fingerprint,
-            )
+            new = self._mirrored(record.id, token, current.id, record.version, fingerprint)
             state.done(key, new)
             rows[record.id] = new
             report.actions.append(Action("update", record.id, current.id))

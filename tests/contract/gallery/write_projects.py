@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 from reposix._backend import DeleteReason
 from reposix._errors import NotFound
@@ -76,57 +77,49 @@ class DropsParentWithoutHierarchy(SimBackend):
         return await super().create_record(project, flat)
 
 
+class _TidiesOutsideItsPattern(SimBackend):
+    """Writes ``_tidy(draft fields)`` instead of the fields asked for: the shape of a
+    connector that declares a narrow pattern and quietly drops what falls outside it."""
+
+    def _tidy(self, fields: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
+        value = require_untainted(draft, RecordDraft)
+        tidy = value.model_copy(update=self._tidy(value.model_dump()))
+        return await super().create_record(project, sanitize_for_create(Tainted(tidy)))
+
+    async def update_record(
+        self,
+        project: str,
+        record_id: RecordId,
+        patch: Untainted[Record],
+        expected_version: int | None = None,
+    ) -> Record:
+        value = require_untainted(patch, Record)
+        meta = ServerMetadata(value.id, value.created_at, value.updated_at, value.version)
+        tidy = sanitize(Tainted(value.replace(**self._tidy(value.model_dump()))), meta)
+        return await super().update_record(project, record_id, tidy, expected_version)
+
+
 @broken("narrow-label-pattern-drops", kills={"W15"})
-class NarrowLabelPatternDrops(SimBackend):
+class NarrowLabelPatternDrops(_TidiesOutsideItsPattern):
     """Declares `label_pattern = [a-z0-9-]+` so the kit only generates tidy labels, then
     silently drops every other label on create and update instead of refusing it."""
 
     label_pattern = re.compile(r"[a-z0-9-]+")
 
-    def _tidy(self, labels: list[str]) -> list[str]:
-        return [n for n in labels if self.accepts_label(n)]
-
-    async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
-        value = require_untainted(draft, RecordDraft)
-        tidy = value.model_copy(update={"labels": self._tidy(value.labels)})
-        return await super().create_record(project, sanitize_for_create(Tainted(tidy)))
-
-    async def update_record(
-        self,
-        project: str,
-        record_id: RecordId,
-        patch: Untainted[Record],
-        expected_version: int | None = None,
-    ) -> Record:
-        value = require_untainted(patch, Record)
-        meta = ServerMetadata(value.id, value.created_at, value.updated_at, value.version)
-        tidy = sanitize(Tainted(value.replace(labels=self._tidy(value.labels))), meta)
-        return await super().update_record(project, record_id, tidy, expected_version)
+    def _tidy(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return {"labels": [n for n in fields["labels"] if self.accepts_label(n)]}
 
 
 @broken("narrow-assignee-pattern-drops", kills={"W16"})
-class NarrowAssigneePatternDrops(SimBackend):
+class NarrowAssigneePatternDrops(_TidiesOutsideItsPattern):
     """Declares `assignee_pattern = [a-z0-9-]+` so the kit only generates tidy handles, then
     silently unassigns every other handle on create and update instead of refusing it."""
 
     assignee_pattern = re.compile(r"[a-z0-9-]+")
 
-    def _tidy(self, assignee: str | None) -> str | None:
-        return assignee if assignee is None or self.accepts_assignee(assignee) else None
-
-    async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
-        value = require_untainted(draft, RecordDraft)
-        tidy = value.model_copy(update={"assignee": self._tidy(value.assignee)})
-        return await super().create_record(project, sanitize_for_create(Tainted(tidy)))
-
-    async def update_record(
-        self,
-        project: str,
-        record_id: RecordId,
-        patch: Untainted[Record],
-        expected_version: int | None = None,
-    ) -> Record:
-        value = require_untainted(patch, Record)
-        meta = ServerMetadata(value.id, value.created_at, value.updated_at, value.version)
-        tidy = sanitize(Tainted(value.replace(assignee=self._tidy(value.assignee))), meta)
-        return await super().update_record(project, record_id, tidy, expected_version)
+    def _tidy(self, fields: dict[str, Any]) -> dict[str, Any]:
+        handle = fields["assignee"]
+        return {"assignee": handle if handle is None or self.accepts_assignee(handle) else None}
