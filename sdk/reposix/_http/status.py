@@ -147,9 +147,14 @@ _DEFAULT_RULES: dict[int, tuple[StatusRule, ...]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class StatusTable:
     """A vendor's status → typed-error table: its ``rules`` first, then the defaults.
+
+    The defaults follow RFC 9110 §15 (https://www.rfc-editor.org/rfc/rfc9110#section-15)
+    and RFC 6585 §4 for 429: 401/403 `AuthError`, 404/410 `NotFound`, 409/412
+    `VersionMismatch`, 422 on a write `InvalidRecord`, 429 `RateLimited`, anything else
+    (an unfollowed 3xx, a 5xx after the SDK's retries) `ProtocolError`.
 
     ``vendor`` names the server in messages (``"github"``). ``env_vars`` are the
     credential variables an `AuthError` names. ``error_adapter`` + ``render`` read the
