@@ -201,6 +201,8 @@ class GitHubConnector(HttpConnector):
     (https://docs.github.com/en/rest/issues/sub-issues) that this connector does not map:
     a ``parent_id`` is neither read nor written (kit: W14)."""
     root_collection_name: ClassVar[str] = "issues"
+    label_pattern: ClassVar[re.Pattern[str] | None] = mapping.LABEL_PATTERN
+    """Labels in the ``status/`` namespace (any case) are the status field's (kit: W15)."""
 
     def __init__(
         self,
