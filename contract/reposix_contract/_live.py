@@ -18,9 +18,9 @@ from reposix_contract import live_session
 async def test_live_round_trip() -> None:
     async with live_session(
         from_env,
-        project_var="REPOSIX_GITHUB_TEST_REPO",
-        credentials=[("GITHUB_TOKEN",)],
-        origin="https://api.github.com",
+        project_var="ACME_TEST_PROJECT",
+        credentials=[("ACME_TOKEN",)],
+        origin="https://tracker.acme.example",
     ) as live:
         created = await live.create(RecordDraft(title="reposix live smoke test"))
         updated = await live.connector.update_record(
