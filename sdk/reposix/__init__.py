@@ -21,10 +21,10 @@ if TYPE_CHECKING:
     from reposix._atlassian import AtlassianSite as AtlassianSite
     from reposix._atlassian import atlassian_minute as atlassian_minute
     from reposix._atlassian import atlassian_zone as atlassian_zone
-    from reposix._audit import AuditEvent as AuditEvent
-    from reposix._audit import AuditSink as AuditSink
-    from reposix._audit import MemoryAuditSink as MemoryAuditSink
     from reposix._audit import SqliteAuditSink as SqliteAuditSink
+    from reposix._audit_event import AuditEvent as AuditEvent
+    from reposix._audit_event import AuditSink as AuditSink
+    from reposix._audit_event import MemoryAuditSink as MemoryAuditSink
     from reposix._backend import BackendConnector as BackendConnector
     from reposix._backend import Capabilities as Capabilities
     from reposix._backend import CommentSupport as CommentSupport
@@ -142,7 +142,8 @@ if TYPE_CHECKING:
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "reposix._atlassian": ("AtlassianSite", "atlassian_minute", "atlassian_zone"),
-    "reposix._audit": ("AuditEvent", "AuditSink", "MemoryAuditSink", "SqliteAuditSink"),
+    "reposix._audit": ("SqliteAuditSink",),
+    "reposix._audit_event": ("AuditEvent", "AuditSink", "MemoryAuditSink"),
     "reposix._backend": (
         "BackendConnector",
         "Capabilities",

@@ -53,11 +53,20 @@ def test_each_module_imports_first_in_a_fresh_interpreter() -> None:
 def test_importing_a_connector_defers_what_a_listing_loads_later() -> None:
     """What ``benchmarks/bench_import.py`` times stays lean: no simulator server, no
     entry-point scan, no asyncio, and no pydantic validator built before first use
-    (models are ``defer_build``; building one loads ``pydantic.plugin._loader``). click and
+    (models are ``defer_build``; building one loads ``pydantic.plugin._loader``), no SQLite
+    audit log (``sqlite3`` loads when the default sink is first opened) and no
+    structured-field parser (loaded by the first ``RateLimit`` field). click and
     rich are not checked here: httpx imports them whenever they are installed, as they are
     in a dev install; .ci/run checks a bare wheel install goes without them."""
     deferred = ("starlette", "uvicorn", "asyncio", "importlib.metadata", "yaml", "markdown_it")
-    internal = ("pydantic.plugin._loader", "reposix.sim", "reposix_contract")
+    internal = (
+        "pydantic.plugin._loader",
+        "reposix.sim",
+        "reposix_contract",
+        "sqlite3",
+        "reposix._audit",
+        "reposix._ratelimit._sfv",
+    )
     others = tuple(f"reposix._pagination.{s}" for s in ("cursor", "graphql", "offset", "token"))
     assert loaded_after("import reposix_github.connector", deferred + internal + others) == []
 
