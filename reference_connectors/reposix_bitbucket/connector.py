@@ -36,7 +36,6 @@ from reposix import (
     BasicAuth,
     BearerAuth,
     Capabilities,
-    CommentSupport,
     ConfigError,
     DeleteModel,
     DeleteReason,
@@ -54,7 +53,6 @@ from reposix import (
     Runtime,
     Secret,
     Untainted,
-    VersioningModel,
     decode,
     paginate_cursor_url,
     protocol_error,
@@ -175,14 +173,7 @@ class BitbucketConnector(HttpConnector):
     """
 
     name: ClassVar[str] = "bitbucket"
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        create=True,
-        update=True,
-        delete=DeleteModel.DELETE,
-        comments=CommentSupport.SEPARATE_API,
-        versioning=VersioningModel.TIMESTAMP,
-        incremental=True,
-    )
+    capabilities: ClassVar[Capabilities] = Capabilities(delete=DeleteModel.DELETE)
     root_collection_name: ClassVar[str] = "issues"
     uncarried_fields: ClassVar[frozenset[str]] = frozenset({"labels", "parent_id"})
     assignee_pattern: ClassVar[re.Pattern[str] | None] = _ACCOUNT

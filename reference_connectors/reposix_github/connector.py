@@ -14,7 +14,6 @@ from reposix import (
     AuthError,
     BearerAuth,
     Capabilities,
-    CommentSupport,
     ConfigError,
     DeleteModel,
     DeleteReason,
@@ -30,7 +29,6 @@ from reposix import (
     Runtime,
     Secret,
     Untainted,
-    VersioningModel,
     decode,
     next_link,
     paginate_link,
@@ -116,14 +114,7 @@ class GitHubConnector(HttpConnector):
     """
 
     name: ClassVar[str] = "github"
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        create=True,
-        update=True,
-        delete=DeleteModel.CLOSE,
-        comments=CommentSupport.SEPARATE_API,
-        versioning=VersioningModel.TIMESTAMP,
-        incremental=True,
-    )
+    capabilities: ClassVar[Capabilities] = Capabilities(delete=DeleteModel.CLOSE)
     uncarried_fields: ClassVar[frozenset[str]] = frozenset({"parent_id"})
     """Sub-issues live behind a separate endpoint family
     (https://docs.github.com/en/rest/issues/sub-issues) that this connector does not map:

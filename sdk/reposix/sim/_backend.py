@@ -94,13 +94,10 @@ class SimBackend(HttpConnector):
 
     name: ClassVar[str] = "sim"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        create=True,
-        update=True,
         delete=DeleteModel.DELETE,
         comments=CommentSupport.NONE,
         versioning=VersioningModel.STRONG,
         hierarchy=True,
-        incremental=True,
         search=True,
     )
     root_collection_name: ClassVar[str] = "issues"
