@@ -111,6 +111,7 @@ if TYPE_CHECKING:
     from reposix._pagination.offset import paginate_offset as paginate_offset
     from reposix._pagination.token import paginate_token as paginate_token
     from reposix._plugin import ConnectorPlugin as ConnectorPlugin
+    from reposix._plugin import UrlForm as UrlForm
     from reposix._plugin import load_plugins as load_plugins
     from reposix._ratelimit.gate import RateGate as RateGate
     from reposix._ratelimit.policy import RateLimitPolicy as RateLimitPolicy
@@ -131,7 +132,6 @@ if TYPE_CHECKING:
     from reposix._taint import require_untainted as require_untainted
     from reposix._taint import sanitize as sanitize
     from reposix._taint import sanitize_for_create as sanitize_for_create
-    from reposix._urlforms import UrlForm as UrlForm
     from reposix._wire import MAX_ID as MAX_ID
     from reposix._wire import WireId as WireId
     from reposix._wire import WireIdText as WireIdText
@@ -225,7 +225,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "reposix._pagination.newest": ("NewestFirst",),
     "reposix._pagination.offset": ("paginate_offset",),
     "reposix._pagination.token": ("paginate_token",),
-    "reposix._plugin": ("ConnectorPlugin", "load_plugins"),
+    "reposix._plugin": ("ConnectorPlugin", "UrlForm", "load_plugins"),
     "reposix._ratelimit.gate": ("RateGate",),
     "reposix._ratelimit.policy": ("RateLimitPolicy", "RetryPolicy"),
     "reposix._ratelimit.signals": ("RateSignal", "parse_signal"),
@@ -256,7 +256,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "parse_timestamp",
         "parse_zone",
     ),
-    "reposix._urlforms": ("UrlForm",),
 }
 """The public surface: defining module -> the names it exports (the one table)."""
 

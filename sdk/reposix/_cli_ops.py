@@ -112,8 +112,7 @@ def doctor() -> None:
     """
     from reposix._audit import default_audit_path, verify
     from reposix._http.allowlist import ALLOWLIST_ENV, Allowlist
-    from reposix._plugin import load_plugins
-    from reposix._urlforms import UrlForm
+    from reposix._plugin import UrlForm, load_plugins
 
     plugins = load_plugins()
     out = output_console()

@@ -28,10 +28,11 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from reposix._errors import ConfigError
+from reposix._plugin import UrlForm
 
 __all__ = ["CompiledForm", "UrlForm", "check_conflicts", "compile_form", "is_loopback"]
 
@@ -53,25 +54,6 @@ _HOSTNAME = (
     r"(?i)^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
     r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
-
-
-@dataclass(frozen=True, eq=False)
-class UrlForm:
-    """One declared remote-URL form.
-
-    ``base_url`` is the API root the connector is built with, a template over
-    ``{origin}`` (``scheme://host[:port]``) and the host placeholders (default: the
-    origin itself). ``defaults`` and ``env`` fill the host placeholders when a friendly
-    spec (``jira::KEY``) is turned into this URL: ``env`` maps a placeholder to the
-    environment variable that names it (it wins over ``defaults``).
-    """
-
-    template: str
-    base_url: str = "{origin}"
-    defaults: Mapping[str, str] = field(default_factory=dict)
-    env: Mapping[str, str] = field(default_factory=dict)
-    note: str = ""
-    """One line for the generated reference page."""
 
 
 @dataclass(frozen=True, eq=False)

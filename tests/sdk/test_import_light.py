@@ -54,8 +54,9 @@ def test_importing_a_connector_defers_what_a_listing_loads_later() -> None:
     """What ``benchmarks/bench_import.py`` times stays lean: no simulator server, no
     entry-point scan, no asyncio, and no pydantic validator built before first use
     (models are ``defer_build``; building one loads ``pydantic.plugin._loader``), no SQLite
-    audit log (``sqlite3`` loads when the default sink is first opened) and no
-    structured-field parser (loaded by the first ``RateLimit`` field). click and
+    audit log (``sqlite3`` loads when the default sink is first opened), no
+    structured-field parser (loaded by the first ``RateLimit`` field) and no URL-form
+    grammar (a plugin declares ``UrlForm``s; only dispatch compiles them). click and
     rich are not checked here: httpx imports them whenever they are installed, as they are
     in a dev install; .ci/run checks a bare wheel install goes without them."""
     deferred = ("starlette", "uvicorn", "asyncio", "importlib.metadata", "yaml", "markdown_it")
@@ -66,6 +67,7 @@ def test_importing_a_connector_defers_what_a_listing_loads_later() -> None:
         "sqlite3",
         "reposix._audit",
         "reposix._ratelimit._sfv",
+        "reposix._urlforms",
     )
     others = tuple(f"reposix._pagination.{s}" for s in ("cursor", "graphql", "offset", "token"))
     assert loaded_after("import reposix_github.connector", deferred + internal + others) == []
