@@ -135,10 +135,12 @@ if TYPE_CHECKING:
     from reposix._wire import MAX_ID as MAX_ID
     from reposix._wire import WireId as WireId
     from reposix._wire import WireIdText as WireIdText
+    from reposix._wire import WireModel as WireModel
     from reposix._wire import WireTime as WireTime
     from reposix._wire import parse_id as parse_id
     from reposix._wire import parse_timestamp as parse_timestamp
     from reposix._wire import parse_zone as parse_zone
+    from reposix._wire import wire_adapter as wire_adapter
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "reposix._atlassian": ("AtlassianSite", "atlassian_minute", "atlassian_zone"),
@@ -251,10 +253,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "MAX_ID",
         "WireId",
         "WireIdText",
+        "WireModel",
         "WireTime",
         "parse_id",
         "parse_timestamp",
         "parse_zone",
+        "wire_adapter",
     ),
 }
 """The public surface: defining module -> the names it exports (the one table)."""

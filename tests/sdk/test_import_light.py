@@ -77,3 +77,15 @@ def test_a_deferred_model_still_validates_on_first_use() -> None:
     use = "from reposix_github.wire import PAGE\nassert PAGE.validate_json(b'[]') == []"
     assert loaded_after(use, ("pydantic.plugin._loader",)) == ["pydantic.plugin._loader"]
     assert loaded_after("import reposix_github.wire", ("pydantic.plugin._loader",)) == []
+
+
+CONNECTORS = ("github", "jira", "confluence", "gitlab", "bitbucket", "linear", "rhythm")
+
+
+def test_no_connector_builds_a_validator_or_opens_sqlite_at_import() -> None:
+    """Every shipped connector's wire models are ``WireModel`` and its adapters come from
+    ``wire_adapter``, so none builds a schema (which loads pydantic's plugin loader) at
+    import; none loads the SQLite audit log either."""
+    watched = ("pydantic.plugin._loader", "sqlite3")
+    statements = "\n".join(f"import reposix_{name}.connector" for name in CONNECTORS)
+    assert loaded_after(statements, watched) == []
