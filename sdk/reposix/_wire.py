@@ -167,6 +167,8 @@ class WireModel(BaseModel):
     connectors' tests build every wire model's schema up front
     (``tests/connectors/test_wire_schemas.py``). Subclasses add to the config
     (``model_config = ConfigDict(populate_by_name=True)``); pydantic merges it with this one.
+    Prefer concrete models to a generic ``Nodes[T]``: pydantic builds a deferred generic
+    model when it is parametrized, so a ``Nodes[Issue]`` field builds at import.
     """
 
     model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
