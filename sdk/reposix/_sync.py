@@ -66,11 +66,10 @@ ActionKind = Literal["create", "update", "adopt", "unchanged", "close", "delete"
 
 def default_state_path() -> str:
     """``$REPOSIX_SYNC_STATE``, else ``sync.db`` beside the default audit database."""
-    import os
-
     from reposix._audit import default_audit_path
+    from reposix._env import SYNC_STATE
 
-    explicit = os.environ.get("REPOSIX_SYNC_STATE", "").strip()
+    explicit = SYNC_STATE.get()
     if explicit:
         return explicit
     return str(Path(default_audit_path()).with_name("sync.db"))

@@ -24,6 +24,7 @@ from reposix._backend import (
     VersioningModel,
 )
 from reposix._connector_base import HttpConnector
+from reposix._env import SIM_TOKEN
 from reposix._errors import (
     AuthError,
     ConfigError,
@@ -46,7 +47,7 @@ __all__ = ["DEFAULT_BASE_URL", "DEFAULT_PAGE_SIZE", "TOKEN_ENV", "SimBackend"]
 DEFAULT_BASE_URL = "http://127.0.0.1:7878"
 DEFAULT_PAGE_SIZE = 100
 """Page size asked for when ``Runtime.page_size`` is None (the simulator's maximum)."""
-TOKEN_ENV = "REPOSIX_SIM_TOKEN"
+TOKEN_ENV = SIM_TOKEN.name
 """Optional bearer token, for a simulator started with ``--token``."""
 
 
