@@ -14,7 +14,6 @@ from reposix import (
     AuthError,
     BearerAuth,
     Capabilities,
-    CommentSupport,
     ConfigError,
     DeleteModel,
     DeleteReason,
@@ -31,7 +30,6 @@ from reposix import (
     StatusRule,
     StatusTable,
     Untainted,
-    VersioningModel,
     decode,
     next_link,
     paginate_link,
@@ -207,14 +205,7 @@ class GitHubConnector(HttpConnector):
     """
 
     name: ClassVar[str] = "github"
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        create=True,
-        update=True,
-        delete=DeleteModel.CLOSE,
-        comments=CommentSupport.SEPARATE_API,
-        versioning=VersioningModel.TIMESTAMP,
-        incremental=True,
-    )
+    capabilities: ClassVar[Capabilities] = Capabilities(delete=DeleteModel.CLOSE)
     uncarried_fields: ClassVar[frozenset[str]] = frozenset({"parent_id"})
     """Sub-issues live behind a separate endpoint family
     (https://docs.github.com/en/rest/issues/sub-issues) that this connector does not map:

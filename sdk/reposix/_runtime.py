@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     # Annotations only: importing reposix._http here would cycle through its client.
     import httpx
 
-    from reposix._audit import AuditSink
+    from reposix._audit_event import AuditSink
     from reposix._http.allowlist import Allowlist
 
 __all__ = ["Runtime"]
