@@ -1,4 +1,4 @@
-"""The plugin under pytest-xdist (``.ci/run`` uses ``-n 2``): the items run in workers, yet
+"""The plugin under pytest-xdist (``.ci/run`` uses ``-n auto``): the items run in workers, yet
 the controller prints the same matrix as a serial run, writes the same report, and a FAIL
 still fails the run."""
 
