@@ -13,10 +13,21 @@ two kinds run in alternation so drift on a shared machine hits both alike:
 - ``plain``: an ``httpx.AsyncClient`` loop that parses JSON and builds a dict per issue;
 - ``reposix``: ``GitHubConnector.list_records`` with the default audit log on a file.
 
+With ``--peers`` (or ``--peers singer``, ``--peers airbyte``), two framework clients
+join (a) and (c), timed in the same alternation against the same server, each from its
+own venv (``bash benchmarks/peers/setup.sh`` creates them; see ``benchmarks/peers/``):
+
+- ``singer``: a singer-sdk tap (``RESTStream`` with ``HeaderLinkPaginator``) syncing to
+  standard output, which points at ``/dev/null``;
+- ``airbyte``: an airbyte-cdk source (``HttpStream`` with ``next_page_token`` from
+  ``Link``) read through the CDK's entrypoint, its messages printed to ``/dev/null``.
+
 It prints (a) the wall-time ratio for ``--issues`` issues with no latency, (b) the
 reposix wall time for ``--slow-issues`` issues with ``--latency-ms`` per request,
 and (c) the peak RSS of streaming ``--rss-issues`` through ``iter_records``
-(``resource.getrusage``'s ``ru_maxrss``, reported by each child itself).
+(``resource.getrusage``'s ``ru_maxrss``, reported by each child itself). ``--json``
+also writes every run, each client's version, the machine, the date, the spread
+(min/median/max) and the ratios against the plain loop.
 """
 
 from __future__ import annotations
@@ -38,6 +49,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 HERE = Path(__file__).resolve()
+PEERS_DIR = HERE.parent / "peers"
+# Each peer and its script, run by the Python of its own venv (see peer_python).
+PEERS = {"singer": "singer_tap.py", "airbyte": "airbyte_source.py"}
 OWNER_REPO = "bench-org/bench-repo"
 BODY = (
     "Steps to reproduce: open the board, drag a card across two columns, reload. "
@@ -291,6 +305,35 @@ def _children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def peer_venvs() -> Path:
+    """Where ``benchmarks/peers/setup.sh`` puts the peers' venvs (one per peer)."""
+    if root := os.environ.get("REPOSIX_PEER_VENVS"):
+        return Path(root)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "reposix-bench-peers"
+
+
+def peer_python(peer: str) -> Path:
+    """The interpreter of ``peer``'s venv (which may not exist yet)."""
+    return peer_venvs() / peer / "bin" / "python"
+
+
+def missing_peers(peers: list[str]) -> list[str]:
+    """The peers whose venv is not there, so the driver can say how to create them."""
+    return [p for p in peers if not peer_python(p).exists()]
+
+
+def client_command(kind: str, url: str) -> list[str]:
+    """The command line of one client process: a peer's script in its venv, or this file."""
+    if kind in PEERS:
+        return [str(peer_python(kind)), str(PEERS_DIR / PEERS[kind]), url]
+    return [sys.executable, str(HERE), "client", kind, url]
+
+
+VERSIONS: dict[str, str] = {}
+"""Versions the peers' children reported (their frameworks live in other venvs)."""
+
+
 def run_client(
     kind: str, url: str, audit_db: str, expect: int
 ) -> tuple[float, float, float, float]:
@@ -301,7 +344,7 @@ def run_client(
     cpu = _children_cpu_s()
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, str(HERE), "client", kind, url],
+        client_command(kind, url),
         env=env,
         capture_output=True,
         text=True,
@@ -314,6 +357,7 @@ def run_client(
     result = json.loads(out.stdout.strip().splitlines()[-1])
     if result["count"] != expect:
         raise RuntimeError(f"{kind} client listed {result['count']} issues, not {expect}")
+    VERSIONS.update(result.get("versions", {}))
     return wall, float(result["rss_mib"]), float(result["listing_s"]), cpu
 
 
@@ -331,15 +375,34 @@ def paired(kinds: list[str], url: str, audit_db: str, expect: int, repeat: int) 
             rss[kind].append(peak)
             inner[kind].append(listing)
             cpus[kind].append(cpu)
+    runs = {"wall": walls, "rss": rss, "listing": inner, "cpu": cpus}
+    base = kinds[0]
+
+    def per_round(series: dict[str, list[float]]) -> dict[str, list[float]]:
+        # Each client over the plain loop of the same round (the pair run back to back).
+        return {k: [x / b for x, b in zip(series[k], series[base], strict=True)] for k in kinds[1:]}
+
+    ratios, cpu_ratios = per_round(walls), per_round(cpus)
     return {
         "wall": {k: statistics.median(v) for k, v in walls.items()},
         "rss": {k: statistics.median(v) for k, v in rss.items()},
         "listing": {k: statistics.median(v) for k, v in inner.items()},
         "cpu": {k: statistics.median(v) for k, v in cpus.items()},
-        "pairs": [r / p for r, p in zip(walls[kinds[-1]], walls[kinds[0]], strict=True)],
-        "cpu_pairs": [r / p for r, p in zip(cpus[kinds[-1]], cpus[kinds[0]], strict=True)],
-        "runs": {"wall": walls, "rss": rss, "listing": inner, "cpu": cpus},
+        # reposix (the second kind) over the plain loop, per round: kept for older readers.
+        "pairs": ratios[kinds[1]],
+        "cpu_pairs": cpu_ratios[kinds[1]],
+        "ratios": ratios,
+        "cpu_ratios": cpu_ratios,
+        "spread": {
+            metric: {k: _spread(v) for k, v in series.items()}
+            for metric, series in {**runs, "ratio": ratios, "cpu_ratio": cpu_ratios}.items()
+        },
+        "runs": runs,
     }
+
+
+def _spread(values: list[float]) -> dict[str, float]:
+    return {"min": min(values), "median": statistics.median(values), "max": max(values)}
 
 
 def environment() -> dict[str, Any]:
@@ -369,15 +432,26 @@ def environment() -> dict[str, Any]:
     }
 
 
+PEER_LABELS = {"singer": "singer-sdk tap", "airbyte": "airbyte-cdk source"}
+
+
 def drive(args: argparse.Namespace) -> None:
-    results: dict[str, Any] = {**environment(), "args": vars(args)}
+    peers: list[str] = args.peers or []
+    if missing := missing_peers(peers):
+        sys.exit(
+            f"no venv for {', '.join(missing)} under {peer_venvs()}; create it with "
+            f"`bash benchmarks/peers/setup.sh {' '.join(missing)}` (or set REPOSIX_PEER_VENVS "
+            "to where it is)"
+        )
+    results: dict[str, Any] = {**environment(), "args": vars(args), "peers": peers}
     with tempfile.TemporaryDirectory() as tmp:
         audit_db = str(Path(tmp) / "audit.db")
         rows: list[tuple[str, str]] = []
 
         server = Server(args.issues, 0)
         try:
-            a = paired(["plain", "reposix"], server.url, audit_db, args.issues, args.repeat)
+            kinds = ["plain", "reposix", *peers]
+            a = paired(kinds, server.url, audit_db, args.issues, args.repeat)
         finally:
             server.close()
         ratio = a["wall"]["reposix"] / a["wall"]["plain"]
@@ -394,6 +468,19 @@ def drive(args: argparse.Namespace) -> None:
             ),
             ("(a) CPU ratio (median of pairs)", f"{statistics.median(a['cpu_pairs']):.2f}×"),
         ]
+        for peer in peers:
+            label = PEER_LABELS[peer]
+            rows += [
+                (f"(a) {label}, {args.issues} issues", f"{a['wall'][peer]:.2f} s"),
+                (
+                    f"(a) ratio {peer} / plain (median of pairs, min–max)",
+                    _ratio_cell(a["ratios"][peer]),
+                ),
+                (
+                    f"(a) CPU ratio {peer} / plain (median of pairs, min–max)",
+                    _ratio_cell(a["cpu_ratios"][peer]),
+                ),
+            ]
 
         server = Server(args.slow_issues, args.latency_ms)
         try:
@@ -426,7 +513,7 @@ def drive(args: argparse.Namespace) -> None:
         for n in args.rss_issues:
             server = Server(n, 0)
             try:
-                c = paired(["plain", "reposix-stream"], server.url, audit_db, n, 1)
+                c = paired(["plain", "reposix-stream", *peers], server.url, audit_db, n, 1)
             finally:
                 server.close()
             peaks[n] = c["rss"]
@@ -441,6 +528,10 @@ def drive(args: argparse.Namespace) -> None:
                     f"{c['rss']['reposix-stream']:.0f} MiB",
                 ),
             ]
+            rows += [
+                (f"(c) peak RSS, {PEER_LABELS[peer]}, {n} issues", f"{c['rss'][peer]:.0f} MiB")
+                for peer in peers
+            ]
         if len(args.rss_issues) >= 2:
             low, high = min(args.rss_issues), max(args.rss_issues)
             growth = peaks[high]["reposix-stream"] / peaks[low]["reposix-stream"]
@@ -448,6 +539,7 @@ def drive(args: argparse.Namespace) -> None:
                 (f"(c) ratio of peak RSS, {high} / {low} issues streamed", f"{growth:.2f}×")
             )
 
+    results["versions"].update(VERSIONS)
     print("| measure | value |")
     print("|---|---|")
     for name, value in rows:
@@ -455,6 +547,10 @@ def drive(args: argparse.Namespace) -> None:
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
         print(f"results written to {args.json}")
+
+
+def _ratio_cell(ratios: list[float]) -> str:
+    return f"{statistics.median(ratios):.2f}× ({min(ratios):.2f}–{max(ratios):.2f})"
 
 
 def main() -> None:
@@ -473,6 +569,15 @@ def main() -> None:
     parser.add_argument("--rss-issues", type=int, nargs="*", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument(
+        "--peers",
+        nargs="*",
+        choices=sorted(PEERS),
+        metavar="PEER",
+        help="Also time the singer-sdk and airbyte-cdk clients in (a) and (c) (all of them "
+        "when no PEER is named: singer, airbyte), from the venvs that "
+        "`bash benchmarks/peers/setup.sh` creates.",
+    )
+    parser.add_argument(
         "--json",
         metavar="PATH",
         help="Also write every run, the machine, versions and date to PATH (JSON); "
@@ -484,6 +589,8 @@ def main() -> None:
     elif args.cmd == "client":
         client_main(args.kind, args.url)
     else:
+        if args.peers == []:
+            args.peers = list(PEERS)
         drive(args)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,3 +46,29 @@ def test_paired_github_benchmark_runs_end_to_end() -> None:
     assert "| (a) ratio reposix / plain" in out.stdout
     assert "| (b) reposix listing call alone (in process), 2 pages |" in out.stdout
     assert "| (c) ratio of peak RSS, 200 / 100 issues streamed |" in out.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("REPOSIX_BENCH_PEERS") != "1",
+    reason="the peers' venvs are outside CI: bash benchmarks/peers/setup.sh, then "
+    "REPOSIX_BENCH_PEERS=1",
+)
+def test_paired_github_benchmark_runs_with_the_peers(tmp_path: Path) -> None:
+    """A tiny run with the singer-sdk and airbyte-cdk clients: each lists every issue."""
+    results = tmp_path / "results.json"
+    args = ["--issues", "150", "--slow-issues", "150", "--latency-ms", "1"]
+    args += ["--rss-issues", "100", "--repeat", "1", "--peers", "--json", str(results)]
+    out = subprocess.run(
+        [sys.executable, str(GITHUB), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "| (a) ratio singer / plain (median of pairs, min–max) |" in out.stdout
+    assert "| (c) peak RSS, airbyte-cdk source, 100 issues |" in out.stdout
+    data = json.loads(results.read_text(encoding="utf-8"))
+    assert set(data["a"]["ratios"]) == {"reposix", "singer", "airbyte"}
+    assert {"singer-sdk", "airbyte-cdk"} <= set(data["versions"])
