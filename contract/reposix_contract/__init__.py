@@ -33,6 +33,12 @@ if TYPE_CHECKING:
     from reposix_contract._fakes.base import Knobs as Knobs
     from reposix_contract._fakes.base import Served as Served
     from reposix_contract._fakes.base import WireFake as WireFake
+    from reposix_contract._fakes.graphql import GraphQLEndpoint as GraphQLEndpoint
+    from reposix_contract._fakes.graphql import GraphQLReply as GraphQLReply
+    from reposix_contract._fakes.graphql import entity_not_found as entity_not_found
+    from reposix_contract._fakes.graphql import graphql_failure as graphql_failure
+    from reposix_contract._fakes.graphql import invalid_input as invalid_input
+    from reposix_contract._fakes.graphql import relay_connection as relay_connection
     from reposix_contract._fakes.mount import mount_prefix as mount_prefix
     from reposix_contract._fakes.mount import unmount as unmount
     from reposix_contract._fakes.pagination import BadCursor as BadCursor
@@ -76,6 +82,14 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Knobs",
         "Served",
         "WireFake",
+    ),
+    "reposix_contract._fakes.graphql": (
+        "GraphQLEndpoint",
+        "GraphQLReply",
+        "entity_not_found",
+        "graphql_failure",
+        "invalid_input",
+        "relay_connection",
     ),
     "reposix_contract._fakes.mount": ("mount_prefix", "unmount"),
     "reposix_contract._fakes.pagination": (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Final, TypeVar
@@ -268,7 +268,7 @@ class LinearConnector(HttpConnector):
         by page; the paginator is keyed on ``number`` (a repeat is dropped) and the stream
         stops at ``max_records``. An unknown team: ``NotFound`` on the first iteration."""
 
-        async def source(stream: RecordStream) -> AsyncIterator[Sequence[Record]]:
+        async def start() -> RecordStream:
             team = await self._team(project)
             pages = self._pages(
                 wire.LIST_ISSUES,
@@ -281,16 +281,9 @@ class LinearConnector(HttpConnector):
             def build(page: Sequence[Any]) -> list[Record]:
                 return [record_from_issue(i) for i in page]
 
-            inner = self.record_stream(pages, build, cap=self.runtime.max_records)
-            batches = inner.pages()
-            try:
-                async for batch in batches:
-                    yield batch
-            finally:
-                await batches.aclose()
-            stream.finish(complete=inner.is_complete, reason=inner.reason)
+            return self.record_stream(pages, build, cap=self.runtime.max_records)
 
-        return RecordStream(source)
+        return RecordStream.after(start)
 
     async def list_changed_since(self, project: str, since: datetime) -> list[RecordId]:
         """Numbers of issues updated strictly after ``since``, paged by keyset on ``updatedAt``.

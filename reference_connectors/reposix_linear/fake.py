@@ -2,8 +2,9 @@
 
 It serves the kit's [`FakeStore`][reposix_contract.FakeStore] as api.linear.app would:
 
-* every request is parsed, validated and executed by ``graphql-core`` against a subset
-  of Linear's schema (same type, field, argument and input names as
+* every request is parsed, validated and executed by ``graphql-core`` (through the kit's
+  [`GraphQLEndpoint`][reposix_contract.GraphQLEndpoint]) against a subset of Linear's
+  schema (same type, field, argument and input names as
   https://github.com/linear/linear/blob/master/packages/sdk/src/schema.graphql), so a
   malformed document or an unknown field is Linear's 400 ``GRAPHQL_VALIDATION_FAILED``
   error, never a silent success;
@@ -13,7 +14,7 @@ It serves the kit's [`FakeStore`][reposix_contract.FakeStore] as api.linear.app 
 * ``issues`` honours ``filter`` (team key, number, updatedAt ``gt``…, ``and``/``or``),
   ``orderBy`` (createdAt default, updatedAt), ``first`` (default 50, max 250),
   ``includeArchived`` (default false) and Relay ``pageInfo``, with the kit's pagination
-  knobs through [`graphql_page`][reposix_contract.graphql_page];
+  knobs through [`relay_connection`][reposix_contract.relay_connection];
 * labels are team or workspace labels (``issueLabels``, ``issueLabelCreate``), users are
   found by ``displayName``/``email`` (every handle asked for exists in the fake's
   workspace); parents by UUID; priority 0..4;
@@ -31,35 +32,28 @@ The state ↔ status mapping here is written independently of the connector's.
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any, Final
 
 import httpx
-from graphql import (
-    ExecutionResult,
-    GraphQLError,
-    GraphQLSchema,
-    OperationDefinitionNode,
-    build_schema,
-    execute,
-    parse,
-    validate,
-)
+from graphql import GraphQLError, GraphQLSchema
 
 from reposix import Record, RecordDraft, RecordStatus
 from reposix_contract import (
-    BadCursor,
     FakeProjects,
     FakeStore,
+    GraphQLEndpoint,
+    GraphQLReply,
     Knobs,
     check_auth,
-    graphql_page,
+    entity_not_found,
+    graphql_failure,
+    invalid_input,
     parse_iso,
+    relay_connection,
 )
 
 __all__ = ["LinearFake", "schema"]
@@ -207,10 +201,9 @@ _COMPARATORS: Final = frozenset(
 _PRIORITY: Final = ("No priority", "Urgent", "High", "Medium", "Low")
 
 
-@cache
 def schema() -> GraphQLSchema:
     """The schema subset the fake serves (built once)."""
-    return build_schema(_SDL)
+    return GraphQLEndpoint(_SDL).schema
 
 
 def _uuid(*parts: object) -> str:
@@ -223,27 +216,11 @@ def _ts(when: datetime) -> str:
 
 
 def _invalid(message: str) -> GraphQLError:
-    return GraphQLError(
-        message,
-        extensions={
-            "type": "invalid input",
-            "code": "INVALID_INPUT",
-            "userError": True,
-            "userPresentableMessage": message,
-        },
-    )
+    return invalid_input(message)
 
 
 def _not_found(what: str) -> GraphQLError:
-    return GraphQLError(
-        "Entity not found",
-        extensions={
-            "type": "entity not found",
-            "code": "ENTITY_NOT_FOUND",
-            "userError": True,
-            "userPresentableMessage": f"Could not find referenced {what}.",
-        },
-    )
+    return entity_not_found(what)
 
 
 def _compare(value: Any, cond: Mapping[str, Any]) -> bool:
@@ -367,7 +344,8 @@ class LinearFake:
         """label id → (name, team key or None for a workspace label)."""
         self.users: dict[str, str] = {}
         """user id → display name."""
-        self.requests: list[str] = []
+        self.endpoint = GraphQLEndpoint(_SDL)
+        self.requests: list[str] = self.endpoint.operations
         """Operation names served, in order (tests read it)."""
         self._window: list[int] = []
         self._sync = 1000
@@ -555,18 +533,8 @@ class LinearFake:
                     rows.append((record, node))
         field = "updated_at" if order == "updatedAt" else "created_at"
         rows.sort(key=lambda r: (getattr(r[0], field), r[0].id))
-        records = [r for r, _ in rows]
-        nodes = {r.id: n for r, n in rows}
-        if args.get("first") is not None and not 0 < args["first"] <= 250:
-            raise _invalid("first must be between 1 and 250")
-        try:
-            page = graphql_page(records, args, self.knobs, default_size=50, max_size=250)
-        except BadCursor:
-            raise _invalid("Invalid cursor") from None
-        return {
-            "nodes": [nodes[r.id] for r in page.nodes],
-            "pageInfo": {**page.page_info, "hasPreviousPage": False, "startCursor": None},
-        }
+        nodes = {r.id: n for r, n in rows}  # records go to the emitter: it reports their ids
+        return relay_connection([r for r, _ in rows], args, self.knobs, lambda r: nodes[r.id])
 
     def _q_issue(self, _info: Any, id: str) -> dict[str, Any]:
         team, record = self._locate(id)
@@ -747,29 +715,21 @@ class LinearFake:
             "x-ratelimit-complexity-reset": str(reset),
         }
 
-    def _json(self, status: int, body: Any, cost: int = 1) -> httpx.Response:
-        return httpx.Response(
-            status, content=json.dumps(body).encode(), headers=self._headers(cost)
-        )
-
-    def _errors(self, status: int, *errors: Mapping[str, Any]) -> _Reply:
-        return _Reply(self._json(status, {"errors": [dict(e) for e in errors]}))
+    def _errors(self, status: int, *errors: GraphQLError) -> _Reply:
+        return _Reply(GraphQLReply.refuse(status, *errors).response(self._headers(1)))
 
     def _authorize(self, request: httpx.Request) -> None:
         def reject() -> httpx.Response:
             # Linear answers a missing or bad key with a GraphQL authentication error.
             return self._errors(
                 400,
-                {
-                    "message": "Authentication required, not authenticated",
-                    "extensions": {
-                        "type": "authentication error",
-                        "code": "AUTHENTICATION_ERROR",
-                        "statusCode": 401,
-                        "userError": True,
-                        "userPresentableMessage": _AUTH_HINT,
-                    },
-                },
+                graphql_failure(
+                    "Authentication required, not authenticated",
+                    kind="authentication error",
+                    code="AUTHENTICATION_ERROR",
+                    user_message=_AUTH_HINT,
+                    statusCode=401,
+                ),
             ).response
 
         if "LINEAR_OAUTH_TOKEN" in self.credentials:
@@ -786,15 +746,12 @@ class LinearFake:
         if len(self._window) >= self.requests_limit:
             raise self._errors(
                 400,
-                {
-                    "message": "Rate limit exceeded",
-                    "extensions": {
-                        "type": "ratelimited",
-                        "code": "RATELIMITED",
-                        "userError": True,
-                        "userPresentableMessage": "Too many requests, please slow down.",
-                    },
-                },
+                graphql_failure(
+                    "Rate limit exceeded",
+                    kind="ratelimited",
+                    code="RATELIMITED",
+                    user_message="Too many requests, please slow down.",
+                ),
             )
         self._window.append(now)
 
@@ -811,22 +768,6 @@ class LinearFake:
             return httpx.Response(404, text="Cannot " + request.method + " " + path)
         self._authorize(request)
         self._rate_limit()
-        try:
-            body = json.loads(request.content or b"null")
-        except ValueError:
-            body = None
-        if not isinstance(body, dict) or not isinstance(body.get("query"), str):
-            raise self._errors(400, _bad_request("Must provide query string."))
-        variables = body.get("variables") or {}
-        if not isinstance(variables, dict):
-            raise self._errors(400, _bad_request("Variables must be an object."))
-        try:
-            document = parse(body["query"])
-        except GraphQLError as exc:
-            raise self._errors(400, _validation(exc.message)) from None
-        problems = validate(schema(), document)
-        if problems:
-            raise self._errors(400, *(_validation(p.message) for p in problems[:5]))
         root = {
             "issues": self._q_issues,
             "issue": self._q_issue,
@@ -839,41 +780,8 @@ class LinearFake:
             "issueDelete": self._m_delete,
             "issueLabelCreate": self._m_label_create,
         }
-        result = execute(
-            schema(),
-            document,
-            root_value=root,
-            variable_values=variables,
-            operation_name=body.get("operationName"),
-        )
-        if not isinstance(result, ExecutionResult):  # pragma: no cover - resolvers are sync
-            raise RuntimeError("the Linear fake's resolvers must be synchronous")
-        names = [
-            d.name.value
-            for d in document.definitions
-            if isinstance(d, OperationDefinitionNode) and d.name is not None
-        ]
-        self.requests.append(str(body.get("operationName") or (names[0] if names else "")))
-        out: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            out["errors"] = [e.formatted for e in result.errors]
-            return self._json(400 if result.data is None else 200, out)
-        return self._json(200, out)
+        return self.endpoint.serve(request, root, self._headers(1))
 
 
 def _last_page() -> dict[str, Any]:
     return {"hasNextPage": False, "hasPreviousPage": False, "endCursor": None, "startCursor": None}
-
-
-def _validation(message: str) -> dict[str, Any]:
-    return {
-        "message": message,
-        "extensions": {"type": "graphql error", "code": "GRAPHQL_VALIDATION_FAILED"},
-    }
-
-
-def _bad_request(message: str) -> dict[str, Any]:
-    return {"message": message, "extensions": {"type": "graphql error", "code": "BAD_REQUEST"}}
-
-
-_Resolver = Callable[..., Any]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -203,6 +203,28 @@ class RecordStream:
         async def source(stream: RecordStream) -> AsyncIterator[Sequence[Record]]:
             yield listing.records
             stream.finish(complete=listing.is_complete, reason="the connector said truncated")
+
+        return cls(source)
+
+    @classmethod
+    def after(cls, start: Callable[[], Awaitable[RecordStream]]) -> RecordStream:
+        """The stream ``start()`` returns, awaited when iteration begins.
+
+        For a listing that needs a lookup first (a GraphQL API's team id, a project's
+        key): ``iter_records`` stays a plain method returning a stream, and the
+        lookup's errors (``NotFound`` for an unknown project …) surface where the
+        caller starts iterating, like any page's. Completeness is the inner stream's.
+        """
+
+        async def source(stream: RecordStream) -> AsyncIterator[Sequence[Record]]:
+            inner = await start()
+            pages = inner.pages()
+            try:
+                async for page in pages:
+                    yield page
+            finally:
+                await pages.aclose()
+            stream.finish(complete=inner.is_complete, reason=inner.reason)
 
         return cls(source)
 

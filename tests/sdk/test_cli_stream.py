@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import reposix._cli as cli_module
-from reposix._backend import BackendConnector, RecordStream
+from reposix._backend import BackendConnector, Listing, RecordStream
 from reposix._records import Record, RecordId, RecordStatus
 from reposix.sim._app import create_app
 from reposix.sim._server import running
@@ -105,3 +105,39 @@ def test_the_first_page_is_printed_before_the_second_arrives() -> None:
 
     assert asyncio.run(go()) == (2, False)
     assert seen == [[1], [2]]
+
+
+_T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+async def test_record_stream_after_awaits_its_lookup_when_iteration_starts() -> None:
+    """``RecordStream.after``: the lookup runs on first iteration, its error surfaces there,
+    and completeness is the inner stream's."""
+    from reposix import NotFound
+
+    calls: list[str] = []
+    listing = Listing(
+        [
+            Record(
+                id=1, title="a", status=RecordStatus.OPEN, created_at=_T0, updated_at=_T0, version=1
+            )
+        ],
+        False,
+    )
+
+    async def start() -> RecordStream:
+        calls.append("lookup")
+        return RecordStream.of(listing)
+
+    stream = RecordStream.after(start)
+    assert calls == []
+    collected = await stream.collect()
+    assert calls == ["lookup"]
+    assert [r.id for r in collected.records] == [1]
+    assert not stream.is_complete
+
+    async def missing() -> RecordStream:
+        raise NotFound("no such team")
+
+    with pytest.raises(NotFound):
+        await RecordStream.after(missing).collect()
