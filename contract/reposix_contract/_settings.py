@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from reposix._env import CI, CONTRACT_MINIMIZE_SECONDS, CONTRACT_RANDOM, CONTRACT_THOROUGH
+
 __all__ = [
     "MINIMIZE_ENV",
     "THOROUGH_ENV",
@@ -19,9 +21,9 @@ __all__ = [
     "thorough",
 ]
 
-MINIMIZE_ENV = "REPOSIX_CONTRACT_MINIMIZE_SECONDS"
+MINIMIZE_ENV = CONTRACT_MINIMIZE_SECONDS.name
 
-THOROUGH_ENV = "REPOSIX_CONTRACT_THOROUGH"
+THOROUGH_ENV = CONTRACT_THOROUGH.name
 _thorough: bool | None = None
 
 
@@ -36,7 +38,7 @@ def thorough() -> bool:
     """Whether property checks run many examples (``--reposix-thorough``)."""
     if _thorough is not None:
         return _thorough
-    return os.environ.get(THOROUGH_ENV, "") not in ("", "0")
+    return CONTRACT_THOROUGH.flag()
 
 
 def deterministic() -> bool:
@@ -45,9 +47,9 @@ def deterministic() -> bool:
     The fast profile is small, so it uses hypothesis' deterministic search to give the
     same verdict on every machine; set ``REPOSIX_CONTRACT_RANDOM=1`` locally to explore.
     """
-    if os.environ.get("CI"):
+    if CI.get():
         return True
-    return os.environ.get("REPOSIX_CONTRACT_RANDOM", "") in ("", "0")
+    return not CONTRACT_RANDOM.flag()
 
 
 def max_examples(default: int, many: int | None = None) -> int:
@@ -60,11 +62,9 @@ def max_examples(default: int, many: int | None = None) -> int:
 def minimize_seconds() -> float:
     """How long a property check may search for a minimal failing example once one of its
     explicit edge cases failed: 20 s (ten times more under the thorough profile), or
-    ``$REPOSIX_CONTRACT_MINIMIZE_SECONDS`` (0 reports the edge case at once)."""
-    raw = os.environ.get(MINIMIZE_ENV, "").strip()
-    if raw:
-        try:
-            return max(0.0, float(raw))
-        except ValueError:
-            pass
+    ``$REPOSIX_CONTRACT_MINIMIZE_SECONDS`` (0 reports the edge case at once; a malformed
+    value is a ``ConfigError``)."""
+    configured = CONTRACT_MINIMIZE_SECONDS.seconds()
+    if configured is not None:
+        return configured
     return 200.0 if thorough() else 20.0

@@ -35,6 +35,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Protocol, Self, get_args
 
+from reposix._env import AUDIT_DB, XDG_STATE_HOME
 from reposix._errors import AuditError, AuditTampered, ConfigError
 
 __all__ = [
@@ -59,7 +60,7 @@ __all__ = [
 
 log = logging.getLogger("reposix.audit")
 
-AUDIT_ENV = "REPOSIX_AUDIT_DB"
+AUDIT_ENV = AUDIT_DB.name
 """Env var naming the SQLite audit database file (``:memory:`` keeps it in memory)."""
 
 BATCH_ROWS = 256
@@ -721,10 +722,10 @@ if hasattr(os, "register_at_fork"):
 
 def default_audit_path() -> str:
     """``$REPOSIX_AUDIT_DB``, else ``$XDG_STATE_HOME/reposix/audit.db`` (``~/.local/state``)."""
-    configured = os.environ.get(AUDIT_ENV, "").strip()
+    configured = AUDIT_DB.get()
     if configured:
         return configured
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    state = XDG_STATE_HOME.get() or str(Path.home() / ".local" / "state")
     return str(Path(state) / "reposix" / "audit.db")
 
 

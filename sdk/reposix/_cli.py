@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from reposix._env import SIM_ADMIN_TOKEN, SIM_TOKEN
 from reposix._errors import ConfigError, ReposixError
 from reposix._version import __version__
 
@@ -353,16 +354,15 @@ def audit_verify(db: str | None) -> None:
       reposix audit verify
       reposix audit verify --db /var/lib/reposix/audit.db
     """
-    import os
-
     from reposix._audit import AUDIT_ENV, default_audit_path, verify
+    from reposix._env import AUDIT_DB
 
     path = db or default_audit_path()
     if not Path(path).is_file():
         # The hint follows how the path was given: --db, the env var, or the default.
         if db:
             hint = "check the --db path (without --db, the log is $REPOSIX_AUDIT_DB's path)"
-        elif os.environ.get(AUDIT_ENV, "").strip():
+        elif AUDIT_DB.get():
             hint = f"{AUDIT_ENV} names this path: point it at the audit database, or pass --db"
         else:
             hint = (
@@ -405,7 +405,7 @@ def audit_verify(db: str | None) -> None:
 )
 @click.option(
     "--token",
-    envvar="REPOSIX_SIM_TOKEN",
+    envvar=SIM_TOKEN.name,
     help="Require this bearer token on every request but /healthz [env: REPOSIX_SIM_TOKEN].",
 )
 @click.option(
@@ -415,7 +415,7 @@ def audit_verify(db: str | None) -> None:
 )
 @click.option(
     "--admin-token",
-    envvar="REPOSIX_SIM_ADMIN_TOKEN",
+    envvar=SIM_ADMIN_TOKEN.name,
     help="Token for /_admin in the X-Reposix-Admin-Token header (implies --fault-injection; "
     "generated and printed if omitted) [env: REPOSIX_SIM_ADMIN_TOKEN].",
 )

@@ -111,7 +111,8 @@ def doctor() -> None:
       REPOSIX_ALLOWED_ORIGINS=https://api.github.com reposix doctor | grep allowlist
     """
     from reposix._audit import default_audit_path, verify
-    from reposix._http.allowlist import ALLOWLIST_ENV, Allowlist
+    from reposix._env import ALLOWED_ORIGINS
+    from reposix._http.allowlist import Allowlist
     from reposix._plugin import load_plugins
     from reposix._urlforms import UrlForm
 
@@ -127,8 +128,8 @@ def doctor() -> None:
         )
         _row(table, name, _capabilities(plugin), forms or "(none)", creds or "(none needed)")
     print_table(out, table)
-    raw = os.environ.get(ALLOWLIST_ENV, "")
-    origin = f"${ALLOWLIST_ENV}" if raw.strip() else "default: loopback only"
+    raw = ALLOWED_ORIGINS.get()
+    origin = f"${ALLOWED_ORIGINS.name}" if raw else "default: loopback only"
     out.print(f"allowlist ({origin}): {', '.join(Allowlist.parse(raw).describe())}", markup=False)
     path = default_audit_path()
     if path == ":memory:" or not os.path.exists(path):

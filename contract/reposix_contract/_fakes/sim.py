@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from reposix._clock import VirtualClock
+from reposix._env import SIM_TOKEN
 from reposix._faults import PAGE_AND_PAYLOAD
 from reposix_contract._fakes.base import FakeProjects, Knobs, Served
 
@@ -30,7 +31,7 @@ __all__ = ["SIM_BASE_URL", "SimWireFake", "sim_fake"]
 
 SIM_BASE_URL = "http://sim.reposix.test"
 """Where the kit mounts the simulator (never resolved: respx answers in-process)."""
-_TOKEN_ENV = "REPOSIX_SIM_TOKEN"
+_TOKEN_ENV = SIM_TOKEN.name
 _LIST = re.compile(r"^/projects/[^/]+/records/?$")
 
 

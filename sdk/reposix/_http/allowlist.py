@@ -10,17 +10,17 @@ percent-encoded hosts, non-canonical IPv4 forms, IPv6 zone ids).
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from dataclasses import dataclass
 
 import httpx
 
+from reposix._env import ALLOWED_ORIGINS
 from reposix._errors import ConfigError, EgressDenied
 
 __all__ = ["ALLOWLIST_ENV", "DEFAULT_ALLOWLIST", "Allowlist", "Origin", "origin_of"]
 
-ALLOWLIST_ENV = "REPOSIX_ALLOWED_ORIGINS"
+ALLOWLIST_ENV = ALLOWED_ORIGINS.name
 """Env var holding the comma-separated ``scheme://host[:port]`` allowlist."""
 DEFAULT_ALLOWLIST = "http://127.0.0.1:*,http://localhost:*,http://[::1]:*"
 """The allowlist when ``$REPOSIX_ALLOWED_ORIGINS`` is unset or blank: loopback only."""
@@ -146,7 +146,7 @@ class Allowlist:
     @classmethod
     def from_env(cls) -> Allowlist:
         """The allowlist in force: ``$REPOSIX_ALLOWED_ORIGINS`` or loopback only."""
-        return cls.parse(os.environ.get(ALLOWLIST_ENV, ""))
+        return cls.parse(ALLOWED_ORIGINS.get())
 
     def describe(self) -> list[str]:
         """The entries as strings, for error messages."""

@@ -594,14 +594,36 @@ class SimApp:
     # -- routes ------------------------------------------------------------------------------
 
     async def _healthz(self, request: Request) -> Response:
+        """Liveness probe: answers while the process serves.
+
+        Response: 200 ``{"status": "ok"}``; never authenticated, rate limited or faulted.
+        Source: the ``/healthz`` convention of Kubernetes probes,
+        https://kubernetes.io/docs/reference/using-api/health-checks/
+        """
         return JSONResponse({"status": "ok"})
 
     @_endpoint
     async def _list_projects(self, request: Request) -> Response:
+        """List every project.
+
+        Response: 200 ``[{"slug", "name", "created_at"}]``, in creation order, unpaged.
+        Source: the simulator's own shape (projects exist explicitly; see the rules on the
+        simulator page).
+        """
         return JSONResponse([self._project_json(p) for p in self.store.projects()])
 
     @_endpoint
     async def _create_project(self, request: Request) -> Response:
+        """Create an empty project.
+
+        Request: ``{"slug": str, "name": str | null}``; the slug is 1-64 characters of
+        ``[A-Za-z0-9._-]`` starting with a letter or digit.
+        Response: 201 project, ``Location: /projects/{slug}``.
+        Errors: 400 ``bad_json``, ``unknown_field``, ``invalid_field``, ``invalid_slug``;
+        409 ``conflict`` (the slug is taken).
+        Source: 201 with ``Location`` as RFC 9110 defines it,
+        https://www.rfc-editor.org/rfc/rfc9110#name-201-created
+        """
         data = self._json(await self._body(request))
         unknown = sorted(set(data) - {"slug", "name"})
         if unknown:
@@ -618,10 +640,30 @@ class SimApp:
 
     @_endpoint
     async def _get_project(self, request: Request) -> Response:
+        """Read one project.
+
+        Response: 200 ``{"slug", "name", "created_at"}``.
+        Errors: 404 ``not_found`` (no such project).
+        Source: the simulator's own shape.
+        """
         return JSONResponse(self._project_json(self.store.project(request.path_params["slug"])))
 
     @_endpoint
     async def _list_records(self, request: Request) -> Response:
+        """List a project's records by id, one page per request; or search them.
+
+        Request: ``?per_page=`` (1 to the maximum page size, default 30), ``?since=``
+        (ISO-8601 with a zone: only records updated strictly after it), ``?after=`` and
+        ``?page=`` (the keyset cursor the ``Link`` header carries); or ``?q=`` (full-text
+        search: every match, best first, on one page).
+        Response: 200 ``[record]``; ``Link: <url>; rel="next"`` while pages remain;
+        ``X-Total-Count`` (records matching ``since``).
+        Errors: 400 ``bad_since``, ``bad_per_page``, ``bad_after``, ``bad_page``;
+        404 ``not_found`` (no such project).
+        Source: ``Link``-header paging as GitHub's REST API pages,
+        https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api
+        (header syntax: RFC 8288, https://www.rfc-editor.org/rfc/rfc8288)
+        """
         slug = request.path_params["slug"]
         if "q" in request.query_params:
             # Full-text search (reposix._search): every match, best first, one page.
@@ -677,6 +719,19 @@ class SimApp:
 
     @_endpoint
     async def _create_record(self, request: Request) -> Response:
+        """Create a record from its user fields (``title`` required).
+
+        Request: ``{"title", "status"?, "assignee"?, "labels"?, "body"?, "parent_id"?,
+        "extensions"?}``; optional ``Idempotency-Key`` header (1-255 characters).
+        Response: 201 record (version 1), ``Location``, ``ETag: "1"``; a replay of the same
+        key and body returns the first response plus ``Idempotent-Replayed: true``.
+        Errors: 400 ``server_field``, ``unknown_field``, ``invalid_field``,
+        ``invalid_parent``, ``bad_idempotency_key``; 404 ``not_found``;
+        422 ``idempotency_key_reused`` (same key, different body).
+        Source: the IETF Idempotency-Key draft,
+        https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/, and
+        ``Idempotent-Replayed`` as Stripe sends it, https://docs.stripe.com/api/idempotent_requests
+        """
         slug = request.path_params["slug"]
         raw = await self._body(request)
         data = self._json(raw)
@@ -713,11 +768,28 @@ class SimApp:
 
     @_endpoint
     async def _get(self, request: Request) -> Response:
+        """Read one record.
+
+        Response: 200 record, ``ETag: "<version>"``.
+        Errors: 400 ``bad_record_id``; 404 ``not_found``.
+        Source: ``ETag`` as RFC 9110 defines it, https://www.rfc-editor.org/rfc/rfc9110#name-etag
+        """
         record = self.store.require(request.path_params["slug"], _record_id(request))
         return JSONResponse(self.record_json(record, request), headers=_etag(record))
 
     @_endpoint
     async def _patch(self, request: Request) -> Response:
+        """Change some user fields of a record; ``null`` clears ``assignee`` or ``parent_id``.
+
+        Request: a JSON object of user fields; optional ``If-Match: "<version>"``
+        (``3`` and ``W/"3"`` accepted, ``*`` means any).
+        Response: 200 record, ``ETag``; a change that changes nothing bumps no version.
+        Errors: 400 ``bad_json``, ``unknown_field``, ``server_field``, ``invalid_field``,
+        ``invalid_parent``, ``bad_if_match``; 404 ``not_found``;
+        409 ``version_mismatch`` with ``current_version`` and ``expected_version``.
+        Source: ``If-Match`` preconditions of RFC 9110,
+        https://www.rfc-editor.org/rfc/rfc9110#name-if-match
+        """
         slug, record_id = request.path_params["slug"], _record_id(request)
         expected = _parse_if_match(request)
         raw = await self._body(request)
@@ -727,12 +799,30 @@ class SimApp:
 
     @_endpoint
     async def _delete(self, request: Request) -> Response:
+        """Delete a record for good (its id is never reused).
+
+        Request: optional ``If-Match: "<version>"``.
+        Response: 204, no body.
+        Errors: 400 ``bad_if_match``; 404 ``not_found``; 409 ``version_mismatch``.
+        Source: RFC 9110 DELETE and ``If-Match``,
+        https://www.rfc-editor.org/rfc/rfc9110#name-delete
+        """
         slug, record_id = request.path_params["slug"], _record_id(request)
         self.store.delete(slug, record_id, _parse_if_match(request))
         return Response(status_code=204)
 
     @_endpoint
     async def _close(self, request: Request) -> Response:
+        """Close a record with a reason: ``completed`` sets ``done``, the others ``wont_fix``.
+
+        Request: ``{"reason": "completed" | "not_planned" | "duplicate" | "abandoned"}``;
+        optional ``If-Match``.
+        Response: 200 record, ``ETag``; closing to the current status changes nothing.
+        Errors: 400 ``invalid_field``, ``bad_if_match``; 404 ``not_found``;
+        409 ``version_mismatch``.
+        Source: close reasons as GitHub's ``state_reason``,
+        https://docs.github.com/en/rest/issues/issues#update-an-issue
+        """
         slug, record_id = request.path_params["slug"], _record_id(request)
         expected = _parse_if_match(request)
         data = self._json(await self._body(request))
@@ -750,6 +840,15 @@ class SimApp:
 
     @_endpoint
     async def _admin_faults(self, request: Request) -> Response:
+        """Read (GET), replace (PUT) or change (PATCH) the fault knobs.
+
+        Request: ``X-Reposix-Admin-Token`` header; PUT and PATCH take a JSON object of
+        knobs (the simulator page lists them); PUT resets the others to their defaults.
+        Response: 200 every knob's current value; a write also resets the rate limiter.
+        Errors: 400 ``invalid_field`` (unknown knob or bad value); 401 ``unauthorized``
+        (wrong admin token); 404 ``admin_disabled`` (started without fault injection).
+        Source: the simulator's own admin API (no vendor has one).
+        """
         if request.method != "GET":
             data = self._json(await self._body(request))
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reposix._env import SIM_TOKEN
 from reposix._plugin import ConnectorPlugin
 from reposix._urlforms import UrlForm
 
@@ -27,7 +28,7 @@ plugin = ConnectorPlugin(
     name="sim",
     build=build,
     default_base_url="http://127.0.0.1:7878",
-    env_vars=("REPOSIX_SIM_TOKEN",),
+    env_vars=(SIM_TOKEN.name,),
     url_forms=(
         UrlForm(
             "http://{loopback}:{port}/projects/{project}",
