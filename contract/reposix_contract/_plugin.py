@@ -8,10 +8,15 @@ one usage error. With ``--reposix-contract`` it appends one test item per
 (target, invariant) — ids like ``invariant[github-R05]`` — for the sim control
 and every connector registered under ``reposix.connectors``, prints the
 conformance matrix at the end and optionally writes it as JSON / Markdown.
+
+Under pytest-xdist (``-n 2``) the items run in worker processes: each item's verdict
+travels to the controller as plain data on its test report, and the controller builds,
+prints and writes the one matrix, in suite order, exactly as a serial run does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +112,7 @@ class ContractItem(pytest.Item):
         invariant: Invariant | None,
         session_state: _ContractSession,
         load_error: str | None = None,
+        order: tuple[int, int] = (0, 0),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -114,6 +120,10 @@ class ContractItem(pytest.Item):
         self.invariant = invariant
         self.state = session_state
         self.load_error = load_error
+        self.order = order
+        """(target, invariant) position in the suite: the matrix's row and column order."""
+        self.verdict: dict[str, Any] | None = None
+        """The outcome as plain data, attached to the call's report for the matrix."""
         self.add_marker(pytest.mark.reposix_contract)
 
     def runtest(self) -> None:
@@ -126,7 +136,7 @@ class ContractItem(pytest.Item):
             )
             raise ContractFailure(outcome)
         outcome = run_invariant(self.target, self.invariant)
-        self.state.record(self.target, self.invariant, outcome)
+        self.verdict = _verdict(self.target, self.invariant, outcome, order=self.order)
         if outcome.status == "FAIL":
             raise ContractFailure(outcome)
         if outcome.status == "n/a":
@@ -173,14 +183,47 @@ class _ContractSession:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.matrix: Matrix | None = None
+        self.verdicts: list[dict[str, Any]] = []
 
-    def record(self, target: Target, invariant: Invariant, outcome: Outcome) -> None:
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Attach the item's verdict to its call report: plain data, so it survives the
+        trip from an xdist worker to the controller."""
+        report = yield
+        if call.when == "call" and isinstance(item, ContractItem) and item.verdict is not None:
+            report.reposix_verdict = item.verdict  # type: ignore[attr-defined]
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Collect verdicts where the reports arrive (the controller, under xdist)."""
+        verdict = getattr(report, "reposix_verdict", None)
+        if verdict is not None:
+            self.verdicts.append(verdict)
+
+    def matrix(self) -> Matrix | None:
+        """The verdicts so far as a matrix, in suite order (None if none ran)."""
+        if not self.verdicts:
+            return None
+        from reposix_contract._registry import invariants
         from reposix_contract._report import Matrix
+        from reposix_contract._runner import Outcome
 
-        if self.matrix is None:
-            self.matrix = Matrix()
-        self.matrix.add(invariant, outcome, control=target.control)
+        by_id = {inv.id: inv for inv in invariants()}
+        matrix = Matrix()
+        for v in sorted(self.verdicts, key=lambda v: tuple(v["order"])):
+            outcome = Outcome(
+                v["status"],
+                v["detail"],
+                invariant=v["invariant"],
+                target=v["target"],
+                declared=tuple(v["declared"]),
+                seconds=v["seconds"],
+                uncarried=tuple(v["uncarried"]),
+            )
+            matrix.add(by_id[v["invariant"]], outcome, control=v["control"])
+        return matrix
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(
@@ -211,8 +254,8 @@ class _ContractSession:
                 for t in targets
             ]
         out: list[pytest.Item] = []
-        for target in targets:
-            for inv in suite:
+        for t, target in enumerate(targets):
+            for i, inv in enumerate(suite):
                 out.append(
                     ContractItem.from_parent(
                         parent,
@@ -220,6 +263,7 @@ class _ContractSession:
                         target=target,
                         invariant=inv,
                         session_state=self,
+                        order=(t, i),
                     )
                 )
         return out
@@ -236,10 +280,13 @@ class _ContractSession:
         return item
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """Print the matrix; write ``--reposix-report`` files."""
+        """Print the matrix; write ``--reposix-report`` files (the controller only, under
+        xdist: a worker saw only its share of the items)."""
         from reposix_contract._report import write_reports
 
-        matrix = self.matrix
+        if hasattr(self.config, "workerinput"):
+            return
+        matrix = self.matrix()
         terminalreporter.section("reposix conformance matrix")
         if matrix is None:
             terminalreporter.write_line("no invariant ran (deselected, or collection failed)")
@@ -249,6 +296,24 @@ class _ContractSession:
         paths = list(self.config.getoption("reposix_report") or [])
         for path in write_reports(matrix, paths):
             terminalreporter.write_line(f"matrix written to {path}")
+
+
+def _verdict(
+    target: Target, invariant: Invariant, outcome: Outcome, *, order: tuple[int, int]
+) -> dict[str, Any]:
+    """What the matrix needs of an outcome, as data xdist can send between processes (the
+    exception behind a FAIL stays in the worker: the report's failure text carries it)."""
+    return {
+        "status": outcome.status,
+        "detail": outcome.detail,
+        "invariant": invariant.id,
+        "target": target.name,
+        "declared": list(outcome.declared),
+        "seconds": outcome.seconds,
+        "uncarried": list(outcome.uncarried),
+        "control": target.control,
+        "order": list(order),
+    }
 
 
 def _unbuildable(base_url: str, credentials: Any, runtime: Any) -> Any:

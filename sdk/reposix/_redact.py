@@ -41,6 +41,7 @@ __all__ = [
     "redact_owned",
     "redact_text",
     "register_secret",
+    "scoped_registry",
     "secret_forms",
 ]
 
@@ -273,3 +274,28 @@ def fresh_registry() -> Iterator[None]:
             _long.update(saved[0])
             _short.update(saved[1])
             _short_re = _token_pattern(_short)
+
+
+@contextlib.contextmanager
+def scoped_registry() -> Iterator[None]:
+    """Run a block, then forget every secret it registered (the registry is restored
+    exactly; inside the block, earlier registrations stay in force).
+
+    For test suites only (the root ``tests/conftest.py`` wraps each test in it): the
+    registry only grows, and every log record and error is scanned for each registered
+    form, so a session whose tests each register their own secrets slows down as it goes,
+    and a test could pass on a secret another test registered. Production code never
+    forgets a secret it has seen.
+    """
+    global _short_re
+    with _lock:
+        saved = (set(_long), set(_short), _short_re)
+    try:
+        yield
+    finally:
+        with _lock:
+            _long.clear()
+            _long.update(saved[0])
+            _short.clear()
+            _short.update(saved[1])
+            _short_re = saved[2]
