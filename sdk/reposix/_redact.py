@@ -134,6 +134,17 @@ _lock = threading.Lock()
 _long: set[str] = set()
 _short: set[str] = set()
 _short_re: re.Pattern[str] | None = None
+# ``_long`` longest first, rebuilt only when it changes: every log record and error is
+# redacted, so sorting the registry on each call would cost O(n log n) per line.
+_long_order: tuple[str, ...] | None = None
+
+
+def _ordered_long() -> tuple[str, ...]:
+    """The long forms, longest first (call with ``_lock`` held)."""
+    global _long_order
+    if _long_order is None:
+        _long_order = tuple(sorted(_long, key=len, reverse=True))
+    return _long_order
 
 
 @functools.lru_cache(maxsize=64)
@@ -181,10 +192,13 @@ def register_secret(value: str) -> None:
     tokens (see the module docstring): masking every ``x`` of every log line would shred
     unrelated text and the error messages other code matches on.
     """
-    global _short_re
+    global _short_re, _long_order
     forms = secret_forms(value)
     with _lock:
-        _long.update(f for f in forms if len(f) >= MIN_REGISTERED_LENGTH)
+        long_forms = {f for f in forms if len(f) >= MIN_REGISTERED_LENGTH}
+        if not long_forms <= _long:
+            _long.update(long_forms)
+            _long_order = None
         short = {f for f in forms if len(f) < MIN_REGISTERED_LENGTH and f.strip()}
         if not short <= _short:
             _short.update(short)
@@ -199,7 +213,11 @@ def known_secrets() -> frozenset[str]:
 
 def _replace_all(text: str, values: Iterable[str]) -> str:
     # Longest first, so a secret that contains another is masked whole.
-    for value in sorted(values, key=len, reverse=True):
+    return _replace_ordered(text, sorted(values, key=len, reverse=True))
+
+
+def _replace_ordered(text: str, ordered: Iterable[str]) -> str:
+    for value in ordered:
         if value and value in text:
             text = text.replace(value, REDACTED)
     return text
@@ -210,14 +228,17 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     and credential-shaped substrings (URL userinfo, ``?token=`` style parameters,
     ``Authorization: Bearer …``) masked even when the value was never registered."""
     with _lock:
-        long_values = tuple(_long)
+        long_values = _ordered_long()
         short_re = _short_re
     extra_long: list[str] = []
     extra_short: list[str] = []
     for secret in secrets:
         for form in secret_forms(secret):
             (extra_long if len(form) >= MIN_REGISTERED_LENGTH else extra_short).append(form)
-    text = _replace_all(text, (*long_values, *extra_long))
+    if extra_long:
+        text = _replace_all(text, (*long_values, *extra_long))
+    else:
+        text = _replace_ordered(text, long_values)
     if short_re is not None:
         text = short_re.sub(REDACTED, text)
     if extra_short:
@@ -261,9 +282,10 @@ def fresh_registry() -> Iterator[None]:
     before its client registers the credential, must not rely on an earlier
     registration to be masked.
     """
-    global _short_re
+    global _short_re, _long_order
     with _lock:
         saved = (set(_long), set(_short), _short_re)
+        _long_order = None
         _long.clear()
         _short.clear()
         _short_re = None
@@ -272,6 +294,7 @@ def fresh_registry() -> Iterator[None]:
     finally:
         with _lock:
             _long.update(saved[0])
+            _long_order = None
             _short.update(saved[1])
             _short_re = _token_pattern(_short)
 
@@ -287,7 +310,7 @@ def scoped_registry() -> Iterator[None]:
     and a test could pass on a secret another test registered. Production code never
     forgets a secret it has seen.
     """
-    global _short_re
+    global _short_re, _long_order
     with _lock:
         saved = (set(_long), set(_short), _short_re)
     try:
@@ -296,6 +319,7 @@ def scoped_registry() -> Iterator[None]:
         with _lock:
             _long.clear()
             _long.update(saved[0])
+            _long_order = None
             _short.clear()
             _short.update(saved[1])
             _short_re = saved[2]

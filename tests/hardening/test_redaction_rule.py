@@ -13,7 +13,16 @@ from pydantic import TypeAdapter
 from reposix import NotFound, ProtocolError
 from reposix._http.decode import excerpt, server_message, server_text
 from reposix._http.redact import install_log_redaction
-from reposix._redact import OwnedSecrets, redact_text, register_secret, secret_forms
+from reposix._redact import (
+    REDACTED,
+    OwnedSecrets,
+    fresh_registry,
+    known_secrets,
+    redact_text,
+    register_secret,
+    scoped_registry,
+    secret_forms,
+)
 
 SHORT = "q7!"
 LONG = "hardening-LONG/secret+value=="
@@ -126,3 +135,17 @@ def test_httpcore_header_lines_are_redacted(caplog: pytest.LogCaptureFixture) ->
     message = caplog.records[-1].getMessage()
     assert f"b'{SHORT}'" not in message
     assert LONG not in message
+
+
+def test_registry_order_follows_every_registration_and_scope() -> None:
+    """The long forms are kept longest first between calls (so redacting a log line does not
+    sort the registry): a longer secret that contains an earlier one, registered later,
+    is still masked whole, and a scope that forgets it leaves the earlier one masked."""
+    with fresh_registry():
+        register_secret("abcdefgh12")
+        assert redact_text("k=abcdefgh12") == f"k={REDACTED}"
+        with scoped_registry():
+            register_secret("zzabcdefgh12zz")
+            assert redact_text("k=zzabcdefgh12zz;") == f"k={REDACTED};"
+        assert "zzabcdefgh12zz" not in known_secrets()
+        assert redact_text("k=zzabcdefgh12zz;") == f"k=zz{REDACTED}zz;"
