@@ -340,6 +340,8 @@ async def run_job(
     try:
         async with build(src_remote) as source, build(dst_remote) as target:
             listing = await source.list_records_complete(src_remote.project)
+            if job.dry_run:
+                await _probe(target, dst_remote.project)
             await _mirror(
                 job,
                 key,
@@ -361,6 +363,15 @@ async def run_job(
     finally:
         state.close()
     return report
+
+
+async def _probe(target: BackendConnector, project: str) -> None:
+    """Read the first page of ``project`` on ``target``, so a dry run fails as the real
+    run would on a missing project, a refused credential or an origin off the allowlist
+    (raises that typed error), instead of planning creates that cannot happen."""
+    async with target.iter_records(project) as stream:
+        async for _page in stream.pages():
+            break
 
 
 async def _mirror(

@@ -16,6 +16,7 @@ from reposix import (
     Allowlist,
     BackendConnector,
     MemoryAuditSink,
+    NotFound,
     ParsedRemote,
     Record,
     RecordDraft,
@@ -199,6 +200,19 @@ async def test_dry_run_writes_nothing(wiring: Wiring, app: SimApp, tmp_path: Pat
     assert app.store.list("mirror-a") == []
     with sqlite3.connect(state) as db:
         assert db.execute("SELECT COUNT(*) FROM mirror").fetchone() == (0,)
+
+
+async def test_dry_run_fails_as_the_real_run_would_on_a_missing_target_project(
+    wiring: Wiring, tmp_path: Path
+) -> None:
+    # 'reposix sync --from sim::demo --to sim::other --dry-run' planned 8 creates and said
+    # ok; the real run then failed with "project 'other' does not exist".
+    (job,) = jobs(tmp_path / "sync.db", "sim::other", dry_run=True)
+    with pytest.raises(NotFound, match="'other'"):
+        await run_job(job, connect=wiring.connect)
+    (job,) = jobs(tmp_path / "sync.db", "sim::other")
+    with pytest.raises(NotFound, match="'other'"):
+        await run_job(job, connect=wiring.connect)
 
 
 async def test_sim_to_github_and_jira_fakes(wiring: Wiring, app: SimApp, tmp_path: Path) -> None:
