@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from reposix._backend import DeleteModel, DeleteReason
-from reposix._errors import NotFound, ReposixError
+from reposix._errors import ConfigError, NotFound, ReposixError
 from reposix._records import Record, RecordDraft
 from reposix._taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
 
@@ -175,12 +175,32 @@ class SyncState:
     """
 
     def __init__(self, path: str | Path) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        """Open (creating it and its folder if needed) the state file at ``path``.
+
+        Raises ``ConfigError`` naming the file when it cannot be created or is not a
+        SQLite database (a bare ``OSError`` text reached the user before).
+        """
         self.path = str(path)
-        self._conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(
+        conn: sqlite3.Connection | None = None
+        try:
+            if self.path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+            self._open(conn)
+        except (OSError, sqlite3.Error) as exc:
+            if conn is not None:
+                conn.close()
+            raise ConfigError(
+                f"cannot open the sync state file {self.path!r}: {exc}",
+                hint="pass a writable path for a SQLite file with --state "
+                "(or REPOSIX_SYNC_STATE)",
+            ) from None
+        self._conn = conn
+
+    @staticmethod
+    def _open(conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(
             """CREATE TABLE IF NOT EXISTS mirror (
                 job TEXT NOT NULL,
                 source_id INTEGER NOT NULL,

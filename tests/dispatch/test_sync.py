@@ -15,6 +15,7 @@ import respx
 from reposix import (
     Allowlist,
     BackendConnector,
+    ConfigError,
     MemoryAuditSink,
     NotFound,
     ParsedRemote,
@@ -213,6 +214,20 @@ async def test_dry_run_fails_as_the_real_run_would_on_a_missing_target_project(
     (job,) = jobs(tmp_path / "sync.db", "sim::other")
     with pytest.raises(NotFound, match="'other'"):
         await run_job(job, connect=wiring.connect)
+
+
+@pytest.mark.parametrize("kind", ["under a file", "not a database"])
+def test_an_unusable_state_file_is_a_config_error_naming_it(tmp_path: Path, kind: str) -> None:
+    # REPOSIX_SYNC_STATE=/dev/null/x printed only "[Errno 17] File exists: '/dev/null'".
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not sqlite, just text\n" * 100)
+    path = blocker / "sync.db" if kind == "under a file" else blocker
+    with pytest.raises(ConfigError, match="cannot open the sync state file") as info:
+        SyncState(path)
+    assert str(path) in info.value.message
+    assert info.value.hint is not None
+    assert "--state" in info.value.hint
+    assert blocker.read_text() == "not sqlite, just text\n" * 100
 
 
 async def test_sim_to_github_and_jira_fakes(wiring: Wiring, app: SimApp, tmp_path: Path) -> None:
