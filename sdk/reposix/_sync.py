@@ -192,8 +192,7 @@ class SyncState:
                 conn.close()
             raise ConfigError(
                 f"cannot open the sync state file {self.path!r}: {exc}",
-                hint="pass a writable path for a SQLite file with --state "
-                "(or REPOSIX_SYNC_STATE)",
+                hint="pass a writable path for a SQLite file with --state (or REPOSIX_SYNC_STATE)",
             ) from None
         self._conn = conn
 
