@@ -57,6 +57,8 @@ if TYPE_CHECKING:
     from reposix_contract._fakes.wire import json_response as json_response
     from reposix_contract._fakes.wire import parse_iso as parse_iso
     from reposix_contract._fakes.wire import read_json as read_json
+    from reposix_contract._live import LiveSession as LiveSession
+    from reposix_contract._live import live_session as live_session
     from reposix_contract._registry import Invariant as Invariant
     from reposix_contract._registry import invariants as invariants
     from reposix_contract._runner import Outcome as Outcome
@@ -113,6 +115,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "read_json",
     ),
     "reposix._search": ("text_matches", "text_rank"),
+    "reposix_contract._live": ("LiveSession", "live_session"),
     "reposix_contract._registry": ("Invariant", "invariants"),
     "reposix_contract._runner": ("Outcome", "run_invariant"),
     "reposix_contract._targets": ("Target", "from_plugin", "load_targets", "sim_control"),

@@ -50,19 +50,19 @@ from reposix import (
     RecordDraft,
     RecordId,
     RecordStream,
-    ReposixError,
     Runtime,
     Secret,
+    StatusRule,
+    StatusTable,
     Untainted,
     VersioningModel,
     decode,
     paginate_cursor_url,
     protocol_error,
     require_untainted,
-    server_message,
 )
 from reposix_bitbucket import DEFAULT_BASE_URL, ENV_VARS, mapping
-from reposix_bitbucket.wire import ERROR, ISSUE, PAGE, BbIssue, BbPage
+from reposix_bitbucket.wire import ERROR, ISSUE, PAGE, BbError, BbIssue, BbPage
 
 __all__ = [
     "MAX_PAGE_SIZE",
@@ -74,6 +74,84 @@ __all__ = [
 ]
 
 log = logging.getLogger("reposix.bitbucket")
+
+_ISSUES_DOC: Final = "https://developer.atlassian.com/cloud/bitbucket/rest/api-group-issue-tracker/"
+_AUTH_DOC: Final = "https://developer.atlassian.com/cloud/bitbucket/rest/intro/#authentication"
+
+
+def _no_tracker(message: str) -> bool:
+    return "issue tracker" in message.lower()
+
+
+_TRACKER_OFF: Final = StatusRule(
+    NotFound,
+    "the repository's issue tracker is disabled",
+    hint="enable it in the repository's Settings > Features > Issues, or use another "
+    "repository; Bitbucket answers 404 for every issue call until then",
+    when=_no_tracker,
+    # "Repository has no issue tracker." (404): https://github.com/apache/devlake/pull/3064,
+    # https://github.com/DXHeroes/dx-scanner/issues/263
+    source="https://github.com/apache/devlake/pull/3064",
+)
+
+STATUSES: Final = StatusTable(
+    "bitbucket",
+    env_vars=ENV_VARS,
+    error_adapter=ERROR,
+    render=BbError.summary,
+    rules={
+        401: StatusRule(
+            AuthError,
+            "bitbucket rejected the credentials",
+            hint="check BITBUCKET_EMAIL + BITBUCKET_API_TOKEN (an API token with the "
+            "issue scopes), BITBUCKET_USERNAME + BITBUCKET_APP_PASSWORD, or "
+            "BITBUCKET_OAUTH_TOKEN",
+            source=_AUTH_DOC,
+        ),
+        403: StatusRule(
+            AuthError,
+            "bitbucket refused access",
+            hint="the credentials need read (and, to write, write) access to the "
+            "repository's issues: scopes read:issue:bitbucket / write:issue:bitbucket",
+            source=_AUTH_DOC,
+        ),
+        404: (
+            _TRACKER_OFF,
+            StatusRule(
+                NotFound,
+                hint="check workspace/repo_slug and the issue id; a private repository "
+                "answers 404 when the credentials cannot see it, and so does a repository "
+                "whose issue tracker is disabled",
+                source=_ISSUES_DOC,
+            ),
+        ),
+        410: (
+            _TRACKER_OFF,
+            StatusRule(
+                NotFound,
+                "the issue is unavailable",
+                hint="the issue was removed, or the repository's issue tracker was disabled",
+                source=_ISSUES_DOC,
+            ),
+        ),
+        429: StatusRule(
+            RateLimited,
+            "bitbucket refused for rate limiting",
+            hint="Bitbucket counts requests over a rolling hour (1,000/hour for most "
+            "/2.0/repositories endpoints); wait, or use an access token with its own "
+            "allowance",
+            source="https://support.atlassian.com/bitbucket-cloud/docs/api-request-limits/",
+        ),
+        400: StatusRule(
+            InvalidRecord,
+            "bitbucket refused the values",
+            hint="fix the field Bitbucket names and retry",
+            writes_only=True,
+            source=_ISSUES_DOC,
+        ),
+    },
+)
+"""Bitbucket's statuses where they differ from (or add hints to) the SDK's RFC defaults."""
 
 MAX_PAGE_SIZE: Final = 100
 """``pagelen`` maximum ("the default value is 10 with 100 being the maximum")."""
@@ -250,83 +328,16 @@ class BitbucketConnector(HttpConnector):
                 )
             self._near_limit_warned = True
 
-    def _raise_for(
-        self,
-        response: httpx.Response,
-        *,
-        what: str,
-        project: str,
-        missing: str,
-        write: bool = False,
-    ) -> None:
-        """Map a non-2xx response to a typed error that says how to fix it."""
+    def _raise_for(self, response: httpx.Response, *, what: str, missing: str) -> None:
+        """Watch the rate-limit headers, then map a non-2xx response through ``STATUSES``."""
         self._watch(response)
-        status = response.status_code
-        if 200 <= status < 300:
-            return
-        message = self._error_message(response)
-        said = f": {message}" if message else ""
-        err: ReposixError
-        if status in (404, 410) and "issue tracker" in message.lower():
-            err = NotFound(
-                f"{what}: the issue tracker of {project} is disabled (HTTP {status}{said})",
-                hint="enable it in the repository's Settings > Features > Issues, or use "
-                "another repository; Bitbucket answers 404 for every issue call until then",
-            )
-        elif status == 404:
-            err = NotFound(
-                f"{missing} (HTTP 404{said})",
-                hint="check workspace/repo_slug and the issue id; a private repository "
-                "answers 404 when the credentials cannot see it, and so does a repository "
-                "whose issue tracker is disabled",
-            )
-        elif status == 410:
-            err = NotFound(
-                f"{missing}: the issue is unavailable (HTTP 410{said})",
-                hint="the issue was removed, or the repository's issue tracker was disabled",
-            )
-        elif status == 401:
-            err = AuthError(
-                f"{what}: bitbucket rejected the credentials (HTTP 401{said})",
-                env_vars=ENV_VARS,
-                hint="check BITBUCKET_EMAIL + BITBUCKET_API_TOKEN (an API token with the "
-                "issue scopes), BITBUCKET_USERNAME + BITBUCKET_APP_PASSWORD, or "
-                "BITBUCKET_OAUTH_TOKEN",
-            )
-        elif status == 429:
-            err = RateLimited(
-                f"{what}: bitbucket refused for rate limiting (HTTP 429{said})",
-                hint="Bitbucket counts requests over a rolling hour (1,000/hour for most "
-                "/2.0/repositories endpoints); wait, or use an access token with its own "
-                "allowance",
-            )
-        elif status == 403:
-            err = AuthError(
-                f"{what}: bitbucket refused access (HTTP 403{said})",
-                env_vars=ENV_VARS,
-                hint="the credentials need read (and, to write, write) access to the "
-                "repository's issues: scopes read:issue:bitbucket / write:issue:bitbucket",
-            )
-        elif status == 400 and write:
-            err = InvalidRecord(
-                f"{what}: bitbucket refused the values (HTTP 400{said})",
-                hint="fix the field Bitbucket names and retry",
-            )
-        else:
-            err = protocol_error(response, f"{what}: unexpected HTTP {status}")
-        raise err
-
-    @staticmethod
-    def _error_message(response: httpx.Response) -> str:
-        """The server's error text, through the SDK's one redaction path for server text."""
-        return server_message(response, ERROR, lambda body: body.summary())
+        STATUSES.raise_for(response, what=what, missing=missing)
 
     async def _fetch(self, project: str, issue_id: RecordId, *, what: str) -> BbIssue:
         response = await self._http.get(f"{self._issues(project)}/{issue_id}", op=what)
         self._raise_for(
             response,
             what=what,
-            project=project,
             missing=f"bitbucket issue {project}#{issue_id} not found",
         )
         issue = decode(response, ISSUE, f"bitbucket issue {project}#{issue_id}")
@@ -346,7 +357,7 @@ class BitbucketConnector(HttpConnector):
     ) -> httpx.Response:
         json_body = dict(body) if body is not None else None
         response = await self._http.request(method, path, op=what, json=json_body)
-        self._raise_for(response, what=what, project=project, missing=missing, write=True)
+        self._raise_for(response, what=what, missing=missing)
         return response
 
     async def _change_state(self, project: str, issue_id: int, state: str, *, what: str) -> None:
@@ -375,7 +386,6 @@ class BitbucketConnector(HttpConnector):
             self._raise_for(
                 response,
                 what=what,
-                project=project,
                 missing=f"bitbucket repository {project} not found",
             )
 

@@ -27,7 +27,6 @@ from reposix import (
     NotFound,
     NotSupported,
     Page,
-    RateLimited,
     Record,
     RecordDraft,
     RecordId,
@@ -35,6 +34,8 @@ from reposix import (
     ReposixError,
     Runtime,
     Secret,
+    StatusRule,
+    StatusTable,
     Untainted,
     VersioningModel,
     VersionMismatch,
@@ -42,9 +43,7 @@ from reposix import (
     atlassian_zone,
     decode,
     paginate_cursor_url,
-    protocol_error,
     require_untainted,
-    server_message,
 )
 from reposix_confluence import mapping
 from reposix_confluence.cql import changed_since_cql, check_space_key
@@ -79,6 +78,55 @@ LISTED_STATUSES: Final = ("current", "archived")
 """Listed page statuses: trashed/deleted pages are gone, drafts are not published pages."""
 _BODY: Final = "atlas_doc_format"
 _GONE: Final = frozenset({"trashed", "deleted", "historical"})
+
+_V2_PAGES: Final = "https://developer.atlassian.com/cloud/confluence/rest/v2/api-group-page/"
+_CREDENTIALS_HINT: Final = "check ATLASSIAN_EMAIL, ATLASSIAN_API_KEY: "
+STATUSES: Final = StatusTable(
+    "confluence",
+    env_vars=CREDENTIAL_VARS,
+    error_adapter=ERRORS,
+    render=CfErrors.summary,
+    rules={
+        401: StatusRule(
+            AuthError,
+            "confluence rejected the credentials",
+            hint=_CREDENTIALS_HINT + "the API token must belong to that email's Atlassian "
+            "account (id.atlassian.com → API tokens)",
+            source="https://developer.atlassian.com/cloud/confluence/basic-auth-for-rest-apis/",
+        ),
+        403: StatusRule(
+            AuthError,
+            "confluence refused access",
+            hint=_CREDENTIALS_HINT + "that account needs permission on the space (view, "
+            "add and delete pages, add labels)",
+            source=_V2_PAGES,
+        ),
+        404: StatusRule(
+            NotFound,
+            hint="check the space key and page id; Confluence answers 404 when "
+            "ATLASSIAN_EMAIL cannot see the page",
+            source=_V2_PAGES,
+        ),
+        409: StatusRule(
+            VersionMismatch,
+            "the page changed on the server",
+            # v1 PUT content: 409 "the version property has not been set correctly"
+            source="https://developer.atlassian.com/cloud/confluence/rest/v1/api-group-content/",
+        ),
+        **dict.fromkeys(
+            (400, 413),
+            StatusRule(
+                InvalidRecord,
+                "confluence refused the values",
+                hint="page titles must be unique in a space; labels cannot contain "
+                "':' ';' ',' '.' '?' '&' '[' ']' '(' ')' '#' '^' '*' '@' '!' or spaces",
+                writes_only=True,
+                source=_V2_PAGES,
+            ),
+        ),
+    },
+)
+"""Confluence's statuses where they differ from (or add hints to) the SDK's RFC defaults."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,56 +211,9 @@ class ConfluenceConnector(HttpConnector):
         return max(1, min(MAX_PAGE_SIZE, self.runtime.page_size or MAX_PAGE_SIZE))
 
     @staticmethod
-    def _server_message(response: httpx.Response) -> str:
-        return server_message(response, ERRORS, CfErrors.summary)
-
-    def _raise_for(
-        self, response: httpx.Response, *, what: str, missing: str, write: bool = False
-    ) -> None:
-        """Map a non-2xx response to a typed error that says how to fix it."""
-        status = response.status_code
-        if 200 <= status < 300:
-            return
-        message = self._server_message(response)
-        detail = f": {message}" if message else ""
-        err: ReposixError
-        if status in (404, 410):
-            err = NotFound(
-                f"{missing} (HTTP {status}{detail})",
-                hint="check the space key and page id; Confluence answers 404 when "
-                "ATLASSIAN_EMAIL cannot see the page",
-            )
-        elif status == 401:
-            err = AuthError(
-                f"{what}: confluence rejected the credentials (HTTP 401{detail})",
-                env_vars=CREDENTIAL_VARS,
-                hint="check ATLASSIAN_EMAIL, ATLASSIAN_API_KEY: the API token must belong "
-                "to that email's Atlassian account (id.atlassian.com → API tokens)",
-            )
-        elif status == 403:
-            err = AuthError(
-                f"{what}: confluence refused access (HTTP 403{detail})",
-                env_vars=CREDENTIAL_VARS,
-                hint="check ATLASSIAN_EMAIL, ATLASSIAN_API_KEY: that account needs "
-                "permission on the space (view, add and delete pages, add labels)",
-            )
-        elif status == 409:
-            err = VersionMismatch(
-                f"{what}: the page changed on the server (HTTP 409{detail})",
-                expected=None,
-                actual=None,
-            )
-        elif status == 429:
-            err = RateLimited(f"{what}: confluence refused for rate limiting (HTTP 429)")
-        elif status in (400, 413) and write:
-            err = InvalidRecord(
-                f"{what}: confluence refused the values (HTTP {status}{detail})",
-                hint="page titles must be unique in a space; labels cannot contain "
-                "':' ';' ',' '.' '?' '&' '[' ']' '(' ')' '#' '^' '*' '@' '!' or spaces",
-            )
-        else:
-            err = protocol_error(response, f"{what}: unexpected HTTP {status}{detail}")
-        raise err
+    def _raise_for(response: httpx.Response, *, what: str, missing: str) -> None:
+        """Map a non-2xx response through ``STATUSES``; quiet on 2xx."""
+        STATUSES.raise_for(response, what=what, missing=missing)
 
     async def _space(self, project: str) -> SpaceInfo:
         """Resolve a space key to its id (cached for this connector); NotFound if unknown."""
@@ -457,13 +458,13 @@ class ConfluenceConnector(HttpConnector):
             )
             if response.status_code == 404:
                 continue  # already gone (a concurrent edit): the wanted state holds
-            self._raise_for(response, what="remove label", missing=missing, write=True)
+            self._raise_for(response, what="remove label", missing=missing)
         if add:
             body = [{"prefix": mapping.GLOBAL_PREFIX, "name": name} for name in add]
             response = await self._http.post(
                 f"{V1}/content/{page_id}/label", op="add_labels", json=body
             )
-            self._raise_for(response, what="add labels", missing=missing, write=True)
+            self._raise_for(response, what="add labels", missing=missing)
 
     async def _labels_after(
         self, page_id: int, have: list[str], add: list[str], remove: list[str]
@@ -568,9 +569,7 @@ class ConfluenceConnector(HttpConnector):
         response = await self._http.put(f"{API}/pages/{record_id}", op="update", json=body)
         if response.status_code == 409:
             raise await self._conflict(record_id, base, response)
-        self._raise_for(
-            response, what="update", missing=f"confluence page {record_id} not found", write=True
-        )
+        self._raise_for(response, what="update", missing=f"confluence page {record_id} not found")
         page = decode(response, PAGE, "confluence update response")
         add, remove = mapping.label_changes(have_labels, value.status, value.labels)
         await self._write_labels(record_id, add, remove)
@@ -579,7 +578,7 @@ class ConfluenceConnector(HttpConnector):
 
     async def _conflict(self, page_id: int, base: int, response: httpx.Response) -> ReposixError:
         """The 409 as a ``VersionMismatch`` carrying the server's version if it can be read."""
-        detail = self._server_message(response)
+        detail = STATUSES.message(response)
         actual: int | None = None
         try:
             actual = (await self._fetch_page(page_id, what="update_conflict")).version.number
@@ -604,6 +603,4 @@ class ConfluenceConnector(HttpConnector):
         page = await self._fetch_page(record_id, what="delete")
         await self._space_of(project, page)
         response = await self._http.delete(f"{API}/pages/{record_id}", op="delete")
-        self._raise_for(
-            response, what="delete", missing=f"confluence page {record_id} not found", write=True
-        )
+        self._raise_for(response, what="delete", missing=f"confluence page {record_id} not found")

@@ -26,9 +26,10 @@ from reposix import (
     RecordDraft,
     RecordId,
     RecordStream,
-    ReposixError,
     Runtime,
     Secret,
+    StatusRule,
+    StatusTable,
     Untainted,
     VersioningModel,
     decode,
@@ -36,7 +37,6 @@ from reposix import (
     paginate_link,
     protocol_error,
     require_untainted,
-    server_message,
 )
 from reposix_github import DEFAULT_BASE_URL, ENV_VARS, mapping
 from reposix_github.wire import ERROR, ISSUE, PAGE, GhError, GhIssue
@@ -52,6 +52,78 @@ __all__ = [
 
 
 log = logging.getLogger("reposix.github")
+
+
+def _says_rate_limit(message: str) -> bool:
+    return "rate limit" in message.lower()
+
+
+STATUSES: Final = StatusTable(
+    "github",
+    env_vars=ENV_VARS,
+    error_adapter=ERROR,
+    render=GhError.summary,
+    rules={
+        301: StatusRule(
+            NotFound,
+            "it was moved or transferred",
+            hint="look the issue up in its new repository",
+            source="https://docs.github.com/en/rest/issues/issues#get-an-issue",
+        ),
+        401: StatusRule(
+            AuthError,
+            "github rejected the token",
+            hint="check GITHUB_TOKEN: it may be mistyped, expired or revoked",
+            source="https://docs.github.com/en/rest/authentication/authenticating-to-the-rest-api",
+        ),
+        403: (
+            # A secondary limit whose headers the gate did not see (no retry-after): GitHub
+            # answers 403 (or 429) with only a message saying so.
+            StatusRule(
+                RateLimited,
+                "github refused for rate limiting",
+                when=_says_rate_limit,
+                source="https://docs.github.com/en/rest/using-the-rest-api/"
+                "rate-limits-for-the-rest-api#exceeding-the-rate-limit; "
+                "https://github.com/KnpLabs/php-github-api/issues/1070",
+            ),
+            StatusRule(
+                AuthError,
+                "github refused access",
+                hint="check GITHUB_TOKEN has access to the repository and the "
+                "'issues: write' (fine-grained) or 'repo' (classic) permission",
+                source="https://docs.github.com/en/rest/issues/issues#update-an-issue",
+            ),
+        ),
+        404: StatusRule(
+            NotFound,
+            hint="check the owner/repo and number; a private repository answers 404 when "
+            "GITHUB_TOKEN cannot see it",
+            source="https://docs.github.com/en/rest/issues/issues#get-an-issue",
+        ),
+        410: StatusRule(
+            NotFound,
+            "issues are disabled in the repository, or the issue was deleted",
+            hint="enable Issues in the repository's settings, or use another repository",
+            source="https://docs.github.com/en/rest/issues/issues#get-an-issue",
+        ),
+        422: StatusRule(
+            InvalidRecord,
+            "github refused the values",
+            hint="fix the field GitHub names and retry",
+            writes_only=True,
+            source="https://docs.github.com/en/rest/issues/issues#create-an-issue",
+        ),
+    },
+)
+"""GitHub's statuses where they differ from (or add hints to) the SDK's RFC defaults."""
+
+_LISTING_HINTS: Final = {
+    301: "use the repository's new owner/name",
+    404: "check the owner/repo spelling; a private repository answers 404 when "
+    "GITHUB_TOKEN cannot see it",
+    410: "enable Issues in the repository's settings, or use another repository",
+}
 
 API_VERSION: Final = "2022-11-28"
 MAX_PAGE_SIZE: Final = 100
@@ -129,6 +201,8 @@ class GitHubConnector(HttpConnector):
     (https://docs.github.com/en/rest/issues/sub-issues) that this connector does not map:
     a ``parent_id`` is neither read nor written (kit: W14)."""
     root_collection_name: ClassVar[str] = "issues"
+    label_pattern: ClassVar[re.Pattern[str] | None] = mapping.LABEL_PATTERN
+    """Labels in the ``status/`` namespace (any case) are the status field's (kit: W15)."""
 
     def __init__(
         self,
@@ -159,65 +233,15 @@ class GitHubConnector(HttpConnector):
         return f"repos/{owner}/{repo}/issues"
 
     def _raise_for(
-        self,
-        response: httpx.Response,
-        *,
-        what: str,
-        missing: str,
-        write: bool = False,
-        listing: bool = False,
+        self, response: httpx.Response, *, what: str, missing: str, listing: bool = False
     ) -> None:
-        """Map a non-2xx response to a typed error that says how to fix it.
+        """Map a non-2xx response through ``STATUSES``; quiet on 2xx.
 
-        Single requests call it directly; listings pass it to the paginator as
-        ``check`` (``listing=True`` words the not-found hints for a repository).
+        Single requests call it directly; listings pass it to the paginator as ``check``
+        (``listing=True`` words the not-found hints for a repository).
         """
-        status = response.status_code
-        if 200 <= status < 300:
-            return
-        message = self._error_message(response)
-        err: ReposixError
-        if status in (404, 410):
-            err = NotFound(
-                f"{missing} (HTTP {status}{': ' + message if message else ''})",
-                hint=f"check the owner/repo {'spelling' if listing else 'and number'}; "
-                "a private repository answers 404 when GITHUB_TOKEN cannot see it",
-            )
-        elif status == 301:
-            err = NotFound(
-                f"{missing}: it was moved or transferred (HTTP 301)",
-                hint="use the repository's new owner/name"
-                if listing
-                else "look the issue up in its new repository",
-            )
-        elif status == 401:
-            err = AuthError(
-                f"{what}: github rejected the token (HTTP 401: {message or 'Bad credentials'})",
-                env_vars=ENV_VARS,
-                hint="check GITHUB_TOKEN: it may be mistyped, expired or revoked",
-            )
-        elif status in (403, 429) and "rate limit" in message.lower():
-            # A secondary limit whose headers the gate did not see (no retry-after).
-            err = RateLimited(f"{what}: github refused for rate limiting ({message})")
-        elif status == 403:
-            err = AuthError(
-                f"{what}: github refused access (HTTP 403{': ' + message if message else ''})",
-                env_vars=ENV_VARS,
-                hint="check GITHUB_TOKEN has access to the repository and the "
-                "'issues: write' (fine-grained) or 'repo' (classic) permission",
-            )
-        elif status == 422 and write:
-            err = InvalidRecord(
-                f"{what}: github refused the values (HTTP 422: {message})",
-                hint="fix the field GitHub names and retry",
-            )
-        else:
-            err = protocol_error(response, f"{what}: unexpected HTTP {status}")
-        raise err
-
-    @staticmethod
-    def _error_message(response: httpx.Response) -> str:
-        return server_message(response, ERROR, GhError.summary)
+        hints = _LISTING_HINTS if listing else None
+        STATUSES.raise_for(response, what=what, missing=missing, hints=hints)
 
     async def _fetch(self, project: str, number: RecordId, *, what: str) -> GhIssue:
         owner, repo = parse_project(project)
@@ -236,7 +260,7 @@ class GitHubConnector(HttpConnector):
         self, method: str, path: str, body: Mapping[str, Any], *, what: str, missing: str
     ) -> GhIssue:
         response = await self._http.request(method, path, op=what, json=dict(body))
-        self._raise_for(response, what=what, missing=missing, write=True)
+        self._raise_for(response, what=what, missing=missing)
         issue = decode(response, ISSUE, f"{what} response")
         if issue.is_pull_request:
             raise protocol_error(response, f"{what}: github answered with a pull request")

@@ -25,6 +25,7 @@ are. GitHub compares label names case-insensitively, and so does this module.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -35,6 +36,7 @@ from reposix import DeleteReason, InvalidRecord, RecordStatus
 __all__ = [
     "IN_PROGRESS_LABEL",
     "IN_REVIEW_LABEL",
+    "LABEL_PATTERN",
     "STATUS_LABEL_PREFIX",
     "StateReason",
     "WireState",
@@ -56,6 +58,10 @@ _LABEL_FOR: Final = {
     RecordStatus.IN_REVIEW: IN_REVIEW_LABEL,
 }
 _MAPPED: Final = frozenset({IN_PROGRESS_LABEL, IN_REVIEW_LABEL})
+LABEL_PATTERN: Final = re.compile(r"(?!(?i:status/)).+", re.DOTALL)
+"""User label names the connector writes: any name outside the ``status/`` namespace
+(case-insensitive, as GitHub compares label names), which the status mapping owns; a
+write with one is refused with ``InvalidRecord`` (``labels_for_write``)."""
 
 log = logging.getLogger("reposix.github")
 

@@ -39,24 +39,23 @@ from reposix import (
     InvalidRecord,
     NotFound,
     Paginator,
-    RateLimited,
     Record,
     RecordDraft,
     RecordId,
     RecordStream,
-    ReposixError,
     Runtime,
     Secret,
+    StatusRule,
+    StatusTable,
     Untainted,
     VersioningModel,
     decode,
     paginate_link,
     protocol_error,
     require_untainted,
-    server_message,
 )
 from reposix_gitlab import DEFAULT_BASE_URL, ENV_VARS, mapping
-from reposix_gitlab.wire import ERROR, ISSUE, PAGE, USERS, GlIssue
+from reposix_gitlab.wire import ERROR, ISSUE, PAGE, USERS, GlError, GlIssue
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -68,6 +67,59 @@ __all__ = [
 ]
 
 log = logging.getLogger("reposix.gitlab")
+
+_STATUS_DOC: Final = "https://docs.gitlab.com/api/rest/troubleshooting/#status-codes"
+STATUSES: Final = StatusTable(
+    "gitlab",
+    env_vars=ENV_VARS,
+    error_adapter=ERROR,
+    render=GlError.summary,
+    rules={
+        401: StatusRule(
+            AuthError,
+            "gitlab rejected the token",
+            hint="check GITLAB_TOKEN (PRIVATE-TOKEN) or GITLAB_OAUTH_TOKEN: it may be "
+            "mistyped, expired or revoked, or lack the 'api' scope",
+            source="https://docs.gitlab.com/api/rest/authentication/",
+        ),
+        403: StatusRule(
+            AuthError,
+            "gitlab refused access",
+            hint="the token needs the 'api' scope and at least the Planner or Reporter "
+            "role to write issues; a project with issues disabled answers 403 too",
+            source="https://docs.gitlab.com/api/issues/#new-issue",
+        ),
+        404: StatusRule(
+            NotFound,
+            hint="check the project path or id and the issue number; a private project "
+            "answers 404 when the token cannot see it",
+            source=_STATUS_DOC,
+        ),
+        # A 429 whose headers the SDK's gate could not act on (GitLab sometimes omits
+        # them, https://gitlab.com/gitlab-org/gitlab/-/issues/365728): the default rule.
+        400: StatusRule(
+            InvalidRecord,
+            "gitlab refused the values",
+            hint="fix the field GitLab names and retry",
+            writes_only=True,
+            source=_STATUS_DOC,
+        ),
+        422: StatusRule(
+            InvalidRecord,
+            "gitlab refused the values",
+            hint="fix the field GitLab names and retry",
+            writes_only=True,
+            source=_STATUS_DOC,
+        ),
+    },
+)
+"""GitLab's statuses where they differ from (or add hints to) the SDK's RFC defaults."""
+
+_DELETE_403: Final = (
+    "only project Owners and administrators may delete issues "
+    "(https://docs.gitlab.com/api/issues/#delete-an-issue); use a token with the Owner "
+    "role, or close the issue instead (update_record with status done or wont_fix)"
+)
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_PAGE_SIZE: Final = 100
@@ -234,52 +286,16 @@ class GitLabConnector(HttpConnector):
     def _issues(project: str) -> str:
         return f"projects/{project_ref(project)}/issues"
 
-    def _raise_for(
-        self, response: httpx.Response, *, what: str, missing: str, write: bool = False
-    ) -> None:
-        """Map a non-2xx response to a typed error that says how to fix it."""
-        status = response.status_code
-        if 200 <= status < 300:
-            return
-        message = self._error_message(response)
-        said = f": {message}" if message else ""
-        err: ReposixError
-        if status == 404:
-            err = NotFound(
-                f"{missing} (HTTP 404{said})",
-                hint="check the project path or id and the issue number; a private project "
-                "answers 404 when the token cannot see it",
-            )
-        elif status == 401:
-            err = AuthError(
-                f"{what}: gitlab rejected the token (HTTP 401{said})",
-                env_vars=ENV_VARS,
-                hint="check GITLAB_TOKEN (PRIVATE-TOKEN) or GITLAB_OAUTH_TOKEN: it may be "
-                "mistyped, expired or revoked, or lack the 'api' scope",
-            )
-        elif status == 429:
-            # A 429 whose headers the SDK's gate could not act on (GitLab sometimes omits them).
-            err = RateLimited(f"{what}: gitlab refused for rate limiting (HTTP 429{said})")
-        elif status == 403:
-            err = AuthError(
-                f"{what}: gitlab refused access (HTTP 403{said})",
-                env_vars=ENV_VARS,
-                hint="the token needs the 'api' scope and at least the Planner or Reporter "
-                "role to write issues; a project with issues disabled answers 403 too",
-            )
-        elif status in (400, 422) and write:
-            err = InvalidRecord(
-                f"{what}: gitlab refused the values (HTTP {status}{said})",
-                hint="fix the field GitLab names and retry",
-            )
-        else:
-            err = protocol_error(response, f"{what}: unexpected HTTP {status}")
-        raise err
-
     @staticmethod
-    def _error_message(response: httpx.Response) -> str:
-        """The server's error text, through the SDK's one redaction path for server text."""
-        return server_message(response, ERROR, lambda body: body.summary())
+    def _raise_for(
+        response: httpx.Response,
+        *,
+        what: str,
+        missing: str,
+        hints: Mapping[int, str] | None = None,
+    ) -> None:
+        """Map a non-2xx response through ``STATUSES``; quiet on 2xx."""
+        STATUSES.raise_for(response, what=what, missing=missing, hints=hints)
 
     def _decode(self, response: httpx.Response, project: str, what: str) -> GlIssue:
         return decode(response, ISSUE, f"gitlab {what} of {project}")
@@ -305,7 +321,7 @@ class GitLabConnector(HttpConnector):
         missing: str,
     ) -> GlIssue:
         response = await self._http.request(method, path, op=what, json=dict(body))
-        self._raise_for(response, what=what, missing=missing, write=True)
+        self._raise_for(response, what=what, missing=missing)
         return self._decode(response, project, f"{what} response")
 
     async def _user_id(self, username: str) -> int:
@@ -546,19 +562,9 @@ class GitLabConnector(HttpConnector):
         response = await self._http.delete(
             f"{self._issues(project)}/{record_id}", op="delete_or_close"
         )
-        if response.status_code == 403:
-            raise AuthError(
-                f"delete_or_close: gitlab refused to delete {project}#{record_id} (HTTP 403: "
-                f"{self._error_message(response) or '403 Forbidden'})",
-                env_vars=ENV_VARS,
-                hint="only project Owners and administrators may delete issues "
-                "(https://docs.gitlab.com/api/issues/#delete-an-issue); use a token with "
-                "the Owner role, or close the issue instead (update_record with status "
-                "done or wont_fix)",
-            )
         self._raise_for(
             response,
-            what="delete_or_close",
+            what=f"delete_or_close of {project}#{record_id}",
             missing=f"gitlab issue {project}#{record_id} not found",
-            write=True,
+            hints={403: _DELETE_403},
         )

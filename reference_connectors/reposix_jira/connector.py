@@ -32,9 +32,10 @@ from reposix import (
     RecordId,
     RecordStatus,
     RecordStream,
-    ReposixError,
     Runtime,
     Secret,
+    StatusRule,
+    StatusTable,
     Untainted,
     VersioningModel,
     adf,
@@ -43,9 +44,7 @@ from reposix import (
     excerpt,
     paginate_token,
     protocol_error,
-    raise_for_status,
     require_untainted,
-    server_message,
 )
 from reposix_jira import jql, mapping
 from reposix_jira.wire import (
@@ -87,6 +86,38 @@ SECRET_ENV_VARS: Final = ("JIRA_EMAIL", "JIRA_API_TOKEN")
 
 MAX_PAGE_SIZE: Final = 100
 _T = TypeVar("_T")
+
+_ISSUES_DOC: Final = "https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/"
+STATUSES: Final = StatusTable(
+    "jira",
+    env_vars=SECRET_ENV_VARS,
+    error_adapter=ERRORS,
+    render=ErrorCollection.text,
+    limit=160,
+    rules={
+        **dict.fromkeys(
+            (401, 403),
+            StatusRule(
+                AuthError,
+                "jira refused the credentials",
+                hint="check JIRA_EMAIL and JIRA_API_TOKEN (an API token from "
+                "id.atlassian.com, for that email) and that the account can see the project",
+                source="https://developer.atlassian.com/cloud/jira/platform/basic-auth-for-rest-apis/",
+            ),
+        ),
+        400: StatusRule(
+            InvalidRecord,
+            "jira refused the request",
+            hint="fix the field Jira names (labels cannot contain spaces; the assignee "
+            "is an accountId; the summary is one line)",
+            writes_only=True,
+            # 400 with an ErrorCollection naming the field ("Field 'priority' is required")
+            source=_ISSUES_DOC + "#api-rest-api-3-issue-post",
+        ),
+    },
+)
+"""Jira's statuses where they differ from (or add hints to) the SDK's RFC defaults; a
+409 "conflicting update" on ``PUT /issue`` is the default ``VersionMismatch``."""
 _SEARCH = "rest/api/3/search/jql"
 
 
@@ -143,33 +174,10 @@ class JiraConnector(HttpConnector):
         """``maxResults`` to ask for: the runtime's page size, clamped to 1..100."""
         return max(1, min(MAX_PAGE_SIZE, self.runtime.page_size or MAX_PAGE_SIZE))
 
-    def _check(self, response: httpx.Response, *, what: str, missing: str = "") -> None:
-        """Map a non-2xx response to a typed error carrying Jira's ErrorCollection text."""
-        status = response.status_code
-        if 200 <= status < 300:
-            return
-        detail = _error_text(response)
-        suffix = f": {detail}" if detail else ""
-        err: ReposixError
-        if status == 404 and missing:
-            err = NotFound(f"{missing} (HTTP 404{suffix})")
-        elif status in (401, 403):
-            err = AuthError(
-                f"{what}: jira refused the credentials (HTTP {status}{suffix})",
-                env_vars=SECRET_ENV_VARS,
-                hint="check JIRA_EMAIL and JIRA_API_TOKEN (an API token from "
-                "id.atlassian.com, for that email) and that the account can see the project",
-            )
-        elif status == 400 and response.request.method != "GET":
-            err = InvalidRecord(
-                f"{what}: jira refused the request (HTTP 400{suffix})",
-                hint="fix the field Jira names (labels cannot contain spaces; the assignee "
-                "is an accountId; the summary is one line)",
-            )
-        else:
-            raise_for_status(response, what=f"{what}{suffix}", env_vars=SECRET_ENV_VARS)
-            raise protocol_error(response, f"{what}: unexpected HTTP {status}")
-        raise err
+    @staticmethod
+    def _check(response: httpx.Response, *, what: str, missing: str = "") -> None:
+        """Map a non-2xx response through ``STATUSES`` (Jira's ErrorCollection text)."""
+        STATUSES.raise_for(response, what=what, missing=missing or None)
 
     def _check_search(self, response: httpx.Response, *, project: str, what: str) -> None:
         """``_check`` for a search page: a 400 naming a missing project is ``NotFound``.
@@ -475,4 +483,4 @@ def _describe(available: list[Transition]) -> str:
 
 def _error_text(response: httpx.Response) -> str:
     """Jira's ErrorCollection as one line, redacted by the SDK (empty if not one)."""
-    return server_message(response, ERRORS, ErrorCollection.text, limit=160)
+    return STATUSES.message(response)

@@ -24,19 +24,17 @@ from reposix import (
     RecordId,
     RecordStream,
     RefreshingAuth,
-    ReposixError,
     Runtime,
     Secret,
+    StatusRule,
+    StatusTable,
     TokenPair,
     TokenStore,
     Untainted,
     VersioningModel,
     decode,
-    error_body,
     paginate_token,
-    protocol_error,
     require_untainted,
-    server_message,
 )
 from reposix_rhythm import DEFAULT_BASE_URL, ENV_VARS, mapping
 from reposix_rhythm.wire import (
@@ -46,6 +44,7 @@ from reposix_rhythm.wire import (
     LIMIT_PARAM,
     PAGE,
     TOKENS,
+    RhError,
     RhIssue,
     RhPage,
 )
@@ -58,6 +57,49 @@ _LOGIN_AGAIN: Final = (
     "log in again: set RHYTHM_EMAIL and RHYTHM_PASSWORD, or a fresh RHYTHM_REFRESH_TOKEN "
     "(refresh tokens rotate: each one works once, and expire after about 7 days)"
 )
+_SPEC: Final = "reposix_rhythm/fake.py (the Rhythm API: roles, errors)"
+"""Rhythm is self-hosted and has no public docs: the fake encodes its API description."""
+
+
+def _summary(body: RhError) -> str:
+    return f"{body.error.code}: {body.error.message}" if body.error.code else ""
+
+
+STATUSES: Final = StatusTable(
+    "rhythm",
+    env_vars=ENV_VARS,
+    error_adapter=ERROR,
+    render=_summary,
+    rules={
+        401: StatusRule(
+            AuthError,
+            "rhythm refused the credentials",
+            hint="check RHYTHM_EMAIL and RHYTHM_PASSWORD",
+            source=_SPEC,
+        ),
+        403: StatusRule(
+            AuthError,
+            "your project role does not allow it",
+            hint="ask a project admin for a higher role: reporters create open issues, "
+            "developers update issues, tags and assignees, admins delete",
+            source=_SPEC,
+        ),
+        404: StatusRule(
+            NotFound,
+            hint="check org_slug/project_slug and the number; rhythm answers 404 for "
+            "projects of organizations you are not a member of",
+            source=_SPEC,
+        ),
+        422: StatusRule(
+            InvalidRecord,
+            "rhythm refused the values",
+            hint="fix the field rhythm names and retry",
+            writes_only=True,
+            source=_SPEC,
+        ),
+    },
+)
+"""Rhythm's statuses where they differ from (or add hints to) the SDK's RFC defaults."""
 
 
 def parse_project(project: str) -> tuple[str, str]:
@@ -216,56 +258,19 @@ class RhythmConnector(HttpConnector):
         return f"api/v1/orgs/{org}/projects/{proj}"
 
     @staticmethod
-    def _error_message(response: httpx.Response) -> tuple[str, str]:
-        """Rhythm's error ``code`` and its message, through the SDK's redaction path."""
-        body = error_body(response, ERROR)
-        if body is None:
-            return "", ""
-        return body.error.code, server_message(response, ERROR, lambda e: e.error.message)
-
     def _raise_for(
-        self,
         response: httpx.Response,
         *,
         what: str,
         missing: str,
-        write: bool = False,
         refresh: bool = False,
     ) -> None:
-        """Map a non-2xx response to a typed error that says how to fix it."""
-        status = response.status_code
-        if 200 <= status < 300:
-            return
-        code, message = self._error_message(response)
-        detail = f"HTTP {status}" + (f" {code}: {message}" if code else "")
-        err: ReposixError
-        if status == 401:
-            err = AuthError(
-                f"{what}: rhythm refused the credentials ({detail})",
-                env_vars=ENV_VARS,
-                hint=_LOGIN_AGAIN if refresh else "check RHYTHM_EMAIL and RHYTHM_PASSWORD",
-            )
-        elif status == 403:
-            err = AuthError(
-                f"{what}: your project role does not allow it ({detail})",
-                env_vars=ENV_VARS,
-                hint="ask a project admin for a higher role: reporters create open issues, "
-                "developers update issues, tags and assignees, admins delete",
-            )
-        elif status == 404:
-            err = NotFound(
-                f"{missing} ({detail})",
-                hint="check org_slug/project_slug and the number; rhythm answers 404 for "
-                "projects of organizations you are not a member of",
-            )
-        elif status == 422 and write:
-            err = InvalidRecord(
-                f"{what}: rhythm refused the values ({detail})",
-                hint="fix the field rhythm names and retry",
-            )
-        else:
-            err = protocol_error(response, f"{what}: unexpected HTTP {status}")
-        raise err
+        """Map a non-2xx response through ``STATUSES``; quiet on 2xx. ``refresh``: a
+        login or token call (a POST that writes no record; its 401 means log in again)."""
+        if refresh:
+            hints = {401: _LOGIN_AGAIN}
+            STATUSES.raise_for(response, what=what, missing=missing, hints=hints, write=False)
+        STATUSES.raise_for(response, what=what, missing=missing)
 
     def _stream(self, project: str, params: dict[str, Any], *, op: str) -> RecordStream:
         """Issues as records, page by page, up to ``max_records``; the paginator is keyed on
@@ -303,7 +308,7 @@ class RhythmConnector(HttpConnector):
         self, method: str, path: str, body: dict[str, Any] | None, *, what: str, missing: str
     ) -> RhIssue | None:
         response = await self._http.request(method, path, op=what, json=body)
-        self._raise_for(response, what=what, missing=missing, write=True)
+        self._raise_for(response, what=what, missing=missing)
         if response.status_code == 204:
             return None
         return decode(response, ISSUE, f"{what} response")
@@ -358,7 +363,6 @@ class RhythmConnector(HttpConnector):
                         created,
                         what=f"create tag {name!r}",
                         missing=f"rhythm project {project}",
-                        write=True,
                     )
 
     async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:

@@ -88,12 +88,15 @@ if TYPE_CHECKING:
     from reposix._http.decode import error_body as error_body
     from reposix._http.decode import excerpt as excerpt
     from reposix._http.decode import protocol_error as protocol_error
-    from reposix._http.decode import raise_for_status as raise_for_status
     from reposix._http.decode import server_message as server_message
     from reposix._http.decode import server_text as server_text
     from reposix._http.redact import redact_headers as redact_headers
     from reposix._http.redact import redact_text as redact_text
     from reposix._http.redact import redact_url as redact_url
+    from reposix._http.status import DEFAULT_STATUSES as DEFAULT_STATUSES
+    from reposix._http.status import StatusRule as StatusRule
+    from reposix._http.status import StatusTable as StatusTable
+    from reposix._http.status import raise_for_status as raise_for_status
     from reposix._pagination.base import KeyFn as KeyFn
     from reposix._pagination.base import Page as Page
     from reposix._pagination.base import PageInfo as PageInfo
@@ -203,11 +206,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "error_body",
         "excerpt",
         "protocol_error",
-        "raise_for_status",
         "server_message",
         "server_text",
     ),
     "reposix._http.redact": ("redact_headers", "redact_text", "redact_url"),
+    "reposix._http.status": ("DEFAULT_STATUSES", "StatusRule", "StatusTable", "raise_for_status"),
     "reposix._pagination.base": (
         "KeyFn",
         "Page",

@@ -8,7 +8,7 @@ import yaml
 from pydantic import ValidationError
 
 from reposix._errors import InvalidRecord
-from reposix._records import Record
+from reposix._records import Record, invalid_record
 
 __all__ = ["parse", "render"]
 
@@ -72,7 +72,4 @@ def parse(text: str) -> Record:
     try:
         return Record.model_validate({**meta, "body": body})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '<record>'}: {e['msg']}" for e in exc.errors()
-        )
-        raise InvalidRecord(f"frontmatter fields are wrong: {problems}") from None
+        raise invalid_record(exc, "frontmatter fields are wrong") from None

@@ -49,7 +49,8 @@ from reposix._errors import (
     ReposixError,
 )
 from reposix._http.client import HttpClient
-from reposix._http.decode import protocol_error, raise_for_status
+from reposix._http.decode import protocol_error
+from reposix._http.status import raise_for_status
 
 __all__ = ["GraphQLOperation", "graphql_call", "graphql_error", "operation_of"]
 

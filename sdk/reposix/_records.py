@@ -6,7 +6,17 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, JsonValue
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationError,
+)
+
+from reposix._errors import InvalidRecord
 
 __all__ = [
     "SERVER_FIELDS",
@@ -15,6 +25,7 @@ __all__ = [
     "RecordId",
     "RecordStatus",
     "UtcDatetime",
+    "invalid_record",
 ]
 
 
@@ -85,5 +96,55 @@ class Record(BaseModel):
         return RecordDraft.model_validate(self.model_dump(exclude=set(SERVER_FIELDS)))
 
     def replace(self, **changes: Any) -> Record:
-        """A validated copy with some fields changed (``model_copy`` skips validation)."""
-        return Record.model_validate({**self.model_dump(), **changes})
+        """A validated copy with some fields changed (``model_copy`` skips validation).
+
+        Raises [`InvalidRecord`][reposix.InvalidRecord] naming each refused field and
+        how to fix it (never the refused value: it may be a secret or tainted text).
+        """
+        try:
+            return Record.model_validate({**self.model_dump(), **changes})
+        except ValidationError as exc:
+            raise invalid_record(exc, "Record.replace()") from None
+
+
+_FIELD_HINTS: dict[str, str] = {
+    "id": "a positive int",
+    "parent_id": "a positive int or None",
+    "version": "an int >= 0",
+    "title": "a str",
+    "body": "a str",
+    "assignee": "a str or None",
+    "labels": "a list of str",
+    "status": "one of " + ", ".join(s.value for s in RecordStatus),
+    "created_at": "a timezone-aware datetime (e.g. datetime(..., tzinfo=UTC))",
+    "updated_at": "a timezone-aware datetime (e.g. datetime(..., tzinfo=UTC))",
+    "extensions": "a dict of JSON values",
+}
+
+
+def invalid_record(exc: ValidationError, what: str) -> InvalidRecord:
+    """``exc`` (a refused Record/RecordDraft) as an `InvalidRecord` that names each field.
+
+    The message lists ``field: problem`` for every error pydantic found; the hint says
+    what each named field takes, or which fields exist for an unknown one. Neither
+    quotes the refused input (pydantic's own text does), so a secret or tainted value
+    passed by mistake never reaches a log or a traceback.
+    """
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    problems: list[str] = []
+    fixes: list[str] = []
+    for error in errors:
+        loc = ".".join(str(p) for p in error["loc"]) or "<record>"
+        field = str(error["loc"][0]) if error["loc"] else ""
+        if error["type"] == "extra_forbidden":
+            problems.append(f"{loc}: not a field of the record")
+            fix = "use only the fields " + ", ".join(Record.model_fields)
+        else:
+            problems.append(f"{loc}: {error['msg']}")
+            fix = f"{field} takes {_FIELD_HINTS[field]}" if field in _FIELD_HINTS else ""
+        if fix and fix not in fixes:
+            fixes.append(fix)
+    return InvalidRecord(
+        f"{what}: {'; '.join(problems) or 'the values do not fit the record schema'}",
+        hint="; ".join(fixes) or "pass values of the Record schema's types",
+    )

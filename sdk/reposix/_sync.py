@@ -32,10 +32,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 from reposix._backend import DeleteModel, DeleteReason
-from reposix._errors import ConfigError, NotFound, ReposixError
+from reposix._errors import ConfigError, NotFound
 from reposix._records import Record, RecordDraft
 from reposix._taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
 
@@ -58,8 +58,9 @@ __all__ = [
 
 Connect = Callable[["ParsedRemote"], "BackendConnector"]
 """Builds the connector a parsed remote names (default: [`instantiate`][reposix.instantiate])."""
-Progress = Callable[["SyncJob", int, int], None]
-"""``progress(job, done, total)`` after each source record."""
+Progress = Callable[["SyncJob", int, "int | None"], None]
+"""``progress(job, done, total)`` after each source record a job has mirrored; ``total``
+is None while the source listing is still arriving."""
 
 ActionKind = Literal["create", "update", "adopt", "unchanged", "close", "delete", "keep"]
 
@@ -332,56 +333,200 @@ def _translate(
     )
 
 
-async def run_job(
-    job: SyncJob,
-    *,
-    connect: Connect | None = None,
-    environ: Mapping[str, str] | None = None,
-    progress: Progress | None = None,
-) -> SyncReport:
-    """Mirror ``job.source`` into ``job.target``; see the module docstring for the rules."""
-    from reposix._dispatch import instantiate, resolve
+class _Failed:
+    """Put on a lane's queue when the source listing failed: the lane ends with ``error``."""
 
-    src_remote = resolve(job.source, environ=environ)
-    dst_remote = resolve(job.target, environ=environ)
-    if (src_remote.connector, src_remote.origin, src_remote.project) == (
-        dst_remote.connector,
-        dst_remote.origin,
-        dst_remote.project,
-    ):
-        from reposix._errors import ConfigError
+    __slots__ = ("error",)
 
-        raise ConfigError(f"{job.target} is the source itself; pick another target")
-    build = connect or (lambda parsed: instantiate(parsed, environ=environ))
-    key = job_key(src_remote, dst_remote)
-    report = SyncReport(job)
-    state = SyncState(job.state_path)
-    try:
-        async with build(src_remote) as source, build(dst_remote) as target:
-            listing = await source.list_records_complete(src_remote.project)
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+_END: Final = object()
+"""Put on a lane's queue after the last page: the listing ended (see ``_Source.complete``)."""
+
+_QUEUE_PAGES: Final = 4
+"""Pages a lane may hold before the source listing waits for it (backpressure: a slow
+target slows the listing down, it never makes the fan-out drop or buffer without bound)."""
+
+
+@dataclass(slots=True)
+class _Source:
+    """What every lane learns about the source listing once it has ended."""
+
+    complete: bool = False
+    reason: str | None = None
+
+
+class _Lane:
+    """One job of a fan-out: one target, fed the source listing page by page."""
+
+    def __init__(
+        self,
+        job: SyncJob,
+        key: str,
+        src_remote: ParsedRemote,
+        dst_remote: ParsedRemote,
+        source_name: str,
+        target: BackendConnector,
+        state: SyncState,
+        progress: Progress | None,
+    ) -> None:
+        self.job, self.key, self.target, self.state = job, key, target, state
+        self.src_remote, self.dst_remote, self.progress = src_remote, dst_remote, progress
+        self.report = SyncReport(job)
+        self.queue: asyncio.Queue[object] = asyncio.Queue(maxsize=_QUEUE_PAGES)
+        self.rows = state.rows(key)
+        self.same_kind = source_name == target.name
+        self.target_listing: list[Record] | None = None
+        self.planned: set[int] = set()
+        self.seen: set[int] = set()
+        self.handled: set[int] = set()
+        self.done = 0
+        self.ended = False
+        """The queue has delivered its last item (the end or the source's failure)."""
+
+    async def _next(self) -> object:
+        item = await self.queue.get()
+        self.ended = item is _END or isinstance(item, _Failed)
+        return item
+
+    async def run(self, listing: _Source) -> SyncReport:
+        """Mirror every record the queue brings; then deletions, if the listing was whole.
+
+        A record whose parent has not been mirrored yet waits until the listing ends, so a
+        child can point at its parent's mirror whatever order the source lists them in.
+        """
+        waiting: list[Record] = []
+        while (item := await self._next()) is not _END:
+            if isinstance(item, _Failed):
+                raise item.error
+            for record in cast("list[Record]", item):
+                self.seen.add(record.id)
+                if record.parent_id is None or record.parent_id in self.handled:
+                    await self._mirror(record, total=None)
+                else:
+                    waiting.append(record)
+        total = len(self.seen)
+        for record in sorted(waiting, key=lambda r: (r.parent_id is not None, r.id)):
+            await self._mirror(record, total=total)
+        if self.progress is not None:
+            self.progress(self.job, self.done, total)
+        if not listing.complete:
+            self.report.notes.append("source listing truncated: deletions not propagated")
+        elif self.job.propagate_deletes:
+            await self._propagate_deletes()
+        return self.report
+
+    async def drain(self) -> None:
+        """Take what is left of the listing after a failure, so the source never waits."""
+        while not self.ended:
+            await self._next()
+
+    async def _mirror(self, record: Record, *, total: int | None) -> None:
+        await self._mirror_one(record)
+        self.handled.add(record.id)
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.job, self.done, total)
+
+    def _mirrored(
+        self, source_id: int, token: str, target_id: int, version: int | None, fingerprint: str
+    ) -> _Row:
+        """The state row of a record mirrored as ``target_id`` (with its locator)."""
+        locator = _locator(self.dst_remote, target_id)
+        return _Row(source_id, "done", token, target_id, locator, version, fingerprint)
+
+    async def _mirror_one(self, record: Record) -> None:
+        job, key, state, rows, report = self.job, self.key, self.state, self.rows, self.report
+        project = self.dst_remote.project
+        token = _token(key, record.id)
+        parent_row = rows.get(record.parent_id) if record.parent_id else None
+        parent_target = parent_row.target_id if parent_row and parent_row.state == "done" else None
+        if job.dry_run and record.parent_id in self.planned:
+            parent_target = record.parent_id  # stands in for the id its planned create gets
+        draft = _translate(record, self.target, self.same_kind, parent_target, report.uncarried)
+        footer = _footer(self.src_remote, record.id, token)
+        draft = draft.model_copy(update={"body": f"{draft.body.rstrip()}\n\n{footer}"})
+        fingerprint = _fingerprint(draft)
+        row = rows.get(record.id)
+        if row is not None and row.state == "pending":
+            if self.target_listing is None:
+                self.target_listing = (await self.target.list_records_complete(project)).records
+            found = next((r for r in self.target_listing if token in r.body), None)
+            if found is not None:
+                report.actions.append(Action("adopt", record.id, found.id, "resumed a create"))
+                version = record.version if row.fingerprint == fingerprint else None
+                row = self._mirrored(record.id, token, found.id, version, row.fingerprint)
+                if not job.dry_run:
+                    state.done(key, row)
+                rows[record.id] = row
+                if row.fingerprint == fingerprint:
+                    return
+            else:
+                row = None
+        if row is None or row.state == "gone":
             if job.dry_run:
-                await _probe(target, dst_remote.project)
-            await _mirror(
-                job,
-                key,
-                listing.records,
-                source,
-                target,
-                src_remote,
-                dst_remote,
-                state,
-                report,
-                progress,
-            )
-            if not listing.is_complete:
-                report.notes.append("source listing truncated: deletions not propagated")
-            elif job.propagate_deletes:
-                await _propagate_deletes(
-                    job, key, listing.records, target, dst_remote, state, report
+                self.planned.add(record.id)
+                report.actions.append(Action("create", record.id))
+                return
+            state.pending(key, record.id, token, fingerprint)
+            made = await self.target.create_record(project, sanitize_for_create(Tainted(draft)))
+            new = self._mirrored(record.id, token, made.id, record.version, fingerprint)
+            state.done(key, new)
+            rows[record.id] = new
+            report.actions.append(Action("create", record.id, made.id))
+        elif row.fingerprint == fingerprint:
+            report.actions.append(Action("unchanged", record.id, row.target_id))
+        elif job.dry_run:
+            report.actions.append(Action("update", record.id, row.target_id))
+        else:
+            assert row.target_id is not None
+            try:
+                current = await self.target.get_record(project, row.target_id)
+            except NotFound:
+                report.notes.append(
+                    f"record {record.id}: its mirror {row.target_id} is gone from the target; "
+                    "it will be created again on the next run"
                 )
-    finally:
-        state.close()
-    return report
+                state.done(key, _Row(record.id, "gone", token, None, None, None, ""))
+                return
+            patch = current.replace(**draft.model_dump(exclude={"extensions"}))
+            meta = ServerMetadata(
+                id=current.id,
+                created_at=current.created_at,
+                updated_at=current.updated_at,
+                version=current.version,
+            )
+            await self.target.update_record(project, current.id, sanitize(Tainted(patch), meta))
+            new = self._mirrored(record.id, token, current.id, record.version, fingerprint)
+            state.done(key, new)
+            rows[record.id] = new
+            report.actions.append(Action("update", record.id, current.id))
+
+    async def _propagate_deletes(self) -> None:
+        job, key, state, report = self.job, self.key, self.state, self.report
+        model = self.target.capabilities.delete
+        for source_id, row in sorted(state.rows(key).items()):
+            if source_id in self.seen or row.state != "done" or row.target_id is None:
+                continue
+            if model is DeleteModel.NONE:
+                report.actions.append(
+                    Action("keep", source_id, row.target_id, "target cannot delete or close")
+                )
+                continue
+            kind: ActionKind = "delete" if model is DeleteModel.DELETE else "close"
+            if not job.dry_run:
+                with contextlib.suppress(NotFound):  # already gone on the target: the goal holds
+                    await self.target.delete_or_close(
+                        self.dst_remote.project, row.target_id, DeleteReason.NOT_PLANNED
+                    )
+                state.done(key, _Row(source_id, "gone", row.token, None, None, None, ""))
+            report.actions.append(Action(kind, source_id, row.target_id))
+
+
+def _source_key(remote: ParsedRemote) -> tuple[str, str, str]:
+    return (remote.connector, remote.base_url, remote.project)
 
 
 async def _probe(target: BackendConnector, project: str) -> None:
@@ -393,146 +538,110 @@ async def _probe(target: BackendConnector, project: str) -> None:
             break
 
 
-async def _mirror(
-    job: SyncJob,
-    key: str,
-    records: Sequence[Record],
-    source: BackendConnector,
-    target: BackendConnector,
+async def _fan_out(
+    jobs: Sequence[SyncJob],
     src_remote: ParsedRemote,
-    dst_remote: ParsedRemote,
-    state: SyncState,
-    report: SyncReport,
+    dst_remotes: Sequence[ParsedRemote],
+    build: Connect,
     progress: Progress | None,
-) -> None:
-    rows = state.rows(key)
-    project = dst_remote.project
-    target_listing: list[Record] | None = None
-    same_kind = source.name == target.name
-    # parents first, so a child can point at its parent's mirror
-    ordered = sorted(records, key=lambda r: (r.parent_id is not None, r.id))
-    planned: set[int] = set()
-    for done, record in enumerate(ordered, start=1):
-        token = _token(key, record.id)
-        parent_row = rows.get(record.parent_id) if record.parent_id else None
-        parent_target = parent_row.target_id if parent_row and parent_row.state == "done" else None
-        if job.dry_run and record.parent_id in planned:
-            parent_target = record.parent_id  # stands in for the id its planned create gets
-        draft = _translate(record, target, same_kind, parent_target, report.uncarried)
-        draft = draft.model_copy(
-            update={"body": f"{draft.body.rstrip()}\n\n{_footer(src_remote, record.id, token)}"}
-        )
-        fingerprint = _fingerprint(draft)
-        row = rows.get(record.id)
-        if row is not None and row.state == "pending":
-            if target_listing is None:
-                target_listing = (await target.list_records_complete(project)).records
-            found = next((r for r in target_listing if token in r.body), None)
-            if found is not None:
-                report.actions.append(Action("adopt", record.id, found.id, "resumed a create"))
-                row = _Row(
-                    record.id,
-                    "done",
-                    token,
-                    found.id,
-                    _locator(dst_remote, found.id),
-                    record.version if row.fingerprint == fingerprint else None,
-                    row.fingerprint,
-                )
-                if not job.dry_run:
-                    state.done(key, row)
-                if row.fingerprint == fingerprint:
-                    if progress is not None:
-                        progress(job, done, len(ordered))
-                    continue
-            else:
-                row = None
-        if row is None or row.state == "gone":
-            if job.dry_run:
-                planned.add(record.id)
-                report.actions.append(Action("create", record.id))
-            else:
-                state.pending(key, record.id, token, fingerprint)
-                made = await target.create_record(project, sanitize_for_create(Tainted(draft)))
-                new = _Row(
-                    record.id,
-                    "done",
-                    token,
-                    made.id,
-                    _locator(dst_remote, made.id),
-                    record.version,
-                    fingerprint,
-                )
-                state.done(key, new)
-                rows[record.id] = new
-                report.actions.append(Action("create", record.id, made.id))
-        elif row.fingerprint == fingerprint:
-            report.actions.append(Action("unchanged", record.id, row.target_id))
-        elif job.dry_run:
-            report.actions.append(Action("update", record.id, row.target_id))
-        else:
-            assert row.target_id is not None
+) -> list[SyncReport | Exception]:
+    """List ``src_remote`` once and mirror each page into every job's target as it arrives.
+
+    Returns, per job, its report or the ``Exception`` that stopped it (one failing target
+    never stops the others; a failing source listing fails every job). Anything that is
+    not an ``Exception`` (a kill) cancels every lane and propagates.
+    """
+    outcomes: list[SyncReport | Exception] = []
+    async with contextlib.AsyncExitStack() as stack:
+        source = await stack.enter_async_context(build(src_remote))
+        lanes: list[_Lane | None] = []
+        for job, dst_remote in zip(jobs, dst_remotes, strict=True):
             try:
-                current = await target.get_record(project, row.target_id)
-            except NotFound:
-                report.notes.append(
-                    f"record {record.id}: its mirror {row.target_id} is gone from the target; "
-                    "it will be created again on the next run"
-                )
-                state.done(key, _Row(record.id, "gone", token, None, None, None, ""))
+                target = await stack.enter_async_context(build(dst_remote))
+                if job.dry_run:
+                    await _probe(target, dst_remote.project)
+                state = SyncState(job.state_path)
+            except Exception as exc:
+                outcomes.append(exc)
+                lanes.append(None)
                 continue
-            patch = current.replace(**draft.model_dump(exclude={"extensions"}))
-            meta = ServerMetadata(
-                id=current.id,
-                created_at=current.created_at,
-                updated_at=current.updated_at,
-                version=current.version,
+            stack.callback(state.close)
+            key = job_key(src_remote, dst_remote)
+            lanes.append(
+                _Lane(job, key, src_remote, dst_remote, source.name, target, state, progress)
             )
-            await target.update_record(project, current.id, sanitize(Tainted(patch), meta))
-            state.done(
-                key,
-                _Row(
-                    record.id,
-                    "done",
-                    token,
-                    current.id,
-                    _locator(dst_remote, current.id),
-                    record.version,
-                    fingerprint,
-                ),
-            )
-            report.actions.append(Action("update", record.id, current.id))
-        if progress is not None:
-            progress(job, done, len(ordered))
+            outcomes.append(Exception("not run"))
+        live = [lane for lane in lanes if lane is not None]
+        listing = _Source()
+
+        async def produce() -> None:
+            stream = source.iter_records(src_remote.project)
+            end: object = _END
+            try:
+                async for page in stream.pages():
+                    for lane in live:
+                        await lane.queue.put(list(page))
+                listing.complete, listing.reason = stream.is_complete, stream.reason
+            except Exception as exc:  # every lane fails with the source's error
+                end = _Failed(exc)
+            for lane in live:
+                await lane.queue.put(end)
+
+        async def consume(lane: _Lane) -> SyncReport | Exception:
+            try:
+                return await lane.run(listing)
+            except Exception as exc:
+                await lane.drain()
+                return exc
+
+        tasks: list[asyncio.Future[Any]] = [asyncio.ensure_future(produce())]
+        tasks += [asyncio.ensure_future(consume(lane)) for lane in live]
+        try:
+            done = await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        results = iter(done[1:])
+        for i, lane in enumerate(lanes):
+            if lane is not None:
+                outcomes[i] = cast("SyncReport | Exception", next(results))
+    return outcomes
 
 
-async def _propagate_deletes(
+def _resolve(job: SyncJob, environ: Mapping[str, str] | None) -> tuple[ParsedRemote, ParsedRemote]:
+    from reposix._dispatch import resolve
+    from reposix._errors import ConfigError
+
+    src_remote = resolve(job.source, environ=environ)
+    dst_remote = resolve(job.target, environ=environ)
+    if (src_remote.connector, src_remote.origin, src_remote.project) == (
+        dst_remote.connector,
+        dst_remote.origin,
+        dst_remote.project,
+    ):
+        raise ConfigError(f"{job.target} is the source itself; pick another target")
+    return src_remote, dst_remote
+
+
+async def run_job(
     job: SyncJob,
-    key: str,
-    records: Sequence[Record],
-    target: BackendConnector,
-    dst_remote: ParsedRemote,
-    state: SyncState,
-    report: SyncReport,
-) -> None:
-    present = {r.id for r in records}
-    model = target.capabilities.delete
-    for source_id, row in sorted(state.rows(key).items()):
-        if source_id in present or row.state != "done" or row.target_id is None:
-            continue
-        if model is DeleteModel.NONE:
-            report.actions.append(
-                Action("keep", source_id, row.target_id, "target cannot delete or close")
-            )
-            continue
-        kind: ActionKind = "delete" if model is DeleteModel.DELETE else "close"
-        if not job.dry_run:
-            with contextlib.suppress(NotFound):  # already gone on the target: the goal holds
-                await target.delete_or_close(
-                    dst_remote.project, row.target_id, DeleteReason.NOT_PLANNED
-                )
-            state.done(key, _Row(source_id, "gone", row.token, None, None, None, ""))
-        report.actions.append(Action(kind, source_id, row.target_id))
+    *,
+    connect: Connect | None = None,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Mirror ``job.source`` into ``job.target``; raise the typed error that stops it.
+
+    See the module docstring for the rules; `run_jobs` runs several jobs, listing each
+    source once.
+    """
+    (result,) = await run_jobs([job], connect=connect, environ=environ, progress=progress)
+    if result.error is not None:
+        raise result.error
+    assert result.report is not None
+    return result.report
 
 
 async def run_jobs(
@@ -544,17 +653,40 @@ async def run_jobs(
 ) -> list[JobResult]:
     """Run ``jobs`` concurrently; each gets a result, a failing one never cancels another.
 
+    Jobs that share a source project list it **once**: each page is handed to every one of
+    their targets as it arrives (a bounded queue per target, so a slow target slows the
+    listing instead of anything being dropped). ``progress(job, done, total)`` is called
+    after each record a job mirrors; ``total`` is None until the listing has ended.
+
     Errors that are not ``Exception`` (a ``KeyboardInterrupt``, a kill) propagate: the
     state file already holds every finished step and every in-flight create's pending row.
     """
+    from reposix._dispatch import instantiate
 
-    async def one(job: SyncJob) -> JobResult:
+    build: Connect = connect or (lambda parsed: instantiate(parsed, environ=environ))
+    results: list[JobResult | None] = [None] * len(jobs)
+    groups: dict[tuple[str, str, str], list[tuple[int, ParsedRemote, ParsedRemote]]] = {}
+    for i, job in enumerate(jobs):
         try:
-            report = await run_job(job, connect=connect, environ=environ, progress=progress)
-        except ReposixError as exc:
-            return JobResult(job, error=exc)
+            src_remote, dst_remote = _resolve(job, environ)
         except Exception as exc:
-            return JobResult(job, error=exc)
-        return JobResult(job, report=report)
+            results[i] = JobResult(job, error=exc)
+            continue
+        groups.setdefault(_source_key(src_remote), []).append((i, src_remote, dst_remote))
 
-    return list(await asyncio.gather(*(one(job) for job in jobs)))
+    async def group(members: list[tuple[int, ParsedRemote, ParsedRemote]]) -> None:
+        chosen = [jobs[i] for i, _, _ in members]
+        try:
+            outcomes = await _fan_out(
+                chosen, members[0][1], [dst for _, _, dst in members], build, progress
+            )
+        except Exception as exc:  # the source could not be opened or closed
+            outcomes = [exc] * len(members)
+        for (i, _, _), outcome in zip(members, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                results[i] = JobResult(jobs[i], error=outcome)
+            else:
+                results[i] = JobResult(jobs[i], report=outcome)
+
+    await asyncio.gather(*(group(members) for members in groups.values()))
+    return [r for r in results if r is not None]

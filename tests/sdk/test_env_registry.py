@@ -33,6 +33,7 @@ DIRECT_ACCESS = {
     "sdk/reposix/_cli_ops.py": "reposix doctor: whether each plugin-declared variable is set",
     "contract/reposix_contract/_harness.py": "exports a fake's variables and restores them",
     "contract/reposix_contract/_settings.py": "set_thorough exports the profile to subprocesses",
+    "contract/reposix_contract/_live.py": "live_session reads the variables its live test names",
 }
 
 

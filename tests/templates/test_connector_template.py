@@ -51,6 +51,7 @@ EXPECTED_FILES = {
     f"src/{PACKAGE}/wire.py",
     "tests/conftest.py",
     "tests/test_connector.py",
+    "tests/test_live.py",
 }
 
 DECLARED_AWAY: frozenset[str] = frozenset({"R20"})

@@ -486,7 +486,7 @@ async def w14_parent_carried_or_declared(h: Harness) -> None:
 declared("W14")(_declared_for("create", "update"))
 
 
-# -- W15 -----------------------------------------------------------------------------------
+# -- W15, W16 ------------------------------------------------------------------------------
 
 REFUSABLE_LABELS = (
     "kind:test",
@@ -501,6 +501,50 @@ REFUSABLE_LABELS = (
 """Label names some backends refuse; W15 tries those the connector's ``label_pattern``
 declares refused."""
 
+REFUSABLE_ASSIGNEES = (
+    "557058:f58131cb-b67d-43c7-b30d-6b58d40bd077",
+    "two words",
+    "-leading-dash",
+    "semi;colon",
+    "ada@example.com",
+    "ümlaut",
+    "x" * 300,
+)
+"""Assignee handles some backends cannot resolve (an Atlassian account id is no GitLab
+username); W16 tries those the connector's ``assignee_pattern`` declares refused."""
+
+
+async def _declared_pattern_holds(
+    h: Harness, inv: str, what: str, refused: list[str], write: Callable[[str], dict[str, Any]]
+) -> None:
+    """Writes carrying each ``refused`` ``what`` (``write`` gives the record fields for one)
+    must raise InvalidRecord and change nothing: the ``<what>_pattern`` is a promise."""
+    if not refused:
+        return
+    project, (record,) = seeded_project(h, 1)
+    before = h.state.get(project, record.id)
+    mutations = h.state.mutations
+    for name in refused:
+        shown = f"{what} {name[:40]!r}"
+        fix = (
+            f"refuse {shown} with reposix.InvalidRecord before any request (it is outside "
+            f"{what}_pattern), or widen {what}_pattern to what the backend stores"
+        )
+        await expect_error(
+            InvalidRecord,
+            h.connector.create_record(project, new_draft(inv, **write(name))),
+            f"create_record with {shown}",
+            fix,
+        )
+        await expect_error(
+            InvalidRecord,
+            h.connector.update_record(project, record.id, patch_of(record, **write(name))),
+            f"update_record with {shown}",
+            fix,
+        )
+    assert h.state.mutations == mutations, f"a write with a refused {what} changed the server"
+    assert h.state.get(project, record.id) == before, f"a refused {what} changed the record"
+
 
 @invariant(
     "W15",
@@ -513,33 +557,27 @@ async def w15_label_pattern_holds(h: Harness) -> None:
     must be a promise, not an escape hatch: a connector that declares a narrow pattern and
     silently drops the labels outside it loses every one a user writes."""
     refused = [n for n in REFUSABLE_LABELS if not h.connector.accepts_label(n)][:3]
-    if not refused:
-        return
-    project, (record,) = seeded_project(h, 1)
-    before = h.state.get(project, record.id)
-    mutations = h.state.mutations
-    for name in refused:
-        fix = (
-            f"refuse label {name[:40]!r} with reposix.InvalidRecord before any request (it is "
-            "outside label_pattern), or widen label_pattern to what the backend stores"
-        )
-        await expect_error(
-            InvalidRecord,
-            h.connector.create_record(project, new_draft("W15", labels=[name])),
-            f"create_record with label {name[:40]!r}",
-            fix,
-        )
-        await expect_error(
-            InvalidRecord,
-            h.connector.update_record(project, record.id, patch_of(record, labels=[name])),
-            f"update_record with label {name[:40]!r}",
-            fix,
-        )
-    assert h.state.mutations == mutations, "a write with a refused label changed the server"
-    assert h.state.get(project, record.id) == before, "a refused label changed the record"
+    await _declared_pattern_holds(h, "W15", "label", refused, lambda n: {"labels": [n]})
+
+
+@invariant(
+    "W16",
+    "an assignee outside the connector's declared assignee_pattern is refused by "
+    "create_record and update_record with InvalidRecord before anything changes (the "
+    "declaration holds)",
+    requires=["create", "update"],
+)
+async def w16_assignee_pattern_holds(h: Harness) -> None:
+    """The kit generates only assignees a connector's ``assignee_pattern`` admits, so the
+    pattern must be a promise, not an escape hatch: a connector that declares a narrow
+    pattern and silently unassigns (or mis-assigns) every other handle loses the assignee a
+    user writes, and no other invariant would see it."""
+    refused = [a for a in REFUSABLE_ASSIGNEES if not h.connector.accepts_assignee(a)][:3]
+    await _declared_pattern_holds(h, "W16", "assignee", refused, lambda a: {"assignee": a})
 
 
 declared("W15")(_declared_for("create", "update"))
+declared("W16")(_declared_for("create", "update"))
 
 
 # -- W13 -----------------------------------------------------------------------------------

@@ -8,14 +8,15 @@ from reposix._http.decode import (
     error_body,
     excerpt,
     protocol_error,
-    raise_for_status,
     server_message,
     server_text,
 )
 from reposix._http.redact import redact_headers, redact_url
+from reposix._http.status import DEFAULT_STATUSES, StatusRule, StatusTable, raise_for_status
 
 __all__ = [
     "ALLOWLIST_ENV",
+    "DEFAULT_STATUSES",
     "IDEMPOTENT_METHODS",
     "Allowlist",
     "BasicAuth",
@@ -24,6 +25,8 @@ __all__ = [
     "HeaderAuth",
     "HttpClient",
     "Origin",
+    "StatusRule",
+    "StatusTable",
     "client",
     "decode",
     "error_body",

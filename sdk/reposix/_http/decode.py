@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TypeVar
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from reposix._errors import (
-    AuthError,
-    NotFound,
     ProtocolError,
-    RateLimited,
-    ReposixError,
-    VersionMismatch,
 )
 from reposix._http.redact import redact_text, redact_url
 from reposix._redact import OwnedSecrets
@@ -24,7 +19,6 @@ __all__ = [
     "error_body",
     "excerpt",
     "protocol_error",
-    "raise_for_status",
     "server_message",
     "server_text",
 ]
@@ -132,50 +126,3 @@ def decode(response: httpx.Response, adapter: TypeAdapter[T], what: str = "respo
         raise protocol_error(response, f"unexpected {what} shape: {detail}") from None
     except httpx.ResponseNotRead:
         raise protocol_error(response, f"{what}: the body was never read") from None
-
-
-def raise_for_status(
-    response: httpx.Response,
-    *,
-    what: str,
-    env_vars: Sequence[str] = (),
-    conflict_version: int | None = None,
-) -> None:
-    """Map an error status to the SDK's typed errors; return quietly on 2xx.
-
-    404/410 → NotFound, 401/403 → AuthError (naming ``env_vars``), 409/412 →
-    VersionMismatch, 429 → RateLimited, anything else (3xx included) →
-    ProtocolError with method, redacted URL, status and a body excerpt.
-    """
-    status = response.status_code
-    if 200 <= status < 300:
-        return
-    method, url = _where(response)
-    where = f" [{method} {url}]" if method else ""
-    err: ReposixError
-    if status in (404, 410):
-        err = NotFound(f"{what} (HTTP {status}){where}")
-    elif status in (401, 403):
-        err = AuthError(
-            f"{what}: the server refused the credentials (HTTP {status}){where}",
-            env_vars=env_vars,
-        )
-    elif status in (409, 412):
-        err = VersionMismatch(
-            f"{what}: the record changed on the server (HTTP {status}){where}",
-            expected=conflict_version,
-            actual=None,
-        )
-    elif status == 429:
-        err = RateLimited(f"{what}: the server refused for rate limiting (HTTP 429){where}")
-    elif 300 <= status < 400:
-        raw_location = response.headers.get("location", "")
-        location = server_text(response, redact_url(raw_location), 200) or "(no Location)"
-        err = protocol_error(
-            response,
-            f"{what}: unexpected redirect to {location}",
-            hint="request the final URL, or set ClientOpts.follow_redirects=True",
-        )
-    else:
-        err = protocol_error(response, f"{what}: unexpected HTTP {status}")
-    raise err

@@ -27,8 +27,9 @@ from pydantic import TypeAdapter
 
 from reposix._errors import EgressDenied, ProtocolError
 from reposix._http.allowlist import Origin, origin_of
-from reposix._http.decode import decode, protocol_error, raise_for_status
+from reposix._http.decode import decode, protocol_error
 from reposix._http.redact import redact_url
+from reposix._http.status import raise_for_status
 from reposix._pagination.base import KeyFn, Page, PageLimits, Paginator, StatusCheck
 
 if TYPE_CHECKING:

@@ -26,14 +26,13 @@ from reposix._backend import (
 from reposix._connector_base import HttpConnector
 from reposix._env import SIM_TOKEN
 from reposix._errors import (
-    AuthError,
     ConfigError,
     InvalidRecord,
     NotFound,
-    VersionMismatch,
 )
-from reposix._http import BearerAuth, decode, raise_for_status
-from reposix._http.decode import error_body, protocol_error, server_text
+from reposix._http import BearerAuth, decode
+from reposix._http.decode import error_body, protocol_error
+from reposix._http.status import StatusRule, StatusTable
 from reposix._pagination.base import PageLimits
 from reposix._pagination.link import paginate_link
 from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordId, RecordStatus, UtcDatetime
@@ -134,27 +133,18 @@ class SimBackend(HttpConnector):
     def _raise(
         self, response: httpx.Response, what: str, *, expected_version: int | None = None
     ) -> None:
-        """Map the simulator's JSON error envelope to typed errors; quiet on 2xx."""
-        status = response.status_code
-        if 200 <= status < 300:
-            return
-        error = _error_body(response)
-        # Server text reaches messages only through the SDK's redaction path.
-        message = server_text(response, str(error.get("message") or f"HTTP {status}"))
-        if status == 404:
-            raise NotFound(message if error.get("message") else f"{what} (HTTP 404)")
-        if status == 401:
-            raise AuthError(f"{what}: {message}", env_vars=(TOKEN_ENV,))
-        if status == 409 and error.get("code") == "version_mismatch":
-            actual = error.get("current_version")
-            raise VersionMismatch(
-                f"{what}: expected version {expected_version}, the server has {actual}",
-                expected=expected_version,
-                actual=actual if isinstance(actual, int) else None,
-            )
-        if status in (400, 422):
-            raise InvalidRecord(f"{what}: the simulator refused it: {message}")
-        raise_for_status(response, what=what, env_vars=(TOKEN_ENV,))
+        """Map the simulator's JSON error envelope through ``STATUSES``; quiet on 2xx."""
+        actual = (
+            _error_body(response).get("current_version") if response.status_code == 409 else None
+        )
+        STATUSES.raise_for(
+            response,
+            what=what,
+            expected_version=expected_version,
+            actual_version=actual
+            if isinstance(actual, int) and not isinstance(actual, bool)
+            else None,
+        )
 
     # -- read --------------------------------------------------------------------------------
 
@@ -270,6 +260,30 @@ class SimBackend(HttpConnector):
         )
         self._raise(response, f"close of record {record_id} in project {project!r}")
         return decode(response, _ONE, "closed record").to_record()
+
+
+def _sim_message(body: dict[str, Any]) -> str:
+    error = body.get("error")
+    return str(error.get("message") or "") if isinstance(error, dict) else ""
+
+
+_SIM_API = "docs/reference/sim-http.md (the simulator's own HTTP API)"
+STATUSES = StatusTable(
+    "the simulator",
+    env_vars=(TOKEN_ENV,),
+    error_adapter=_ENVELOPE,
+    render=_sim_message,
+    rules={
+        status: StatusRule(
+            InvalidRecord,
+            "the simulator refused it",
+            hint="fix the field the message names",
+            source=_SIM_API,
+        )
+        for status in (400, 422)
+    },
+)
+"""The simulator's statuses: the RFC defaults, and 400/422 as a refused record."""
 
 
 def _error_body(response: httpx.Response) -> dict[str, Any]:

@@ -29,10 +29,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from reposix._backend import DeleteReason
 from reposix._clock import Clock, SystemClock
+from reposix._errors import InvalidRecord
 from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordStatus
 
 _RECORDS = TypeAdapter(list[Record])
@@ -497,10 +498,9 @@ class SimStore:
                 raise Conflict(expected_version, current.version)
             try:
                 candidate = current.replace(**dict(changes))
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                loc = ".".join(str(p) for p in first["loc"])
-                raise InvalidChange("invalid_field", f"{loc}: {first['msg']}") from None
+            except InvalidRecord as exc:  # names each refused field, never its value
+                detail = exc.message.removeprefix("Record.replace(): ")
+                raise InvalidChange("invalid_field", detail) from None
             if candidate == current:
                 return current
             if "parent_id" in changes:

@@ -10,69 +10,46 @@ deletes it afterwards, whatever happens in between.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pytest
 
-from reposix import (
-    DeleteReason,
-    MemoryAuditSink,
-    RecordDraft,
-    RecordStatus,
-    Runtime,
-    ServerMetadata,
-    Tainted,
-    sanitize,
-    sanitize_for_create,
-)
-from reposix._http import Allowlist, origin_of
+from reposix import RecordDraft, RecordStatus
 from reposix_bitbucket import DEFAULT_BASE_URL, from_env
+from reposix_contract import live_session
 
 pytestmark = pytest.mark.live
 
-
-def _configured() -> bool:
-    env = os.environ
-    return bool(
-        (env.get("BITBUCKET_EMAIL") and env.get("BITBUCKET_API_TOKEN"))
-        or (env.get("BITBUCKET_USERNAME") and env.get("BITBUCKET_APP_PASSWORD"))
-        or env.get("BITBUCKET_OAUTH_TOKEN")
-    )
+CREDENTIALS = [
+    ("BITBUCKET_EMAIL", "BITBUCKET_API_TOKEN"),
+    ("BITBUCKET_USERNAME", "BITBUCKET_APP_PASSWORD"),
+    ("BITBUCKET_OAUTH_TOKEN",),
+]
 
 
 async def test_live_create_read_update_delete() -> None:
-    repo = os.environ.get("REPOSIX_BITBUCKET_TEST_REPO", "").strip()
-    if not _configured() or not repo:
-        pytest.skip("set a Bitbucket credential pair and REPOSIX_BITBUCKET_TEST_REPO to run")
-    allowlist = Allowlist.from_env()
-    if not allowlist.allows(origin_of(DEFAULT_BASE_URL)):
-        pytest.skip(f"REPOSIX_ALLOWED_ORIGINS does not include {DEFAULT_BASE_URL}")
-    audit = MemoryAuditSink()
-    connector = from_env(runtime=Runtime(audit=audit, allowlist=allowlist))
-    created = None
-    try:
+    async with live_session(
+        from_env,
+        project_var="REPOSIX_BITBUCKET_TEST_REPO",
+        credentials=CREDENTIALS,
+        origin=DEFAULT_BASE_URL,
+    ) as live:
+        repo, connector = live.project, live.connector
         draft = RecordDraft(
             title="reposix live smoke test (safe to delete)",
             body="Created by tests/connectors/bitbucket/test_bitbucket_live.py.",
             status=RecordStatus.IN_PROGRESS,
             extensions={"bitbucket": {"kind": "task", "priority": "trivial"}},
         )
-        created = await connector.create_record(repo, sanitize_for_create(Tainted(draft)))
+        created = await live.create(draft)
         assert created.status is RecordStatus.IN_PROGRESS
         fetched = await connector.get_record(repo, created.id)
         assert fetched.title == draft.title
         assert fetched.body == draft.body
-        meta = ServerMetadata(created.id, created.created_at, created.updated_at, created.version)
-        patch = sanitize(Tainted(created.replace(status=RecordStatus.WONT_FIX)), meta)
+        patch = live.patch(created, status=RecordStatus.WONT_FIX)
         updated = await connector.update_record(repo, created.id, patch)
         assert updated.status is RecordStatus.WONT_FIX
         changed = await connector.list_changed_since(
             repo, created.created_at - timedelta(seconds=1)
         )
         assert created.id in changed
-    finally:
-        if created is not None:
-            await connector.delete_or_close(repo, created.id, DeleteReason.ABANDONED)
-        await connector.aclose()
-    assert all(event.connector == "bitbucket" for event in audit.events)

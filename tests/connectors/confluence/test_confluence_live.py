@@ -9,52 +9,51 @@ deletes it afterwards (to the space trash; purge it there, see docs/connectors/c
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from datetime import timedelta
 
 import pytest
 
-from reposix._audit import MemoryAuditSink
-from reposix._backend import DeleteReason
-from reposix._errors import NotFound
-from reposix._http import Allowlist, origin_of
-from reposix._records import RecordDraft, RecordStatus
-from reposix._runtime import Runtime
-from reposix._taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
-from reposix_confluence import base_url_for, from_env
+from reposix import DeleteReason, NotFound, RecordDraft, RecordId, RecordStatus
+from reposix_confluence import ConfluenceConnector, base_url_for, from_env
+from reposix_contract import live_session
 
 pytestmark = pytest.mark.live
 
-_VARS = ("ATLASSIAN_EMAIL", "ATLASSIAN_API_KEY", "REPOSIX_CONFLUENCE_TENANT")
+
+def _site(env: Mapping[str, str]) -> str:
+    return base_url_for(env["REPOSIX_CONFLUENCE_TENANT"])
+
+
+async def _delete(connector: ConfluenceConnector, space: str, page_id: RecordId) -> None:
+    await connector.delete_or_close(space, page_id, DeleteReason.ABANDONED)
+    with pytest.raises(NotFound):
+        await connector.get_record(space, page_id)
 
 
 async def test_live_create_read_update_delete() -> None:
-    space = os.environ.get("REPOSIX_CONFLUENCE_TEST_SPACE", "").strip()
-    if not space or not all(os.environ.get(v, "").strip() for v in _VARS):
-        pytest.skip(f"set {', '.join(_VARS)} and REPOSIX_CONFLUENCE_TEST_SPACE to run")
-    site = base_url_for(os.environ["REPOSIX_CONFLUENCE_TENANT"].strip())
-    allowlist = Allowlist.from_env()
-    if not allowlist.allows(origin_of(site)):
-        pytest.skip(f"REPOSIX_ALLOWED_ORIGINS does not include {site}")
-    audit = MemoryAuditSink()
-    connector = from_env(runtime=Runtime(audit=audit, allowlist=allowlist))
-    created = None
-    try:
+    async with live_session(
+        from_env,
+        project_var="REPOSIX_CONFLUENCE_TEST_SPACE",
+        credentials=[("ATLASSIAN_EMAIL", "ATLASSIAN_API_KEY", "REPOSIX_CONFLUENCE_TENANT")],
+        origin=_site,
+        cleanup=_delete,
+    ) as live:
+        space, connector = live.project, live.connector
         draft = RecordDraft(
             title="reposix live smoke test (safe to delete)",
             body="Created by tests/connectors/confluence/test_confluence_live.py.\n\n- deletes itself",
             labels=["kind-test"],
             status=RecordStatus.IN_PROGRESS,
         )
-        created = await connector.create_record(space, sanitize_for_create(Tainted(draft)))
+        created = await live.create(draft)
         assert created.status is RecordStatus.IN_PROGRESS
         assert created.labels == ["kind-test"]
         fetched = await connector.get_record(space, created.id)
         assert fetched.title == draft.title
         assert fetched.body == draft.body
 
-        meta = ServerMetadata(created.id, created.created_at, created.updated_at, created.version)
-        patch = sanitize(Tainted(fetched.replace(status=RecordStatus.IN_REVIEW)), meta)
+        patch = live.patch(fetched, status=RecordStatus.IN_REVIEW)
         updated = await connector.update_record(space, created.id, patch, fetched.version)
         assert updated.status is RecordStatus.IN_REVIEW
         assert updated.version == fetched.version + 1
@@ -65,10 +64,3 @@ async def test_live_create_read_update_delete() -> None:
         assert (
             created.id in changed
         )  # CQL is eventually consistent: may need a retry on a slow site
-    finally:
-        if created is not None:
-            await connector.delete_or_close(space, created.id, DeleteReason.ABANDONED)
-            with pytest.raises(NotFound):
-                await connector.get_record(space, created.id)
-        await connector.aclose()
-    assert all(event.connector == "confluence" for event in audit.events)

@@ -8,44 +8,38 @@ server. It creates one issue, reads, updates, searches for it, and deletes it af
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 
 import pytest
 
-from reposix._audit import MemoryAuditSink
-from reposix._backend import DeleteReason
-from reposix._http import Allowlist, origin_of
-from reposix._records import RecordDraft, RecordStatus
-from reposix._runtime import Runtime
-from reposix._taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
+from reposix import RecordDraft, RecordStatus
+from reposix_contract import live_session
 from reposix_rhythm import from_env
 
 pytestmark = pytest.mark.live
 
 
+def _server(env: Mapping[str, str]) -> str:
+    return env["RHYTHM_URL"]
+
+
 async def test_live_create_read_update_search_delete() -> None:
-    url = os.environ.get("RHYTHM_URL", "").strip()
-    project = os.environ.get("REPOSIX_RHYTHM_TEST_PROJECT", "").strip()
-    login = os.environ.get("RHYTHM_EMAIL") and os.environ.get("RHYTHM_PASSWORD")
-    if not url or not project or not (login or os.environ.get("RHYTHM_REFRESH_TOKEN")):
-        pytest.skip("set RHYTHM_URL, RHYTHM_EMAIL/RHYTHM_PASSWORD and REPOSIX_RHYTHM_TEST_PROJECT")
-    allowlist = Allowlist.from_env()
-    if not allowlist.allows(origin_of(url)):
-        pytest.skip(f"REPOSIX_ALLOWED_ORIGINS does not include {url}")
-    connector = from_env(runtime=Runtime(audit=MemoryAuditSink(), allowlist=allowlist))
-    created = None
-    try:
+    async with live_session(
+        from_env,
+        project_var="REPOSIX_RHYTHM_TEST_PROJECT",
+        credentials=[
+            ("RHYTHM_URL", "RHYTHM_EMAIL", "RHYTHM_PASSWORD"),
+            ("RHYTHM_URL", "RHYTHM_REFRESH_TOKEN"),
+        ],
+        origin=_server,
+    ) as live:
+        project, connector = live.project, live.connector
         draft = RecordDraft(title="reposix live xylophonic smoke", labels=["kind:test"])
-        created = await connector.create_record(project, sanitize_for_create(Tainted(draft)))
+        created = await live.create(draft)
         assert (await connector.get_record(project, created.id)).title == draft.title
-        meta = ServerMetadata(created.id, created.created_at, created.updated_at, created.version)
-        patch = sanitize(Tainted(created.replace(status=RecordStatus.IN_PROGRESS)), meta)
+        patch = live.patch(created, status=RecordStatus.IN_PROGRESS)
         assert (await connector.update_record(project, created.id, patch)).status is (
             RecordStatus.IN_PROGRESS
         )
         hits = await connector.search_records(project, "xylophonic smoke")
         assert created.id in [r.id for r in hits]
-    finally:
-        if created is not None:
-            await connector.delete_or_close(project, created.id, DeleteReason.ABANDONED)
-        await connector.aclose()

@@ -1,5 +1,5 @@
 """Broken project isolation on writes (W13), a silently dropped parent (W14) and a label
-pattern declared to dodge the kit (W15).
+pattern declared to dodge the kit (W15), and an assignee pattern declared the same way (W16).
 
 The simulator's ids are global (like Jira's and Confluence's), so a connector can find a
 record without its project, which is exactly the mistake these make.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 from reposix._backend import DeleteReason
 from reposix._errors import NotFound
@@ -76,19 +77,16 @@ class DropsParentWithoutHierarchy(SimBackend):
         return await super().create_record(project, flat)
 
 
-@broken("narrow-label-pattern-drops", kills={"W15"})
-class NarrowLabelPatternDrops(SimBackend):
-    """Declares `label_pattern = [a-z0-9-]+` so the kit only generates tidy labels, then
-    silently drops every other label on create and update instead of refusing it."""
+class _TidiesOutsideItsPattern(SimBackend):
+    """Writes ``_tidy(draft fields)`` instead of the fields asked for: the shape of a
+    connector that declares a narrow pattern and quietly drops what falls outside it."""
 
-    label_pattern = re.compile(r"[a-z0-9-]+")
-
-    def _tidy(self, labels: list[str]) -> list[str]:
-        return [n for n in labels if self.accepts_label(n)]
+    def _tidy(self, fields: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
 
     async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
         value = require_untainted(draft, RecordDraft)
-        tidy = value.model_copy(update={"labels": self._tidy(value.labels)})
+        tidy = value.model_copy(update=self._tidy(value.model_dump()))
         return await super().create_record(project, sanitize_for_create(Tainted(tidy)))
 
     async def update_record(
@@ -100,5 +98,28 @@ class NarrowLabelPatternDrops(SimBackend):
     ) -> Record:
         value = require_untainted(patch, Record)
         meta = ServerMetadata(value.id, value.created_at, value.updated_at, value.version)
-        tidy = sanitize(Tainted(value.replace(labels=self._tidy(value.labels))), meta)
+        tidy = sanitize(Tainted(value.replace(**self._tidy(value.model_dump()))), meta)
         return await super().update_record(project, record_id, tidy, expected_version)
+
+
+@broken("narrow-label-pattern-drops", kills={"W15"})
+class NarrowLabelPatternDrops(_TidiesOutsideItsPattern):
+    """Declares `label_pattern = [a-z0-9-]+` so the kit only generates tidy labels, then
+    silently drops every other label on create and update instead of refusing it."""
+
+    label_pattern = re.compile(r"[a-z0-9-]+")
+
+    def _tidy(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return {"labels": [n for n in fields["labels"] if self.accepts_label(n)]}
+
+
+@broken("narrow-assignee-pattern-drops", kills={"W16"})
+class NarrowAssigneePatternDrops(_TidiesOutsideItsPattern):
+    """Declares `assignee_pattern = [a-z0-9-]+` so the kit only generates tidy handles, then
+    silently unassigns every other handle on create and update instead of refusing it."""
+
+    assignee_pattern = re.compile(r"[a-z0-9-]+")
+
+    def _tidy(self, fields: dict[str, Any]) -> dict[str, Any]:
+        handle = fields["assignee"]
+        return {"assignee": handle if handle is None or self.accepts_assignee(handle) else None}

@@ -36,7 +36,6 @@ from reposix import (
     DeleteModel,
     DeleteReason,
     HttpConnector,
-    InvalidRecord,
     PageLimits,
     Record,
     RecordDraft,
@@ -45,15 +44,13 @@ from reposix import (
     RecordStream,
     Runtime,
     Secret,
+    StatusTable,
     Untainted,
     VersioningModel,
-    VersionMismatch,
     decode,
     error_body,
     paginate_link,
-    raise_for_status,
     require_untainted,
-    server_message,
 )
 
 from {{ cookiecutter.package_name }} import DEFAULT_BASE_URL, ENV_VARS, NAME
@@ -98,6 +95,23 @@ STATUS_TO_WIRE: Final[dict[RecordStatus, ItemState]] = {
     status: state for state, status in STATUS_FROM_WIRE.items()
 }
 """reposix status -> wire state (the exact inverse)."""
+
+# TODO(connector author): your tracker's statuses, where they differ from the SDK's
+# RFC 9110 defaults (404/410 NotFound, 401/403 AuthError, 409/412 VersionMismatch,
+# 422 on a write InvalidRecord, 429 RateLimited, else ProtocolError). Give each rule
+# the URL of the vendor document (or public bug report) that says the server does so.
+STATUSES: Final = StatusTable(
+    NAME,
+    env_vars=ENV_VARS,
+    error_adapter=ERROR,
+    render=WireError.summary,
+    # This API follows the defaults (fake.py: 400, 401, 404, 412, 422). A vendor that
+    # differs adds rules, tried before the defaults for their status, e.g.:
+    #   rules={403: StatusRule(RateLimited, NAME + " refused for rate limiting",
+    #                          when=lambda message: "rate limit" in message.lower(),
+    #                          source="https://vendor.example/docs/rate-limits")},
+)
+"""How HTTP error statuses become typed errors (with the server's redacted message)."""
 
 
 def items_path(project: str, record_id: RecordId | None = None) -> str:
@@ -193,39 +207,24 @@ class {{ cookiecutter.__class_prefix }}Connector(HttpConnector):
         """``per_page`` to ask for: the runtime's page size, clamped to the API's 1..100."""
         return max(1, min(MAX_PAGE_SIZE, self.runtime.page_size or DEFAULT_PAGE_SIZE))
 
+    @staticmethod
     def _raise_for(
-        self,
         response: httpx.Response,
         *,
         what: str,
         expected_version: int | None = None,
     ) -> None:
-        """Map a non-2xx response to a typed error that says how to fix it."""
-        status = response.status_code
-        if status == 422:
-            raise InvalidRecord(
-                f"{what}: the server refused the values (HTTP 422: {self._message(response)})",
-                hint="fix the field the message names and retry",
-            )
-        if status == 412:
-            actual = self._error_body(response).current_version
-            raise VersionMismatch(
-                f"{what}: the item changed on the server (it is at version {actual}, "
-                f"the update expected {expected_version})",
-                expected=expected_version,
-                actual=actual,
-            )
-        raise_for_status(response, what=what, env_vars=ENV_VARS)
+        """Map a non-2xx response through ``STATUSES``; quiet on 2xx.
 
-    @staticmethod
-    def _error_body(response: httpx.Response) -> WireError:
-        """The error body, or an empty one if the server sent something else."""
-        return error_body(response, ERROR) or WireError()
-
-    @staticmethod
-    def _message(response: httpx.Response) -> str:
-        """The server's error message, through the SDK's one redaction path for server text."""
-        return server_message(response, ERROR, WireError.summary) or "no message"
+        A 412 carries the server's current version in its error body, so the
+        ``VersionMismatch`` says which version to re-read.
+        """
+        actual = None
+        if response.status_code == 412:
+            actual = (error_body(response, ERROR) or WireError()).current_version
+        STATUSES.raise_for(
+            response, what=what, expected_version=expected_version, actual_version=actual
+        )
 
     def _stream(
         self,
