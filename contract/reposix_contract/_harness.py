@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
-from reposix._audit import MemoryAuditSink
+from reposix._audit_event import MemoryAuditSink
 from reposix._backend import BackendConnector
 from reposix._clock import VirtualClock
 from reposix._faults import MidListing, apply_mid_listing

@@ -7,10 +7,11 @@ time and ``reposix contract`` before anything runs, so a missing extra or a bad
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Iterable
 from pathlib import Path
+
+from reposix._main import missing_modules
 
 __all__ = ["KIT_EXTRA", "KIT_MODULES", "missing_kit_modules", "report_path_problems"]
 
@@ -21,16 +22,9 @@ KIT_MODULES = ("pytest", "respx", "hypothesis", "rich", "starlette", "graphql")
 
 
 def missing_kit_modules() -> list[str]:
-    """The ``KIT_MODULES`` that cannot be imported, in order."""
-    missing = []
-    for name in KIT_MODULES:
-        try:
-            found = importlib.util.find_spec(name) is not None
-        except (ImportError, ValueError):
-            found = False
-        if not found:
-            missing.append(name)
-    return missing
+    """The ``KIT_MODULES`` that cannot be imported, in order (the ``reposix`` command's
+    own check for its extra, looked up, not imported)."""
+    return missing_modules(*KIT_MODULES)
 
 
 def report_path_problems(paths: Iterable[str | os.PathLike[str]]) -> list[str]:

@@ -77,7 +77,7 @@ plugin = ConnectorPlugin(
     ),
     fake="reposix_bitbucket.fake:BitbucketFake",
     sample_project="acme/widgets",
-    docs="connectors/bitbucket.md",
+    docs=_DOC_PAGE,
 )
 """The entry point ``reposix.connectors: bitbucket``."""
 

@@ -36,7 +36,6 @@ from reposix import (
     BasicAuth,
     BearerAuth,
     Capabilities,
-    CommentSupport,
     ConfigError,
     DeleteModel,
     DeleteReason,
@@ -55,7 +54,6 @@ from reposix import (
     StatusRule,
     StatusTable,
     Untainted,
-    VersioningModel,
     decode,
     paginate_cursor_url,
     protocol_error,
@@ -253,14 +251,7 @@ class BitbucketConnector(HttpConnector):
     """
 
     name: ClassVar[str] = "bitbucket"
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        create=True,
-        update=True,
-        delete=DeleteModel.DELETE,
-        comments=CommentSupport.SEPARATE_API,
-        versioning=VersioningModel.TIMESTAMP,
-        incremental=True,
-    )
+    capabilities: ClassVar[Capabilities] = Capabilities(delete=DeleteModel.DELETE)
     root_collection_name: ClassVar[str] = "issues"
     uncarried_fields: ClassVar[frozenset[str]] = frozenset({"labels", "parent_id"})
     assignee_pattern: ClassVar[re.Pattern[str] | None] = _ACCOUNT

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 
-from reposix import WireTime
+from reposix import WireModel, WireTime, wire_adapter
 
 __all__ = [
     "ERROR",
@@ -35,11 +35,7 @@ State = Literal[
 STATES: tuple[str, ...] = get_args(State)
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class BbAccount(_Wire):
+class BbAccount(WireModel):
     """An ``account`` (assignee, reporter): ``account_id`` is what writes take."""
 
     account_id: str | None = None
@@ -53,14 +49,14 @@ class BbAccount(_Wire):
         return self.account_id or self.uuid
 
 
-class BbContent(_Wire):
+class BbContent(WireModel):
     """``content``: ``raw`` is the text as typed, in ``markup`` (markdown by default)."""
 
     raw: str | None = None
     markup: str | None = None
 
 
-class BbIssue(_Wire):
+class BbIssue(WireModel):
     """An issue: ``GET …/issues/{id}``, an item of ``values``, a ``POST``/``PUT`` answer."""
 
     id: Annotated[int, Field(gt=0, strict=True)]
@@ -78,7 +74,7 @@ class BbIssue(_Wire):
     edited_on: WireTime | None = None
 
 
-class BbPage(_Wire):
+class BbPage(WireModel):
     """``paginated_issues``: ``{size?, page?, pagelen, next?, previous?, values}``."""
 
     values: list[BbIssue]
@@ -88,7 +84,7 @@ class BbPage(_Wire):
     page: int | None = None
 
 
-class BbError(_Wire):
+class BbError(WireModel):
     """``{"type": "error", "error": {"message": …, "detail": …, "data": …}}``."""
 
     type: str | None = None
@@ -102,6 +98,6 @@ class BbError(_Wire):
         return "; ".join(str(p) for p in parts if p)
 
 
-ISSUE: TypeAdapter[BbIssue] = TypeAdapter(BbIssue)
-PAGE: TypeAdapter[BbPage] = TypeAdapter(BbPage)
-ERROR: TypeAdapter[BbError] = TypeAdapter(BbError)
+ISSUE: TypeAdapter[BbIssue] = wire_adapter(BbIssue)
+PAGE: TypeAdapter[BbPage] = wire_adapter(BbPage)
+ERROR: TypeAdapter[BbError] = wire_adapter(BbError)

@@ -18,7 +18,6 @@ from reposix import (
     AuthError,
     BasicAuth,
     Capabilities,
-    CommentSupport,
     DeleteModel,
     DeleteReason,
     HttpConnector,
@@ -159,13 +158,7 @@ class ConfluenceConnector(HttpConnector):
 
     name: ClassVar[str] = "confluence"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        create=True,
-        update=True,
-        delete=DeleteModel.DELETE,
-        comments=CommentSupport.SEPARATE_API,
-        versioning=VersioningModel.STRONG,
-        hierarchy=True,
-        incremental=True,
+        delete=DeleteModel.DELETE, versioning=VersioningModel.STRONG, hierarchy=True
     )
     root_collection_name: ClassVar[str] = "pages"
     uncarried_fields: ClassVar[frozenset[str]] = frozenset({"assignee"})

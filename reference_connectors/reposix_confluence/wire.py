@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter
 
-from reposix import WireId, WireIdText, WireTime
+from reposix import WireId, WireIdText, WireModel, WireTime, wire_adapter
 
 __all__ = [
     "ERRORS",
@@ -52,8 +52,8 @@ NumericId = WireId
 """A Confluence id (numeric string on the wire, ``"65537"``) as a positive int."""
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
+class _Wire(WireModel):
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class CfLinks(_Wire):
@@ -194,10 +194,10 @@ class CfErrors(_Wire):
         return "; ".join(parts)[:300]
 
 
-PAGE: TypeAdapter[CfPage] = TypeAdapter(CfPage)
-PAGE_LIST: TypeAdapter[CfPageList] = TypeAdapter(CfPageList)
-SPACE_LIST: TypeAdapter[CfSpaceList] = TypeAdapter(CfSpaceList)
-LABEL_PAGE: TypeAdapter[CfLabelPage] = TypeAdapter(CfLabelPage)
-SEARCH_PAGE: TypeAdapter[CfSearchPage] = TypeAdapter(CfSearchPage)
-USER: TypeAdapter[CfUser] = TypeAdapter(CfUser)
-ERRORS: TypeAdapter[CfErrors] = TypeAdapter(CfErrors)
+PAGE: TypeAdapter[CfPage] = wire_adapter(CfPage)
+PAGE_LIST: TypeAdapter[CfPageList] = wire_adapter(CfPageList)
+SPACE_LIST: TypeAdapter[CfSpaceList] = wire_adapter(CfSpaceList)
+LABEL_PAGE: TypeAdapter[CfLabelPage] = wire_adapter(CfLabelPage)
+SEARCH_PAGE: TypeAdapter[CfSearchPage] = wire_adapter(CfSearchPage)
+USER: TypeAdapter[CfUser] = wire_adapter(CfUser)
+ERRORS: TypeAdapter[CfErrors] = wire_adapter(CfErrors)

@@ -51,7 +51,7 @@ plugin = ConnectorPlugin(
     ),
     fake="reposix_github.fake:GitHubFake",
     sample_project="octo-org/hello-world",
-    docs="connectors/github.md",
+    docs=_DOC_PAGE,
 )
 """The entry point ``reposix.connectors: github``."""
 

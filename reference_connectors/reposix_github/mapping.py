@@ -45,6 +45,7 @@ __all__ = [
     "closed_status",
     "is_status_label",
     "labels_for_write",
+    "read_labels",
     "status_from_wire",
     "user_labels",
     "wire_state",
@@ -142,6 +143,21 @@ def closed_status(state_reason: str | None) -> RecordStatus:
 def user_labels(labels: Iterable[str]) -> list[str]:
     """The labels shown in ``Record.labels``: every label outside ``status/``, in order."""
     return [name for name in labels if not is_status_label(name)]
+
+
+def read_labels(
+    state: str, state_reason: str | None, labels: list[str]
+) -> tuple[RecordStatus, list[str]]:
+    """``(status_from_wire(...), user_labels(labels))`` in one look at the labels.
+
+    Most issues carry no ``status/`` label: then the user labels are ``labels`` itself
+    (the caller's fresh list, not copied) and an open issue is ``open``.
+    """
+    for name in labels:
+        if is_status_label(name):
+            return status_from_wire(state, state_reason, labels), user_labels(labels)
+    status = closed_status(state_reason) if state == "closed" else RecordStatus.OPEN
+    return status, labels
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 
-from reposix import MAX_ID, WireTime
+from reposix import MAX_ID, WireModel, WireTime, wire_adapter
 
 __all__ = [
     "ERROR",
@@ -26,23 +26,19 @@ __all__ = [
 ]
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-
-class GhUser(_Wire):
+class GhUser(WireModel):
     """A user object; only ``login`` matters to reposix."""
 
     login: str
 
 
-class GhLabel(_Wire):
+class GhLabel(WireModel):
     """A label object; only ``name`` matters to reposix."""
 
     name: str
 
 
-class GhIssue(_Wire):
+class GhIssue(WireModel):
     """An item of ``GET /repos/{o}/{r}/issues`` or the body of a single-issue call.
 
     Pull requests come through the same endpoints; they carry a ``pull_request``
@@ -81,7 +77,7 @@ class GhIssue(_Wire):
         return [self.assignee.login] if self.assignee is not None else []
 
 
-class GhError(_Wire):
+class GhError(WireModel):
     """GitHub's error body: ``basic-error`` or ``validation-error``."""
 
     message: str = ""
@@ -103,11 +99,11 @@ class GhError(_Wire):
         return f"{self.message} ({detail})" if detail else self.message
 
 
-ISSUE: TypeAdapter[GhIssue] = TypeAdapter(GhIssue)
+ISSUE: TypeAdapter[GhIssue] = wire_adapter(GhIssue)
 """Validates one issue body."""
 
-PAGE: TypeAdapter[list[GhIssue]] = TypeAdapter(list[GhIssue], config=ConfigDict(defer_build=True))
+PAGE: TypeAdapter[list[GhIssue]] = wire_adapter(list[GhIssue])
 """Validates a whole listing page in one pass."""
 
-ERROR: TypeAdapter[GhError] = TypeAdapter(GhError)
+ERROR: TypeAdapter[GhError] = wire_adapter(GhError)
 """Validates an error body (best effort: callers fall back to the raw excerpt)."""

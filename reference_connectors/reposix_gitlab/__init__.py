@@ -59,7 +59,7 @@ plugin = ConnectorPlugin(
     ),
     fake="reposix_gitlab.fake:GitLabFake",
     sample_project="my-group/my-project",
-    docs="connectors/gitlab.md",
+    docs=_DOC_PAGE,
 )
 """The entry point ``reposix.connectors: gitlab``."""
 

@@ -30,7 +30,6 @@ from reposix import (
     AuthError,
     BearerAuth,
     Capabilities,
-    CommentSupport,
     ConfigError,
     DeleteModel,
     DeleteReason,
@@ -48,7 +47,6 @@ from reposix import (
     StatusRule,
     StatusTable,
     Untainted,
-    VersioningModel,
     decode,
     paginate_link,
     protocol_error,
@@ -231,14 +229,7 @@ class GitLabConnector(HttpConnector):
     """
 
     name: ClassVar[str] = "gitlab"
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        create=True,
-        update=True,
-        delete=DeleteModel.DELETE,
-        comments=CommentSupport.SEPARATE_API,
-        versioning=VersioningModel.TIMESTAMP,
-        incremental=True,
-    )
+    capabilities: ClassVar[Capabilities] = Capabilities(delete=DeleteModel.DELETE)
     root_collection_name: ClassVar[str] = "issues"
     uncarried_fields: ClassVar[frozenset[str]] = frozenset({"parent_id", "extensions"})
     """``parent_id``: epics are group-level (Premium) and tasks are work items of another

@@ -13,25 +13,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 
-from reposix import WireTime
+from reposix import WireModel, WireTime, wire_adapter
 
 __all__ = ["ERROR", "ISSUE", "PAGE", "USERS", "GlError", "GlIssue", "GlUser"]
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class GlUser(_Wire):
+class GlUser(WireModel):
     """A user object (``author``, ``assignees[]``, ``closed_by``): ``id`` and ``username``."""
 
     id: Annotated[int, Field(gt=0, strict=True)]
     username: str
 
 
-class GlIssue(_Wire):
+class GlIssue(WireModel):
     """An item of ``GET /projects/:id/issues`` or a single-issue body.
 
     ``iid`` is the project-scoped number users see (``#14``) and the record id; ``id`` is
@@ -64,7 +60,7 @@ class GlIssue(_Wire):
         return [self.assignee.username] if self.assignee is not None else []
 
 
-class GlError(_Wire):
+class GlError(WireModel):
     """GitLab's error body: ``{"message": "..."}``, ``{"message": {"error": "..."}}`` (429),
     ``{"message": {"title": ["can't be blank"]}}`` (400 validation) or ``{"error": "..."}``
     (Grape parameter errors, OAuth)."""
@@ -91,14 +87,14 @@ class GlError(_Wire):
         return "; ".join(p for p in parts if p)
 
 
-ISSUE: TypeAdapter[GlIssue] = TypeAdapter(GlIssue)
+ISSUE: TypeAdapter[GlIssue] = wire_adapter(GlIssue)
 """Validates one issue body."""
 
-PAGE: TypeAdapter[list[GlIssue]] = TypeAdapter(list[GlIssue])
+PAGE: TypeAdapter[list[GlIssue]] = wire_adapter(list[GlIssue])
 """Validates a whole listing page in one pass."""
 
-USERS: TypeAdapter[list[GlUser]] = TypeAdapter(list[GlUser])
+USERS: TypeAdapter[list[GlUser]] = wire_adapter(list[GlUser])
 """Validates ``GET /users?username=`` (a list of zero or one user)."""
 
-ERROR: TypeAdapter[GlError] = TypeAdapter(GlError)
+ERROR: TypeAdapter[GlError] = wire_adapter(GlError)
 """Validates an error body (best effort: callers fall back to the raw excerpt)."""

@@ -15,7 +15,6 @@ from reposix import (
     AuthError,
     BasicAuth,
     Capabilities,
-    CommentSupport,
     DeleteModel,
     DeleteReason,
     HttpConnector,
@@ -37,7 +36,6 @@ from reposix import (
     StatusRule,
     StatusTable,
     Untainted,
-    VersioningModel,
     adf,
     atlassian_zone,
     decode,
@@ -136,14 +134,7 @@ class JiraConnector(HttpConnector):
     """
 
     name: ClassVar[str] = "jira"
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        create=True,
-        update=True,
-        delete=DeleteModel.CLOSE,
-        comments=CommentSupport.SEPARATE_API,
-        versioning=VersioningModel.TIMESTAMP,
-        incremental=True,
-    )
+    capabilities: ClassVar[Capabilities] = Capabilities(delete=DeleteModel.CLOSE)
     root_collection_name: ClassVar[str] = "issues"
 
     def __init__(

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field
 
-from reposix import WireId, WireTime
+from reposix import WireId, WireModel, WireTime, wire_adapter
 
 __all__ = [
     "CREATED",
@@ -33,11 +33,7 @@ __all__ = [
 ]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-
-class StatusCategory(_Model):
+class StatusCategory(WireModel):
     """``statusCategory``: ``key`` is new / indeterminate / done (``in-flight``/``completed``
     in Atlassian's own examples)."""
 
@@ -45,7 +41,7 @@ class StatusCategory(_Model):
     name: str | None = None
 
 
-class Status(_Model):
+class Status(WireModel):
     """``fields.status`` (StatusDetails)."""
 
     name: str
@@ -53,28 +49,28 @@ class Status(_Model):
     statusCategory: StatusCategory
 
 
-class Named(_Model):
+class Named(WireModel):
     """Objects we read only the name of (resolution, issue type, priority)."""
 
     name: str
     id: str | None = None
 
 
-class User(_Model):
+class User(WireModel):
     """A user reference; reposix uses ``accountId`` (stable across renames)."""
 
     accountId: str
     displayName: str | None = None
 
 
-class Ref(_Model):
+class Ref(WireModel):
     """A reference by id and key (parent, project)."""
 
     id: str
     key: str | None = None
 
 
-class IssueFields(_Model):
+class IssueFields(WireModel):
     """The fields reposix maps; everything is optional on the wire (``fields`` selects)."""
 
     summary: str | None = None
@@ -92,7 +88,7 @@ class IssueFields(_Model):
     project: Ref | None = None
 
 
-class Issue(_Model):
+class Issue(WireModel):
     """IssueBean: ``id`` (numeric string, read as an int) and ``key`` are required."""
 
     id: WireId
@@ -100,7 +96,7 @@ class Issue(_Model):
     fields: IssueFields = Field(default_factory=IssueFields)
 
 
-class SearchPage(_Model):
+class SearchPage(WireModel):
     """``POST /rest/api/3/search/jql`` response: no ``total``; ``nextPageToken`` is absent on
     the last page."""
 
@@ -109,14 +105,14 @@ class SearchPage(_Model):
     nextPageToken: str | None = None
 
 
-class CreatedIssue(_Model):
+class CreatedIssue(WireModel):
     """``POST /rest/api/3/issue`` 201 body."""
 
     id: WireId
     key: str
 
 
-class TransitionTarget(_Model):
+class TransitionTarget(WireModel):
     """``transitions[].to``: the status a transition leads to."""
 
     name: str
@@ -124,7 +120,7 @@ class TransitionTarget(_Model):
     statusCategory: StatusCategory
 
 
-class Transition(_Model):
+class Transition(WireModel):
     """One available transition."""
 
     id: str
@@ -133,13 +129,13 @@ class Transition(_Model):
     isAvailable: bool = True
 
 
-class Transitions(_Model):
+class Transitions(WireModel):
     """``GET /rest/api/3/issue/{id}/transitions``."""
 
     transitions: list[Transition]
 
 
-class IssueType(_Model):
+class IssueType(WireModel):
     """An issue type of a project."""
 
     id: str
@@ -147,7 +143,7 @@ class IssueType(_Model):
     subtask: bool = False
 
 
-class Project(_Model):
+class Project(WireModel):
     """``GET /rest/api/3/project/{key}`` (the parts we use)."""
 
     id: str
@@ -155,14 +151,14 @@ class Project(_Model):
     issueTypes: list[IssueType] = Field(default_factory=list)
 
 
-class Myself(_Model):
+class Myself(WireModel):
     """``GET /rest/api/3/myself``: the caller's profile time zone (JQL dates use it)."""
 
     accountId: str
     timeZone: str
 
 
-class ErrorCollection(_Model):
+class ErrorCollection(WireModel):
     """Jira's error body: ``errorMessages`` and per-field ``errors``."""
 
     errorMessages: list[str] = Field(default_factory=list)
@@ -174,10 +170,10 @@ class ErrorCollection(_Model):
         return "; ".join(parts)
 
 
-ISSUE = TypeAdapter(Issue)
-SEARCH = TypeAdapter(SearchPage)
-CREATED = TypeAdapter(CreatedIssue)
-TRANSITIONS = TypeAdapter(Transitions)
-PROJECT = TypeAdapter(Project)
-MYSELF = TypeAdapter(Myself)
-ERRORS = TypeAdapter(ErrorCollection)
+ISSUE = wire_adapter(Issue)
+SEARCH = wire_adapter(SearchPage)
+CREATED = wire_adapter(CreatedIssue)
+TRANSITIONS = wire_adapter(Transitions)
+PROJECT = wire_adapter(Project)
+MYSELF = wire_adapter(Myself)
+ERRORS = wire_adapter(ErrorCollection)

@@ -14,7 +14,6 @@ from pydantic import TypeAdapter
 from reposix import (
     BearerAuth,
     Capabilities,
-    CommentSupport,
     ConfigError,
     DeleteModel,
     DeleteReason,
@@ -31,7 +30,6 @@ from reposix import (
     Runtime,
     Secret,
     Untainted,
-    VersioningModel,
     graphql_call,
     paginate_graphql,
     require_untainted,
@@ -144,15 +142,7 @@ class LinearConnector(HttpConnector):
     """
 
     name: ClassVar[str] = "linear"
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        create=True,
-        update=True,
-        delete=DeleteModel.CLOSE,
-        comments=CommentSupport.SEPARATE_API,
-        versioning=VersioningModel.TIMESTAMP,
-        hierarchy=True,
-        incremental=True,
-    )
+    capabilities: ClassVar[Capabilities] = Capabilities(delete=DeleteModel.CLOSE, hierarchy=True)
     uncarried_fields: ClassVar[frozenset[str]] = frozenset({"extensions"})
     """``extensions["linear"]`` is filled by reads (UUID, identifier, state name) and
     only its ``priority`` is written, so extensions do not round-trip as given."""

@@ -10,11 +10,11 @@ Models ignore fields they do not read and are strict about those they do; URL fi
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field
 
-from reposix import PageInfo, WireTime
+from reposix import PageInfo, WireModel, WireTime, wire_adapter
 
 __all__ = [
     "CREATE_ISSUE",
@@ -175,11 +175,7 @@ mutation TrashIssue($id: String!) {
 _Number = Annotated[int, Field(gt=0)]
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class LnState(_Wire):
+class LnState(WireModel):
     """A ``WorkflowState``: ``type`` is triage/backlog/unstarted/started/completed/
     canceled/duplicate (a String in the schema, so unknown types are kept, not refused)."""
 
@@ -189,18 +185,18 @@ class LnState(_Wire):
     position: float
 
 
-class LnUser(_Wire):
+class LnUser(WireModel):
     id: str
     displayName: str
     email: str | None = None
 
 
-class LnLabel(_Wire):
+class LnLabel(WireModel):
     id: str
     name: str
 
 
-class LnTeamRef(_Wire):
+class LnTeamRef(WireModel):
     id: str | None = None
     key: str | None = None
 
@@ -209,20 +205,36 @@ class LnLabelWithTeam(LnLabel):
     team: LnTeamRef | None = None
 
 
-class LnParent(_Wire):
+class LnParent(WireModel):
     id: str
     number: _Number
     team: LnTeamRef
 
 
-T = TypeVar("T")
+# GraphQL connections (``{nodes: [...]}``) as one concrete model each, not a generic
+# ``Nodes[T]``: pydantic builds a deferred generic model's schema when it is parametrized,
+# which would build validators at import.
+class _Labels(WireModel):
+    nodes: list[LnLabel]
 
 
-class LnNodes(_Wire, Generic[T]):
-    nodes: list[T]
+class _States(WireModel):
+    nodes: list[LnState]
 
 
-class LnIssue(_Wire):
+class _Teams(WireModel):
+    nodes: list[LnTeam]
+
+
+class _Issues(WireModel):
+    nodes: list[LnIssue]
+
+
+class _Users(WireModel):
+    nodes: list[LnUser]
+
+
+class LnIssue(WireModel):
     """An ``Issue`` as `ISSUE_FIELDS` selects it."""
 
     id: str
@@ -236,121 +248,121 @@ class LnIssue(_Wire):
     archivedAt: WireTime | None = None
     state: LnState
     assignee: LnUser | None = None
-    labels: LnNodes[LnLabel]
+    labels: _Labels
     parent: LnParent | None = None
     team: LnTeamRef
 
 
-class LnTeam(_Wire):
+class LnTeam(WireModel):
     id: str
     key: str
     name: str
-    states: LnNodes[LnState]
+    states: _States
 
 
-class LnChange(_Wire):
+class LnChange(WireModel):
     number: _Number
     updatedAt: WireTime
 
 
-class _IssuePage(_Wire):
+class _IssuePage(WireModel):
     nodes: list[LnIssue]
     pageInfo: PageInfo
 
 
-class _ChangePage(_Wire):
+class _ChangePage(WireModel):
     nodes: list[LnChange]
     pageInfo: PageInfo
 
 
-class _LabelPage(_Wire):
+class _LabelPage(WireModel):
     nodes: list[LnLabelWithTeam]
     pageInfo: PageInfo
 
 
-class _Payload(_Wire):
+class _Payload(WireModel):
     success: bool
     issue: LnIssue | None = None
 
 
-class _LabelPayload(_Wire):
+class _LabelPayload(WireModel):
     success: bool
     issueLabel: LnLabelWithTeam | None = None
 
 
-class _Success(_Wire):
+class _Success(WireModel):
     success: bool
 
 
-class TeamsData(_Wire):
-    teams: LnNodes[LnTeam]
+class TeamsData(WireModel):
+    teams: _Teams
 
 
-class IssuesData(_Wire):
+class IssuesData(WireModel):
     issues: _IssuePage
 
 
-class ChangesData(_Wire):
+class ChangesData(WireModel):
     issues: _ChangePage
 
 
-class OneIssueData(_Wire):
-    issues: LnNodes[LnIssue]
+class OneIssueData(WireModel):
+    issues: _Issues
 
 
-class FoundIssueData(_Wire):
+class FoundIssueData(WireModel):
     issue: LnIssue
 
 
-class UsersData(_Wire):
-    users: LnNodes[LnUser]
+class UsersData(WireModel):
+    users: _Users
 
 
-class LabelsData(_Wire):
+class LabelsData(WireModel):
     issueLabels: _LabelPage
 
 
-class LabelCreateData(_Wire):
+class LabelCreateData(WireModel):
     issueLabelCreate: _LabelPayload
 
 
-class CreateData(_Wire):
+class CreateData(WireModel):
     issueCreate: _Payload
 
 
-class UpdateData(_Wire):
+class UpdateData(WireModel):
     issueUpdate: _Payload
 
 
-class ArchiveData(_Wire):
+class ArchiveData(WireModel):
     issueArchive: _Success
 
 
-class TrashData(_Wire):
+class TrashData(WireModel):
     issueDelete: _Success
 
 
-class IssuesResponse(_Wire):
+class IssuesResponse(WireModel):
     """A whole ``ListIssues`` response (the paginator validates ``{"data": …}``)."""
 
     data: IssuesData
 
 
-class ChangesResponse(_Wire):
+class ChangesResponse(WireModel):
     data: ChangesData
 
 
-TEAMS = TypeAdapter(TeamsData)
-ISSUES = TypeAdapter(IssuesData)
-CHANGES = TypeAdapter(ChangesData)
-ONE_ISSUE = TypeAdapter(OneIssueData)
-FOUND_ISSUE = TypeAdapter(FoundIssueData)
-USERS = TypeAdapter(UsersData)
-LABELS = TypeAdapter(LabelsData)
-LABEL_CREATE = TypeAdapter(LabelCreateData)
-CREATE = TypeAdapter(CreateData)
-UPDATE = TypeAdapter(UpdateData)
-ARCHIVE = TypeAdapter(ArchiveData)
-TRASH = TypeAdapter(TrashData)
-ISSUES_RESPONSE = TypeAdapter(IssuesResponse)
-CHANGES_RESPONSE = TypeAdapter(ChangesResponse)
+TEAMS = wire_adapter(TeamsData)
+ISSUES = wire_adapter(IssuesData)
+CHANGES = wire_adapter(ChangesData)
+ONE_ISSUE = wire_adapter(OneIssueData)
+FOUND_ISSUE = wire_adapter(FoundIssueData)
+USERS = wire_adapter(UsersData)
+LABELS = wire_adapter(LabelsData)
+LABEL_CREATE = wire_adapter(LabelCreateData)
+CREATE = wire_adapter(CreateData)
+UPDATE = wire_adapter(UpdateData)
+ARCHIVE = wire_adapter(ArchiveData)
+TRASH = wire_adapter(TrashData)
+ISSUES_RESPONSE = wire_adapter(IssuesResponse)
+CHANGES_RESPONSE = wire_adapter(ChangesResponse)

@@ -11,7 +11,6 @@ import httpx
 from reposix import (
     AuthError,
     Capabilities,
-    CommentSupport,
     ConfigError,
     DeleteModel,
     DeleteReason,
@@ -31,7 +30,6 @@ from reposix import (
     TokenPair,
     TokenStore,
     Untainted,
-    VersioningModel,
     decode,
     paginate_token,
     require_untainted,
@@ -162,12 +160,7 @@ class RhythmConnector(HttpConnector):
 
     name: ClassVar[str] = "rhythm"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        create=True,
-        update=True,
-        delete=DeleteModel.DELETE,
-        comments=CommentSupport.SEPARATE_API,
-        versioning=VersioningModel.TIMESTAMP,
-        search=True,
+        delete=DeleteModel.DELETE, incremental=False, search=True
     )
     uncarried_fields: ClassVar[frozenset[str]] = frozenset({"parent_id"})
     """Issue relations (``…/relations``) are not mapped to ``parent_id``."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 
-from reposix import WireTime
+from reposix import WireModel, WireTime, wire_adapter
 
 __all__ = [
     "CURSOR_PARAM",
@@ -39,11 +39,7 @@ Priority = Literal["critical", "major", "normal", "minor"]
 IssueType = Literal["bug", "feature", "task", "improvement"]
 
 
-class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class RhUser(_Lenient):
+class RhUser(WireModel):
     """An assignee: ``email`` is the identifier this connector maps to ``Record.assignee``."""
 
     id: str
@@ -51,7 +47,7 @@ class RhUser(_Lenient):
     display_name: str | None = None
 
 
-class RhTag(_Lenient):
+class RhTag(WireModel):
     """A project tag (``tags`` table: ``id``, ``name``, ``color``)."""
 
     id: str
@@ -59,7 +55,7 @@ class RhTag(_Lenient):
     color: str | None = None
 
 
-class RhIssue(_Lenient):
+class RhIssue(WireModel):
     """An issue (the blueprint's ``issues`` table, with assignees and tags inline)."""
 
     number: int = Field(ge=1)
@@ -76,7 +72,7 @@ class RhIssue(_Lenient):
     updated_at: WireTime
 
 
-class RhPage(_Lenient):
+class RhPage(WireModel):
     """One page of a list endpoint: ``{"items": [...], "next_cursor": str|null,
     "has_more": bool}``. ``has_more`` true with no cursor means the server stopped early."""
 
@@ -85,7 +81,7 @@ class RhPage(_Lenient):
     has_more: bool | None = None
 
 
-class RhTokens(_Lenient):
+class RhTokens(WireModel):
     """``/auth/login`` and ``/auth/refresh``: the access token lives ``expires_in`` s."""
 
     access_token: str = Field(min_length=1)
@@ -93,19 +89,19 @@ class RhTokens(_Lenient):
     expires_in: float | None = None
 
 
-class RhErrorBody(_Lenient):
+class RhErrorBody(WireModel):
     code: str = ""
     message: str = ""
 
 
-class RhError(_Lenient):
+class RhError(WireModel):
     """The unified error type: ``{"error": {"code": ..., "message": ...}}``."""
 
     error: RhErrorBody = Field(default_factory=RhErrorBody)
 
 
-ISSUE: TypeAdapter[RhIssue] = TypeAdapter(RhIssue)
-PAGE: TypeAdapter[RhPage] = TypeAdapter(RhPage)
+ISSUE: TypeAdapter[RhIssue] = wire_adapter(RhIssue)
+PAGE: TypeAdapter[RhPage] = wire_adapter(RhPage)
 TAG_PAGE: TypeAdapter[RhPage] = PAGE
-TOKENS: TypeAdapter[RhTokens] = TypeAdapter(RhTokens)
-ERROR: TypeAdapter[RhError] = TypeAdapter(RhError)
+TOKENS: TypeAdapter[RhTokens] = wire_adapter(RhTokens)
+ERROR: TypeAdapter[RhError] = wire_adapter(RhError)

@@ -21,10 +21,10 @@ if TYPE_CHECKING:
     from reposix._atlassian import AtlassianSite as AtlassianSite
     from reposix._atlassian import atlassian_minute as atlassian_minute
     from reposix._atlassian import atlassian_zone as atlassian_zone
-    from reposix._audit import AuditEvent as AuditEvent
-    from reposix._audit import AuditSink as AuditSink
-    from reposix._audit import MemoryAuditSink as MemoryAuditSink
     from reposix._audit import SqliteAuditSink as SqliteAuditSink
+    from reposix._audit_event import AuditEvent as AuditEvent
+    from reposix._audit_event import AuditSink as AuditSink
+    from reposix._audit_event import MemoryAuditSink as MemoryAuditSink
     from reposix._backend import BackendConnector as BackendConnector
     from reposix._backend import Capabilities as Capabilities
     from reposix._backend import CommentSupport as CommentSupport
@@ -114,6 +114,7 @@ if TYPE_CHECKING:
     from reposix._pagination.offset import paginate_offset as paginate_offset
     from reposix._pagination.token import paginate_token as paginate_token
     from reposix._plugin import ConnectorPlugin as ConnectorPlugin
+    from reposix._plugin import UrlForm as UrlForm
     from reposix._plugin import load_plugins as load_plugins
     from reposix._ratelimit.gate import RateGate as RateGate
     from reposix._ratelimit.policy import RateLimitPolicy as RateLimitPolicy
@@ -134,18 +135,20 @@ if TYPE_CHECKING:
     from reposix._taint import require_untainted as require_untainted
     from reposix._taint import sanitize as sanitize
     from reposix._taint import sanitize_for_create as sanitize_for_create
-    from reposix._urlforms import UrlForm as UrlForm
     from reposix._wire import MAX_ID as MAX_ID
     from reposix._wire import WireId as WireId
     from reposix._wire import WireIdText as WireIdText
+    from reposix._wire import WireModel as WireModel
     from reposix._wire import WireTime as WireTime
     from reposix._wire import parse_id as parse_id
     from reposix._wire import parse_timestamp as parse_timestamp
     from reposix._wire import parse_zone as parse_zone
+    from reposix._wire import wire_adapter as wire_adapter
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "reposix._atlassian": ("AtlassianSite", "atlassian_minute", "atlassian_zone"),
-    "reposix._audit": ("AuditEvent", "AuditSink", "MemoryAuditSink", "SqliteAuditSink"),
+    "reposix._audit": ("SqliteAuditSink",),
+    "reposix._audit_event": ("AuditEvent", "AuditSink", "MemoryAuditSink"),
     "reposix._backend": (
         "BackendConnector",
         "Capabilities",
@@ -227,7 +230,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "reposix._pagination.newest": ("NewestFirst",),
     "reposix._pagination.offset": ("paginate_offset",),
     "reposix._pagination.token": ("paginate_token",),
-    "reposix._plugin": ("ConnectorPlugin", "load_plugins"),
+    "reposix._plugin": ("ConnectorPlugin", "UrlForm", "load_plugins"),
     "reposix._ratelimit.gate": ("RateGate",),
     "reposix._ratelimit.policy": ("RateLimitPolicy", "RetryPolicy"),
     "reposix._ratelimit.signals": ("RateSignal", "parse_signal"),
@@ -253,12 +256,13 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "MAX_ID",
         "WireId",
         "WireIdText",
+        "WireModel",
         "WireTime",
         "parse_id",
         "parse_timestamp",
         "parse_zone",
+        "wire_adapter",
     ),
-    "reposix._urlforms": ("UrlForm",),
 }
 """The public surface: defining module -> the names it exports (the one table)."""
 

@@ -28,13 +28,21 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Protocol, Self, get_args
+from typing import Any, Self
 
+from reposix._audit_event import (
+    OUTCOMES,
+    AuditEvent,
+    AuditSink,
+    MemoryAuditSink,
+    Outcome,
+    flush_sink,
+)
 from reposix._env import AUDIT_DB, XDG_STATE_HOME
 from reposix._errors import AuditError, AuditTampered, ConfigError
 
@@ -76,74 +84,6 @@ GENESIS = "0" * 64
 
 _APPLICATION_ID = 0x72707831  # "rpx1" in the SQLite file header: this file is an audit log
 _SCHEMA_VERSION = 2  # PRAGMA user_version: 2 = hash-chained rows
-
-Outcome = Literal[
-    "ok", "http_error", "egress_denied", "rate_limited", "retried", "transport_error", "timeout"
-]
-"""How one attempt ended. ``retried``: it failed and another attempt follows."""
-OUTCOMES: tuple[str, ...] = get_args(Outcome)
-"""Every valid [`Outcome`][reposix_contract.Outcome], in declaration order."""
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEvent:
-    """One request attempt. ``url`` is always redacted before it gets here."""
-
-    ts: datetime
-    connector: str
-    op: str
-    method: str
-    url: str
-    status: int | None
-    duration_ms: float
-    outcome: Outcome
-
-    def __post_init__(self) -> None:
-        if self.outcome not in OUTCOMES:
-            raise ValueError(f"unknown audit outcome {self.outcome!r}")
-        if self.ts.tzinfo is None:
-            raise ValueError("audit timestamps must be timezone-aware")
-
-
-class AuditSink(Protocol):
-    """Where audit events go. Implementations must be append-only.
-
-    A sink that buffers also defines ``flush()`` (make every appended event durable,
-    raise AuditError if that fails); the client calls it through `flush_sink`
-    before an error reaches its caller and when it closes.
-    """
-
-    def append(self, event: AuditEvent) -> None:
-        """Record one event (may buffer it; raise AuditError if it cannot be kept)."""
-        ...
-
-
-def flush_sink(sink: AuditSink) -> None:
-    """Call ``sink.flush()`` if the sink buffers (has one); a no-op otherwise."""
-    flush = getattr(sink, "flush", None)
-    if callable(flush):
-        flush()
-
-
-class MemoryAuditSink:
-    """An in-memory sink for tests: a list you can inspect."""
-
-    def __init__(self) -> None:
-        self.events: list[AuditEvent] = []
-
-    def append(self, event: AuditEvent) -> None:
-        """Record one event."""
-        self.events.append(event)
-
-    def flush(self) -> None:
-        """Nothing to do: the list is the log."""
-
-    def __iter__(self) -> Iterator[AuditEvent]:
-        return iter(list(self.events))
-
-    def __len__(self) -> int:
-        return len(self.events)
-
 
 # -- schema ---------------------------------------------------------------------------------
 

@@ -85,28 +85,51 @@ class CommentSupport(StrEnum):
 class Capabilities:
     """What a connector can do, declared once, up front, so callers and the kit need not probe.
 
-    Every connector reads; each field here is an optional behaviour. The conformance kit
-    holds a connector to what it declares: a declared write must work, an undeclared one
-    must raise ``NotSupported`` without sending anything.
+    Every connector reads; each field here is an optional behaviour. The defaults are a
+    typical tracker's API: records can be created and updated, comments live behind
+    endpoints of their own, ``Record.version`` comes from ``updated_at`` (the server checks
+    nothing), the server filters a listing by ``updated_at``, and nothing is deleted or
+    searched. A connector declares only where its vendor differs, so its declaration reads
+    as facts about that vendor (GitHub: ``Capabilities(delete=DeleteModel.CLOSE)``, issues
+    close instead of going away). `READ_ONLY` is what a connector that declares nothing
+    promises.
+
+    The conformance kit holds a connector to what it declares: a declared write must work,
+    an undeclared one must raise ``NotSupported`` without sending anything, and a declared
+    behaviour with no code behind it fails R12.
     """
 
-    create: bool = False
+    create: bool = True
     """``create_record`` works."""
-    update: bool = False
+    update: bool = True
     """``update_record`` works."""
     delete: DeleteModel = DeleteModel.NONE
-    """What ``delete_or_close`` does."""
-    comments: CommentSupport = CommentSupport.NONE
+    """What ``delete_or_close`` does; removing data is never assumed."""
+    comments: CommentSupport = CommentSupport.SEPARATE_API
     """Where comments live (informational: records do not carry comments)."""
-    versioning: VersioningModel = VersioningModel.NONE
+    versioning: VersioningModel = VersioningModel.TIMESTAMP
     """How ``Record.version`` behaves; ``STRONG`` means stale writes are refused."""
     hierarchy: bool = False
     """``parent_id`` is stored and round-trips through create and update."""
-    incremental: bool = False
+    incremental: bool = True
     """``list_changed_since`` asks the server for the changes instead of filtering a full
     listing (the connector overrides it)."""
     search: bool = False
     """``search_records`` asks the server for the records matching words (full text)."""
+
+    READ_ONLY: ClassVar[Capabilities]
+    """Reads only, nothing more promised: no writes, no server-side change filter, no
+    meaningful version, no comments. What `BackendConnector` declares until a subclass
+    declares its own."""
+
+
+Capabilities.READ_ONLY = Capabilities(
+    create=False,
+    update=False,
+    comments=CommentSupport.NONE,
+    versioning=VersioningModel.NONE,
+    incremental=False,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +208,9 @@ class RecordStream:
 
     async def collect(self) -> Listing:
         """Every record, and whether that is the whole collection."""
-        records = [record async for record in self]
+        records: list[Record] = []
+        async for page in self.pages():  # a page at a time: no generator step per record
+            records += page
         return Listing(records, self.is_complete)
 
     async def __aenter__(self) -> Self:
@@ -239,8 +264,9 @@ class BackendConnector(ABC):
 
     name: ClassVar[str]
     """Stable tag used in audit rows, logs and test ids."""
-    capabilities: ClassVar[Capabilities] = Capabilities()
-    """The one declaration of what this connector can do beyond reading."""
+    capabilities: ClassVar[Capabilities] = Capabilities.READ_ONLY
+    """The one declaration of what this connector can do beyond reading (declaring none
+    promises reads only)."""
     root_collection_name: ClassVar[str] = "issues"
     """The collection's name as a single path component (``pages`` for Confluence)."""
     uncarried_fields: ClassVar[frozenset[str]] = frozenset()

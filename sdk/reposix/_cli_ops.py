@@ -113,8 +113,7 @@ def doctor() -> None:
     from reposix._audit import default_audit_path, verify
     from reposix._env import ALLOWED_ORIGINS
     from reposix._http.allowlist import Allowlist
-    from reposix._plugin import load_plugins
-    from reposix._urlforms import UrlForm
+    from reposix._plugin import UrlForm, load_plugins
 
     plugins = load_plugins()
     out = output_console()

@@ -25,7 +25,7 @@ from reposix._errors import ConfigError
 from reposix._urlforms import _LABEL, CompiledForm, check_conflicts, compile_forms
 
 if TYPE_CHECKING:
-    from reposix._audit import AuditSink
+    from reposix._audit_event import AuditSink
     from reposix._backend import BackendConnector
     from reposix._plugin import ConnectorPlugin
     from reposix._runtime import Runtime

@@ -178,7 +178,7 @@ def load_registry(
 
 def _missing_credentials(remote: object, environ: Mapping[str, str] | None) -> list[str]:
     """The variables the connector's ``build`` reports missing (nothing is sent)."""
-    from reposix._audit import MemoryAuditSink
+    from reposix._audit_event import MemoryAuditSink
     from reposix._dispatch import ParsedRemote, instantiate
     from reposix._runtime import Runtime
 

@@ -7,8 +7,6 @@ costs nothing until a name is used.
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -38,11 +36,11 @@ def lazy_exports(
         module = module_of.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        owner = importlib.import_module(module)
+        owner = _import(module)
         try:
             value = getattr(owner, name)
         except AttributeError:
-            value = importlib.import_module(f"{module}.{name}")
+            value = _import(f"{module}.{name}")
         _claim(value, package)
         namespace[name] = value
         return value
@@ -53,9 +51,17 @@ def lazy_exports(
     return public, __getattr__, __dir__
 
 
+def _import(module: str) -> Any:
+    """``importlib.import_module(module)`` through the ``import`` statement's own path, so
+    ``python -X importtime`` lists the module (and its time) instead of adding it to the
+    self time of whichever module first touched the name."""
+    __import__(module)
+    return sys.modules[module]
+
+
 def _claim(value: Any, package: str) -> None:
     """Set ``value.__module__`` to ``package`` if a private module of it defines ``value``."""
-    if not inspect.isclass(value):
+    if not isinstance(value, type):
         # Functions keep their module: code resolves their string annotations through it.
         return
     module = getattr(value, "__module__", "") or ""

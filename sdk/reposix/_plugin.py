@@ -13,9 +13,15 @@ if TYPE_CHECKING:
     from reposix._backend import BackendConnector
     from reposix._credentials import Credentials
     from reposix._runtime import Runtime
-    from reposix._urlforms import UrlForm
 
-__all__ = ["ENTRY_POINT_GROUP", "BuildFn", "ConnectorPlugin", "load_object", "load_plugins"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "BuildFn",
+    "ConnectorPlugin",
+    "UrlForm",
+    "load_object",
+    "load_plugins",
+]
 
 ENTRY_POINT_GROUP = "reposix.connectors"
 
@@ -24,6 +30,25 @@ BuildFn = Callable[["str", "Credentials", "Runtime"], "BackendConnector"]
 
 ConnectorT_co = TypeVar("ConnectorT_co", bound="BackendConnector", covariant=True)
 """The connector class a plugin builds (``ConnectorPlugin[GitHubConnector]``)."""
+
+
+@dataclass(frozen=True, eq=False)
+class UrlForm:
+    """One declared remote-URL form.
+
+    ``base_url`` is the API root the connector is built with, a template over
+    ``{origin}`` (``scheme://host[:port]``) and the host placeholders (default: the
+    origin itself). ``defaults`` and ``env`` fill the host placeholders when a friendly
+    spec (``jira::KEY``) is turned into this URL: ``env`` maps a placeholder to the
+    environment variable that names it (it wins over ``defaults``).
+    """
+
+    template: str
+    base_url: str = "{origin}"
+    defaults: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    note: str = ""
+    """One line for the generated reference page."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import json
 import re
 import threading
@@ -134,8 +135,12 @@ _short: set[str] = set()
 _short_re: re.Pattern[str] | None = None
 
 
+@functools.lru_cache(maxsize=64)
 def secret_forms(value: str) -> frozenset[str]:
-    """Every spelling of ``value`` that can reach text: raw, URL-encoded, base64, escaped."""
+    """Every spelling of ``value`` that can reach text: raw, URL-encoded, base64, escaped.
+
+    Cached (a client redacts every request's URL with its own secrets): the values are
+    the ones the process-wide registry holds already."""
     if not value:
         return frozenset()
     raw = value.encode("utf-8", "surrogatepass")

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     # Annotations only: importing reposix._http here would cycle through its client.
     import httpx
 
-    from reposix._audit import AuditSink
+    from reposix._audit_event import AuditSink
     from reposix._http.allowlist import Allowlist
 
 __all__ = ["Runtime"]
@@ -39,7 +39,8 @@ class Runtime:
     """Cap on one listing; a longer collection is reported ``is_complete=False``."""
     page_size: int | None = None
     """Page size to ask the server for (None: the connector's default)."""
-    page_concurrency: int = 8
+    page_concurrency: int | None = None
     """Pages fetched at once when a listing's first page reveals the rest (GitHub's
     ``rel="last"``, GitLab's ``X-Total-Pages``, an offset API's total); 1: one by one.
-    Every request still passes the rate-limit gate."""
+    None: the connector's default (GitHub: 20), else the SDK's
+    ``DEFAULT_PAGE_CONCURRENCY`` (8). Every request still passes the rate-limit gate."""

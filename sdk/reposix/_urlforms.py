@@ -28,50 +28,32 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from reposix._errors import ConfigError
+from reposix._plugin import UrlForm
 
 __all__ = ["CompiledForm", "UrlForm", "check_conflicts", "compile_form", "is_loopback"]
 
 HostKind = Literal["literal", "loopback", "label", "any", "scheme"]
 
-_SCHEME_FORM = re.compile(
-    r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<slots>\{[a-z_]+\+?\}(?:/\{[a-z_]+\+?\})*)$"
+# The grammar's patterns, as text: ``re`` compiles (and caches) each on first use, so a
+# plugin declaration (a `UrlForm`) costs no regex compilation at import; only loading
+# the plugins for dispatch does.
+_SCHEME_FORM = r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<slots>\{[a-z_]+\+?\}(?:/\{[a-z_]+\+?\})*)$"
+_TEMPLATE = (
+    r"(?i)^(?P<scheme>[a-z][a-z0-9+.-]*)://"
+    r"(?P<host>\{[a-z_]+\}|\{[a-z_]+\}\.[a-z0-9.-]+|[a-z0-9.-]+)"
+    r"(?P<port>:\{port\}|:\d{1,5})?(?P<path>(?:/[^/]+)+)$"
 )
-
-_TEMPLATE = re.compile(
-    r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<host>\{[a-z_]+\}|\{[a-z_]+\}\.[a-z0-9.-]+|[a-z0-9.-]+)"
-    r"(?P<port>:\{port\}|:\d{1,5})?(?P<path>(?:/[^/]+)+)$",
-    re.IGNORECASE,
+_SLOT = r"^\{(?P<name>[a-z_]+)(?P<plus>\+)?\}$"
+_LITERAL_SEGMENT = r"^[A-Za-z0-9._~-]+$"
+_LABEL = r"(?i)^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+_HOSTNAME = (
+    r"(?i)^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
-_SLOT = re.compile(r"^\{(?P<name>[a-z_]+)(?P<plus>\+)?\}$")
-_LITERAL_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
-_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE)
-_HOSTNAME = re.compile(
-    r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True, eq=False)
-class UrlForm:
-    """One declared remote-URL form.
-
-    ``base_url`` is the API root the connector is built with, a template over
-    ``{origin}`` (``scheme://host[:port]``) and the host placeholders (default: the
-    origin itself). ``defaults`` and ``env`` fill the host placeholders when a friendly
-    spec (``jira::KEY``) is turned into this URL: ``env`` maps a placeholder to the
-    environment variable that names it (it wins over ``defaults``).
-    """
-
-    template: str
-    base_url: str = "{origin}"
-    defaults: Mapping[str, str] = field(default_factory=dict)
-    env: Mapping[str, str] = field(default_factory=dict)
-    note: str = ""
-    """One line for the generated reference page."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,8 +113,8 @@ class CompiledForm:
             if not host.endswith(suffix):
                 return None
             label = host[: -len(suffix)]
-            return label if _LABEL.match(label) else None
-        return host if _HOSTNAME.match(host) or is_loopback(host) else None
+            return label if re.match(_LABEL, label) else None
+        return host if re.match(_HOSTNAME, host) or is_loopback(host) else None
 
     def match_path(self, segments: Sequence[str]) -> dict[str, str] | None:
         """Slot values for the path ``segments``, or None if the shape differs."""
@@ -211,7 +193,7 @@ def compile_form(
 ) -> CompiledForm:
     """Parse one declared form (``ConfigError`` naming the connector if it is malformed)."""
     form = declared if isinstance(declared, UrlForm) else UrlForm(declared)
-    scheme_form = _SCHEME_FORM.match(form.template)
+    scheme_form = re.match(_SCHEME_FORM, form.template)
     if scheme_form is not None and scheme_form["scheme"] not in ("http", "https"):
         scheme_slots = tuple(
             (s.strip("{}+"), s.endswith("+}")) for s in scheme_form["slots"].split("/")
@@ -243,7 +225,7 @@ def compile_form(
             hint="see the url-form grammar in the reference page 'Remote URL forms'",
         )
 
-    m = _TEMPLATE.match(form.template)
+    m = re.match(_TEMPLATE, form.template)
     if m is None:
         raise bad("expected scheme://HOST[:{port}]/MARKER.../{slot}")
     host_text = m["host"]
@@ -261,11 +243,11 @@ def compile_form(
     markers: list[str] = []
     slots: list[tuple[str, bool]] = []
     for segment in m["path"].split("/")[1:]:
-        slot = _SLOT.match(segment)
+        slot = re.match(_SLOT, segment)
         if slot is None:
             if slots:
                 raise bad(f"literal segment {segment!r} after a {{slot}}")
-            if not _LITERAL_SEGMENT.match(segment):
+            if not re.match(_LITERAL_SEGMENT, segment):
                 raise bad(f"marker segment {segment!r} is not a plain path segment")
             markers.append(segment)
         else:

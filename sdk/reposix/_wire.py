@@ -11,6 +11,10 @@ own parser raises something other than ``ValueError`` or quietly accepts garbage
 * ``zoneinfo.ZoneInfo`` raises ``IsADirectoryError`` for ``"America"`` and ``OSError``
   for a name longer than the file system allows.
 
+Every connector's wire models share one base, [`WireModel`][reposix.WireModel], and build
+their module-level adapters with [`wire_adapter`][reposix.wire_adapter]: both defer
+pydantic's schema build to first use, so importing a connector builds no validator.
+
 The functions here raise [`ProtocolError`][reposix.ProtocolError] naming ``what`` (the record or
 page) instead; the ``Wire*`` annotated types do the same inside pydantic wire models,
 where [`decode`][reposix.decode] turns the failure into a ``ProtocolError`` naming the
@@ -21,10 +25,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Final
+from typing import Annotated, Any, Final, TypeVar, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import PlainSerializer, PlainValidator
+from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, TypeAdapter
 
 from reposix._errors import ProtocolError
 
@@ -32,11 +36,15 @@ __all__ = [
     "MAX_ID",
     "WireId",
     "WireIdText",
+    "WireModel",
     "WireTime",
     "parse_id",
     "parse_timestamp",
     "parse_zone",
+    "wire_adapter",
 ]
+
+T = TypeVar("T")
 
 MAX_ID: Final = 2**63 - 1
 """The largest id a server may send: a signed 64-bit integer (every tracker's id type)."""
@@ -147,3 +155,35 @@ WireId = Annotated[int, PlainValidator(_wire_id)]
 WireIdText = Annotated[str, PlainValidator(lambda value: str(_wire_id(value)))]
 """A server id kept as its canonical digit string (ids compared as text, e.g. Confluence's
 ``spaceId`` and ``parentId``); validated like [`WireId`][reposix.WireId]."""
+
+
+class WireModel(BaseModel):
+    """Base of a connector's pydantic wire models (the JSON a vendor sends).
+
+    Tolerant of every field it does not model (``extra="ignore"``: vendors add fields
+    often), immutable (``frozen``), and built on first use (``defer_build``): the core
+    schema and validator are made when a model first validates, not when the connector
+    is imported. A schema mistake therefore surfaces at first use, not at import; the
+    connectors' tests build every wire model's schema up front
+    (``tests/connectors/test_wire_schemas.py``). Subclasses add to the config
+    (``model_config = ConfigDict(populate_by_name=True)``); pydantic merges it with this one.
+    Prefer concrete models to a generic ``Nodes[T]``: pydantic builds a deferred generic
+    model when it is parametrized, so a ``Nodes[Issue]`` field builds at import.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+
+@overload
+def wire_adapter(tp: type[T]) -> TypeAdapter[T]: ...
+@overload
+def wire_adapter(tp: Any) -> TypeAdapter[Any]: ...
+def wire_adapter(tp: Any) -> TypeAdapter[Any]:
+    """A ``TypeAdapter`` for ``tp`` (a model, ``list[Model]`` ...) built on first use.
+
+    pydantic refuses a ``config`` for a model type (the model's own ``defer_build``
+    applies), so this passes ``defer_build`` only for other types.
+    """
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return TypeAdapter(tp)
+    return TypeAdapter(tp, config=ConfigDict(defer_build=True))

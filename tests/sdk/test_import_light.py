@@ -53,11 +53,22 @@ def test_each_module_imports_first_in_a_fresh_interpreter() -> None:
 def test_importing_a_connector_defers_what_a_listing_loads_later() -> None:
     """What ``benchmarks/bench_import.py`` times stays lean: no simulator server, no
     entry-point scan, no asyncio, and no pydantic validator built before first use
-    (models are ``defer_build``; building one loads ``pydantic.plugin._loader``). click and
+    (models are ``defer_build``; building one loads ``pydantic.plugin._loader``), no SQLite
+    audit log (``sqlite3`` loads when the default sink is first opened), no
+    structured-field parser (loaded by the first ``RateLimit`` field) and no URL-form
+    grammar (a plugin declares ``UrlForm``s; only dispatch compiles them). click and
     rich are not checked here: httpx imports them whenever they are installed, as they are
     in a dev install; .ci/run checks a bare wheel install goes without them."""
     deferred = ("starlette", "uvicorn", "asyncio", "importlib.metadata", "yaml", "markdown_it")
-    internal = ("pydantic.plugin._loader", "reposix.sim", "reposix_contract")
+    internal = (
+        "pydantic.plugin._loader",
+        "reposix.sim",
+        "reposix_contract",
+        "sqlite3",
+        "reposix._audit",
+        "reposix._ratelimit._sfv",
+        "reposix._urlforms",
+    )
     others = tuple(f"reposix._pagination.{s}" for s in ("cursor", "graphql", "offset", "token"))
     assert loaded_after("import reposix_github.connector", deferred + internal + others) == []
 
@@ -66,3 +77,15 @@ def test_a_deferred_model_still_validates_on_first_use() -> None:
     use = "from reposix_github.wire import PAGE\nassert PAGE.validate_json(b'[]') == []"
     assert loaded_after(use, ("pydantic.plugin._loader",)) == ["pydantic.plugin._loader"]
     assert loaded_after("import reposix_github.wire", ("pydantic.plugin._loader",)) == []
+
+
+CONNECTORS = ("github", "jira", "confluence", "gitlab", "bitbucket", "linear", "rhythm")
+
+
+def test_no_connector_builds_a_validator_or_opens_sqlite_at_import() -> None:
+    """Every shipped connector's wire models are ``WireModel`` and its adapters come from
+    ``wire_adapter``, so none builds a schema (which loads pydantic's plugin loader) at
+    import; none loads the SQLite audit log either."""
+    watched = ("pydantic.plugin._loader", "sqlite3")
+    statements = "\n".join(f"import reposix_{name}.connector" for name in CONNECTORS)
+    assert loaded_after(statements, watched) == []

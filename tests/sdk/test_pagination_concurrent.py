@@ -270,3 +270,46 @@ def test_an_encoded_page_key_falls_back_to_copy_set_param() -> None:
     assert _numbered("https://api.example.test/r?pa%67e=2&a=1", following, range(2, 4)) == [
         str(following.copy_set_param("page", n)) for n in range(2, 4)
     ]
+
+
+def test_prefetch_window_follows_the_reader() -> None:
+    """Pages already fetched when read: the window shrinks to 2 ahead; a page the reader
+    must wait for: it doubles again (up to the window)."""
+    from reposix._pagination._engine import Step, _Prefetch
+
+    ready: dict[int, asyncio.Event] = {}
+
+    def page(n: int) -> asyncio.Event:
+        return ready.setdefault(n, asyncio.Event())
+
+    async def fetch(n: int) -> Step[int, int]:
+        await page(n).wait()
+        return Step([n], n + 1)
+
+    def open_up(pages: range) -> None:
+        for n in pages:
+            page(n).set()
+
+    async def go() -> list[int]:
+        ahead: _Prefetch[int, int] = _Prefetch(fetch, 8)
+        ahead.plan((n, n) for n in range(2, 60))
+        in_flight = [len(ahead._tasks)]
+        open_up(range(2, 30))
+        await asyncio.sleep(0)
+        for n in range(2, 12):  # each page is there before it is read
+            await asyncio.sleep(0)
+            await ahead.get(n, n)
+            in_flight.append(len(ahead._tasks))
+        late = max(n for n, event in ready.items() if event.is_set()) + 1
+        for n in range(12, late):
+            await ahead.get(n, n)
+        asyncio.get_running_loop().call_later(0.01, open_up, range(late, 60))
+        await ahead.get(late, late)  # not fetched yet: the reader waits
+        in_flight.append(len(ahead._tasks))
+        await ahead.stop()
+        return in_flight
+
+    in_flight = asyncio.run(go())
+    assert in_flight[0] == 8
+    assert in_flight[-2] == 2  # the reader was the bottleneck: two ahead
+    assert in_flight[-1] > 2  # it waited: the window widened again

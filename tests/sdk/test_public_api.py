@@ -197,3 +197,23 @@ def test_public_records_pickle_and_validate_under_their_public_module() -> None:
         assert model.model_rebuild(force=True) is True  # forward refs still resolve
     assert reposix.Record.model_validate_json(record.model_dump_json()) == record
     assert reposix.Record.model_json_schema()["title"] == "Record"
+
+
+def test_capability_defaults_in_the_backend_page_match_the_dataclass() -> None:
+    """docs/backend.md's Capabilities table states each field's default: it must be the
+    dataclass's own, so a changed default cannot leave the page telling another story."""
+    import dataclasses
+    import re
+    from pathlib import Path
+
+    from reposix import Capabilities
+
+    page = (Path(__file__).parents[2] / "docs" / "backend.md").read_text(encoding="utf-8")
+    stated: dict[str, str] = {}
+    for names, default in re.findall(r"^\| ((?:`\w+`(?:, )?)+) \| `(\w+)` \|", page, re.M):
+        for name in re.findall(r"`(\w+)`", names):
+            stated[name] = default
+    actual = {
+        f.name: getattr(f.default, "name", str(f.default)) for f in dataclasses.fields(Capabilities)
+    }
+    assert stated == actual

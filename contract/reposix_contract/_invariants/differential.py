@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from hypothesis import strategies as st
 
-from reposix._audit import MemoryAuditSink
+from reposix._audit_event import MemoryAuditSink
 from reposix._backend import BackendConnector, DeleteModel, DeleteReason
 from reposix._clock import VirtualClock
 from reposix._http.allowlist import Allowlist

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from reposix._audit import AuditEvent
+from reposix._audit_event import AuditEvent
 from reposix._backend import BackendConnector, DeleteReason
 from reposix._errors import AuthError, EgressDenied, NotSupported, ProtocolError, ReposixError
 from reposix._faults import DECOY_ORIGIN, FOREIGN_ORIGIN

@@ -12,10 +12,17 @@ import httpx
 
 from reposix._version import __version__
 
-__all__ = ["USER_AGENT", "build_async_client", "remember_missing_sniffio"]
+__all__ = ["POOL_LIMITS", "USER_AGENT", "build_async_client", "remember_missing_sniffio"]
 
 USER_AGENT = f"reposix/{__version__}"
 """The ``User-Agent`` every request carries."""
+
+POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=32)
+"""Connection pool of one client: at most 100 connections (httpx's default, and GitHub's
+ceiling of 100 concurrent requests:
+https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api), and up
+to 32 kept alive (httpx keeps 20: https://www.python-httpx.org/advanced/resource-limits/),
+so a listing fetching 20 revealed pages at once reuses every connection it opened."""
 
 
 def remember_missing_sniffio() -> None:
@@ -61,4 +68,5 @@ def build_async_client(
         headers={"User-Agent": USER_AGENT},
         transport=transport,
         trust_env=False,
+        limits=POOL_LIMITS,
     )

@@ -9,6 +9,7 @@ percent-encoded hosts, non-canonical IPv4 forms, IPv6 zone ids).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -51,8 +52,12 @@ class Origin:
         return f"{self.scheme}://{host}:{port}"
 
 
+@functools.lru_cache(maxsize=256)
 def _normalize_host(raw: str) -> str:
-    """Canonical host text, or ValueError for a host we refuse to interpret."""
+    """Canonical host text, or ValueError for a host we refuse to interpret.
+
+    Cached: every request checks its host twice (the allowlist, the listing's pinned
+    origin), and a client talks to one or two hosts."""
     host = raw.lower()
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]

@@ -10,7 +10,7 @@ from typing import Any, Self
 
 import httpx
 
-from reposix._audit import AuditEvent, AuditSink, Outcome, default_sink, flush_sink
+from reposix._audit_event import AuditEvent, AuditSink, Outcome, flush_sink
 from reposix._errors import (
     AuditError,
     ConfigError,
@@ -85,6 +85,14 @@ class ClientOpts:
         )
 
 
+def _default_sink() -> AuditSink:
+    # The SQLite log (and sqlite3) loads when the first client without a sink of its own
+    # opens it, not when a connector is imported.
+    from reposix._audit import default_sink
+
+    return default_sink()
+
+
 class HttpClient:
     """Wraps an ``httpx.AsyncClient`` it never exposes; every request is checked and audited."""
 
@@ -93,7 +101,7 @@ class HttpClient:
         runtime = opts.runtime
         self.allowlist = runtime.allowlist or Allowlist.from_env()
         self.clock = runtime.clock
-        self.audit: AuditSink = runtime.audit if runtime.audit is not None else default_sink()
+        self.audit: AuditSink = runtime.audit if runtime.audit is not None else _default_sink()
         self.gate = opts.gate or RateGate(runtime.rate_limit, runtime.clock)
         try:
             base = httpx.URL(opts.base_url) if opts.base_url else None

@@ -49,13 +49,14 @@ def redact_url(url: str | httpx.URL, secrets: Iterable[str] = ()) -> str:
     """The URL without userinfo, with sensitive query values and known secrets masked."""
     try:
         parsed = httpx.URL(url) if isinstance(url, str) else url
-        parsed = parsed.copy_with(username=None, password=None)
+        # Rebuilding a URL costs about ten times parsing one: only when something goes.
+        if parsed.userinfo:
+            parsed = parsed.copy_with(username=None, password=None)
         if parsed.query:
-            params = [
-                (k, REDACTED if k.lower() in SENSITIVE_PARAMS else v)
-                for k, v in parsed.params.multi_items()
-            ]
-            parsed = parsed.copy_with(params=params)
+            params = parsed.params.multi_items()
+            if any(k.lower() in SENSITIVE_PARAMS for k, _ in params):
+                masked = [(k, REDACTED if k.lower() in SENSITIVE_PARAMS else v) for k, v in params]
+                parsed = parsed.copy_with(params=masked)
         text = str(parsed)
     except Exception:
         text = str(url)

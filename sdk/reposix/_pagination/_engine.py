@@ -39,6 +39,8 @@ T = TypeVar("T")
 P = TypeVar("P")
 C = TypeVar("C", bound=Hashable)
 
+_MIN_AHEAD = 2
+"""Pages a prefetch keeps ahead of a reader slower than the network."""
 _HINT = "the server's pagination is broken for this query; narrow the query or report it upstream"
 
 
@@ -68,11 +70,19 @@ class _Prefetch(Generic[T, C]):
     consumes pages strictly in order and judges each exactly as it judges a page
     fetched on demand; a page whose real next cursor is not the predicted one ends
     prefetching (the rest is fetched one by one, as the server links it).
+
+    The first round uses the whole window (the network's latency is not known yet).
+    After that the window follows the reader: a page already fetched when the loop
+    asks for it means the reader, not the network, is the bottleneck, so one page
+    fewer is kept ahead (down to two); a page the loop must wait for doubles it again
+    (up to ``window``). Pages fetched ahead and never needed soon cost memory and
+    CPU (buffers, garbage collection) for nothing.
     """
 
     def __init__(self, fetch: Callable[[C], Awaitable[Step[T, C]]], window: int) -> None:
         self._fetch = fetch
         self._window = window
+        self._target = window
         self._queue: deque[tuple[Hashable, C]] = deque()
         self._queued: set[Hashable] = set()
         self._tasks: dict[Hashable, asyncio.Task[Step[T, C]]] = {}
@@ -87,7 +97,7 @@ class _Prefetch(Generic[T, C]):
     def _top_up(self) -> None:
         import asyncio
 
-        while self._queue and len(self._tasks) < self._window:
+        while self._queue and len(self._tasks) < self._target:
             key, cursor = self._queue.popleft()
             self._queued.discard(key)
             if key not in self._tasks:
@@ -100,6 +110,10 @@ class _Prefetch(Generic[T, C]):
         task = self._tasks.pop(key, None)
         if task is None:
             return await self._fetch(cursor)
+        if task.done():
+            self._target = max(_MIN_AHEAD, self._target - 1)
+        else:
+            self._target = min(self._window, self._target * 2)
         step = await task  # a failed page starts nothing more
         self._top_up()
         return step

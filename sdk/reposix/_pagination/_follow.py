@@ -25,9 +25,20 @@ Reveal = Callable[[httpx.Response, httpx.URL, str], Sequence[str]]
 still to come, in order, if the response states them; else empty."""
 
 
+DEFAULT_PAGE_CONCURRENCY = 8
+"""Revealed pages fetched at once when neither the runtime nor the connector says."""
+
+
 def concurrency_of(http: HttpClient, concurrency: int | None) -> int:
-    """A helper's ``concurrency`` argument, defaulting to the runtime's ``page_concurrency``."""
-    value = http.opts.runtime.page_concurrency if concurrency is None else concurrency
+    """How many revealed pages a helper fetches at once.
+
+    ``Runtime.page_concurrency`` when set (the caller's choice: 1 for one by one),
+    else the helper's ``concurrency`` argument (the connector's default for its API),
+    else `DEFAULT_PAGE_CONCURRENCY`.
+    """
+    value = http.opts.runtime.page_concurrency
+    if value is None:
+        value = DEFAULT_PAGE_CONCURRENCY if concurrency is None else concurrency
     return max(1, value)
 
 

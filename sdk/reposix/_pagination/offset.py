@@ -61,9 +61,10 @@ def paginate_offset(
     status in place of ``raise_for_status``, so the connector's own messages apply.
 
     ``unit="item"`` with a stated total: once the first page says how many records
-    there are, the remaining offsets are fetched up to ``concurrency`` at a time
-    (None: ``Runtime.page_concurrency``), in order and judged as one by one; a page
-    shorter than the first ends that plan and the rest goes one by one.
+    there are, the remaining offsets are fetched up to ``concurrency`` at a time (the
+    connector's default for its API; ``Runtime.page_concurrency``, when set, wins;
+    neither: 8), in order and judged as one by one; a page shorter than the first
+    ends that plan and the rest goes one by one.
     """
     caps = limits or PageLimits()
     parallel = concurrency_of(http, concurrency) if unit == "item" else 1

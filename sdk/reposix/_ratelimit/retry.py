@@ -14,7 +14,7 @@ from typing import Literal, NoReturn
 
 import httpx
 
-from reposix._audit import Outcome
+from reposix._audit_event import Outcome
 from reposix._errors import RateLimited, ReposixError, TransportError
 from reposix._ratelimit.gate import RateGate
 from reposix._ratelimit.policy import RetryPolicy

@@ -47,9 +47,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from reposix._ratelimit._parse import http_date, parse_count, seconds_until
-from reposix._ratelimit._sfv import parse_members
+
+if TYPE_CHECKING:
+    from reposix._ratelimit._sfv import Member
 
 __all__ = ["SECONDARY_MIN_WAIT", "RateSignal", "parse_signal", "seconds_until"]
 
@@ -149,13 +152,21 @@ def _family_windows(headers: Mapping[str, str], ref: datetime) -> list[_Window]:
     return windows
 
 
+def _parse_members(raw: str) -> list[Member]:
+    # The structured-field parser loads with the first response that carries such a
+    # field (the IETF draft headers): most vendors send only ``x-ratelimit-*``.
+    from reposix._ratelimit._sfv import parse_members
+
+    return parse_members(raw)
+
+
 def _structured_windows(headers: Mapping[str, str], ref: datetime) -> list[_Window]:
     windows = []
     for name in _STRUCTURED:
         raw = headers.get(name)
         if raw is None:
             continue
-        members = parse_members(raw)
+        members = _parse_members(raw)
         # draft -06: a dictionary ``limit=100, remaining=50, reset=5`` describes one window
         keyed = {m.key: m.value for m in members if m.key is not None}
         if keyed:
@@ -179,7 +190,10 @@ def _policy_limit(headers: Mapping[str, str]) -> int | None:
     """The smallest quota a ``RateLimit-Policy`` field announces (``q=``, older ``l=``)."""
     quotas: list[int] = []
     for name in _POLICIES:
-        for member in parse_members(headers.get(name, "")):
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        for member in _parse_members(raw):
             quota = member.params.get("q", member.params.get("l", member.value))
             count = _number(quota)
             if count is not None:

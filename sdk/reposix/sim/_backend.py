@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
+from pydantic import Field, JsonValue, TypeAdapter
 
 from reposix._backend import (
     Capabilities,
@@ -39,6 +39,7 @@ from reposix._records import SERVER_FIELDS, Record, RecordDraft, RecordId, Recor
 from reposix._runtime import Runtime
 from reposix._secret import Secret
 from reposix._taint import Untainted, require_untainted
+from reposix._wire import WireModel, wire_adapter
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_PAGE_SIZE", "TOKEN_ENV", "SimBackend"]
 
@@ -49,10 +50,8 @@ TOKEN_ENV = SIM_TOKEN.name
 """Optional bearer token, for a simulator started with ``--token``."""
 
 
-class _WireRecord(BaseModel):
+class _WireRecord(WireModel):
     """A record as the simulator sends it; unknown fields (``url``, ``html_url``) are ignored."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     id: RecordId
     title: str
@@ -75,13 +74,9 @@ def _to_records(page: Sequence[_WireRecord]) -> list[Record]:
     return [wire.to_record() for wire in page]
 
 
-_ONE: TypeAdapter[_WireRecord] = TypeAdapter(_WireRecord)
-_ENVELOPE: TypeAdapter[dict[str, Any]] = TypeAdapter(
-    dict[str, Any], config=ConfigDict(defer_build=True)
-)
-_PAGE: TypeAdapter[list[_WireRecord]] = TypeAdapter(
-    list[_WireRecord], config=ConfigDict(defer_build=True)
-)
+_ONE: TypeAdapter[_WireRecord] = wire_adapter(_WireRecord)
+_ENVELOPE: TypeAdapter[dict[str, Any]] = wire_adapter(dict[str, Any])
+_PAGE: TypeAdapter[list[_WireRecord]] = wire_adapter(list[_WireRecord])
 
 
 class SimBackend(HttpConnector):
@@ -94,13 +89,10 @@ class SimBackend(HttpConnector):
 
     name: ClassVar[str] = "sim"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        create=True,
-        update=True,
         delete=DeleteModel.DELETE,
         comments=CommentSupport.NONE,
         versioning=VersioningModel.STRONG,
         hierarchy=True,
-        incremental=True,
         search=True,
     )
     root_collection_name: ClassVar[str] = "issues"

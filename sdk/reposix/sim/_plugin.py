@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reposix._env import SIM_TOKEN
-from reposix._plugin import ConnectorPlugin
-from reposix._urlforms import UrlForm
+from reposix._plugin import ConnectorPlugin, UrlForm
 
 if TYPE_CHECKING:
     from reposix._credentials import Credentials

@@ -187,7 +187,7 @@ class NotPlannedIsDone(CloseOnly):
 class ReadOnly(SimBackend):
     """Correct read-only connector: declares no write capability, writes raise NotSupported."""
 
-    capabilities = Capabilities(hierarchy=True, incremental=True)
+    capabilities = replace(Capabilities.READ_ONLY, hierarchy=True, incremental=True)
 
     async def create_record(self, project: str, draft: Untainted[RecordDraft]) -> Record:
         return await BackendConnector.create_record(self, project, draft)

@@ -170,16 +170,15 @@ class {{ cookiecutter.__class_prefix }}Connector(HttpConnector):
     """
 
     name: ClassVar[str] = NAME
-    # TODO(connector author): declare only what your tracker really does; the kit
-    # checks each declaration (and reports what you declare away as n/a).
+    # TODO(connector author): the defaults are a typical tracker's (create, update,
+    # comments behind their own API, timestamp versions, a server-side change filter);
+    # declare only where yours differs. The kit checks each declaration (and reports
+    # what you declare away as n/a).
     capabilities: ClassVar[Capabilities] = Capabilities(
-        create=True,
-        update=True,
         delete=DeleteModel.DELETE,
         comments=CommentSupport.NONE,
         versioning=VersioningModel.STRONG,
         hierarchy=True,
-        incremental=True,
     )
     root_collection_name: ClassVar[str] = "items"
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-from reposix import WireTime
+from reposix import WireModel, WireTime, wire_adapter
 
 __all__ = [
     "ERROR",
@@ -51,17 +51,13 @@ ItemState = Literal["new", "active", "review", "resolved", "rejected"]
 PositiveInt = Annotated[int, Field(gt=0, strict=True)]
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-
-class WireUser(_Wire):
+class WireUser(WireModel):
     """A user object; only ``username`` matters to reposix."""
 
     username: str
 
 
-class WireItem(_Wire):
+class WireItem(WireModel):
     """One item of a listing page, or the body of a single-item call."""
 
     id: PositiveInt
@@ -94,7 +90,7 @@ class ItemWrite(BaseModel):
     parent_id: int | None
 
 
-class WireError(_Wire):
+class WireError(WireModel):
     """The API's error body: ``{"error": "not_found", "message": "..."}``."""
 
     error: str = ""
@@ -107,11 +103,11 @@ class WireError(_Wire):
         return ": ".join(p for p in (self.error, self.message) if p)
 
 
-ITEM: TypeAdapter[WireItem] = TypeAdapter(WireItem)
+ITEM: TypeAdapter[WireItem] = wire_adapter(WireItem)
 """Validates one item."""
 
-PAGE: TypeAdapter[list[WireItem]] = TypeAdapter(list[WireItem], config=ConfigDict(defer_build=True))
+PAGE: TypeAdapter[list[WireItem]] = wire_adapter(list[WireItem])
 """Validates a whole listing page in one pass."""
 
-ERROR: TypeAdapter[WireError] = TypeAdapter(WireError)
+ERROR: TypeAdapter[WireError] = wire_adapter(WireError)
 """Validates an error body (best effort: callers fall back to the status code)."""
