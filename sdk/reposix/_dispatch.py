@@ -424,7 +424,7 @@ def spec_to_url(
         value = env.get(var, "").strip()
         if not value:
             continue
-        if name == form.host_var and form.host_kind == "label" and not _LABEL.match(value):
+        if name == form.host_var and form.host_kind == "label" and not re.match(_LABEL, value):
             # e.g. REPOSIX_JIRA_INSTANCE=https://acme.atlassian.net: pasted into the host
             # it made 'https://[https://acme.atlassian.net.atlassian.net]/...'.
             raise RemoteUrlError(
