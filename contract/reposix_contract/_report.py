@@ -136,7 +136,10 @@ class Matrix:
 
     def print(self, console: Console | None = None) -> None:
         """Print the table and the summary (colours only when ``console`` is a terminal)."""
-        console = console or Console(highlight=False)
+        if console is None:
+            console = Console(highlight=False)
+            if not console.is_terminal:  # piped: rich would assume 80 columns and cut cells
+                console = Console(highlight=False, width=100_000, no_color=True)
         if not self.outcomes:
             console.print("reposix conformance matrix: nothing ran")
             return

@@ -638,7 +638,6 @@ def list_(
     import asyncio
 
     from rich import box
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -649,7 +648,13 @@ def list_(
         connector_name, project = parsed.connector, parsed.project
     else:
         connector = build_connector(connector_name, url, page_size)
-    out = Console()
+    from reposix._cli_ops import output_console, print_table
+    from reposix._records import RecordStatus
+
+    out = output_console()
+    # On a terminal the table fills its width; piped, rows are never cut or wrapped.
+    fill = out.is_terminal
+    status_width = max(len(s.value) for s in RecordStatus)
     first = True
 
     def json_lines(page: list[Record]) -> None:
@@ -665,14 +670,16 @@ def list_(
             show_header=first,
             box=box.SIMPLE_HEAD,
             show_edge=False,
-            expand=True,
+            expand=fill,
         )
-        table.add_column("id", no_wrap=True, justify="right", ratio=1)
-        table.add_column("status", no_wrap=True, ratio=1)
-        table.add_column("title", overflow="fold", ratio=5)
-        table.add_column("assignee", overflow="fold", ratio=2)
-        table.add_column("labels", overflow="fold", ratio=2)
-        table.add_column("updated", no_wrap=True, ratio=2)
+        # status and updated have fixed widths (every value fits, so none is cut to
+        # "in_pr…" and the pages line up); the free columns share what is left.
+        table.add_column("id", no_wrap=True, justify="right", ratio=1 if fill else None)
+        table.add_column("status", no_wrap=True, min_width=status_width)
+        table.add_column("title", overflow="fold", ratio=5 if fill else None)
+        table.add_column("assignee", overflow="fold", ratio=2 if fill else None)
+        table.add_column("labels", overflow="fold", ratio=2 if fill else None)
+        table.add_column("updated", no_wrap=True, min_width=len("2026-01-01 00:00"))
         for r in page:
             cells = (
                 str(r.id),
@@ -683,7 +690,7 @@ def list_(
                 r.updated_at.strftime("%Y-%m-%d %H:%M"),
             )
             table.add_row(*(Text(cell) for cell in cells))  # Text: titles are not markup
-        out.print(table)
+        print_table(out, table)
         first = False
 
     count, complete = asyncio.run(

@@ -192,7 +192,12 @@ def get(target: str, record_id: int, as_json: bool) -> None:
     type=click.Path(dir_okay=False),
     help="SQLite state file (default: $REPOSIX_SYNC_STATE, else sync.db beside the audit log).",
 )
-@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing anywhere.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the plan; write nothing anywhere (each target is read once, so a "
+    "missing project or credential fails here as in a real run).",
+)
 @click.option("--no-deletes", is_flag=True, help="Do not propagate source deletions.")
 def sync(
     source: str,
@@ -269,7 +274,8 @@ def _print_results(results: list[JobResult], *, dry_run: bool) -> None:
                 if a.kind != "unchanged":
                     tid = "" if a.target_id is None else str(a.target_id)
                     _row(plan, result.job.target, a.kind, str(a.source_id), tid, a.note)
-        print_table(out, plan)
+        if plan.row_count:  # a plan with no rows (every target failed) says nothing
+            print_table(out, plan)
     table = _table("target", "outcome", "summary")
     for result in results:
         if result.report is not None:

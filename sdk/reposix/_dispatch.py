@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar, NoReturn
 
 from reposix._errors import ConfigError
-from reposix._urlforms import CompiledForm, check_conflicts, compile_forms
+from reposix._urlforms import _LABEL, CompiledForm, check_conflicts, compile_forms
 
 if TYPE_CHECKING:
     from reposix._audit_event import AuditSink
@@ -421,8 +421,19 @@ def spec_to_url(
     form = next(f for f in forms if f.canonical)
     values = dict(form.form.defaults)
     for name, var in form.form.env.items():
-        if env.get(var, "").strip():
-            values[name] = env[var].strip()
+        value = env.get(var, "").strip()
+        if not value:
+            continue
+        if name == form.host_var and form.host_kind == "label" and not re.match(_LABEL, value):
+            # e.g. REPOSIX_JIRA_INSTANCE=https://acme.atlassian.net: pasted into the host
+            # it made 'https://[https://acme.atlassian.net.atlassian.net]/...'.
+            raise RemoteUrlError(
+                "unknown-host",
+                f"{var} is {value!r}: it must be the {name} alone, the part before "
+                f"{form.host}, not a URL or host name",
+                hint=f"e.g. {var}=acme for https://acme{form.host}",
+            )
+        values[name] = value
     needed = [form.host_var] if form.host_var else []
     missing = [n for n in needed if not values.get(n or "")]
     if missing:

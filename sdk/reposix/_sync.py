@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, cast
 
 from reposix._backend import DeleteModel, DeleteReason
-from reposix._errors import NotFound
+from reposix._errors import ConfigError, NotFound
 from reposix._records import Record, RecordDraft
 from reposix._taint import ServerMetadata, Tainted, sanitize, sanitize_for_create
 
@@ -176,12 +176,31 @@ class SyncState:
     """
 
     def __init__(self, path: str | Path) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        """Open (creating it and its folder if needed) the state file at ``path``.
+
+        Raises ``ConfigError`` naming the file when it cannot be created or is not a
+        SQLite database (a bare ``OSError`` text reached the user before).
+        """
         self.path = str(path)
-        self._conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(
+        conn: sqlite3.Connection | None = None
+        try:
+            if self.path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+            self._open(conn)
+        except (OSError, sqlite3.Error) as exc:
+            if conn is not None:
+                conn.close()
+            raise ConfigError(
+                f"cannot open the sync state file {self.path!r}: {exc}",
+                hint="pass a writable path for a SQLite file with --state (or REPOSIX_SYNC_STATE)",
+            ) from None
+        self._conn = conn
+
+    @staticmethod
+    def _open(conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(
             """CREATE TABLE IF NOT EXISTS mirror (
                 job TEXT NOT NULL,
                 source_id INTEGER NOT NULL,
@@ -510,6 +529,15 @@ def _source_key(remote: ParsedRemote) -> tuple[str, str, str]:
     return (remote.connector, remote.base_url, remote.project)
 
 
+async def _probe(target: BackendConnector, project: str) -> None:
+    """Read the first page of ``project`` on ``target``, so a dry run fails as the real
+    run would on a missing project, a refused credential or an origin off the allowlist
+    (raises that typed error), instead of planning creates that cannot happen."""
+    async with target.iter_records(project) as stream:
+        async for _page in stream.pages():
+            break
+
+
 async def _fan_out(
     jobs: Sequence[SyncJob],
     src_remote: ParsedRemote,
@@ -530,6 +558,8 @@ async def _fan_out(
         for job, dst_remote in zip(jobs, dst_remotes, strict=True):
             try:
                 target = await stack.enter_async_context(build(dst_remote))
+                if job.dry_run:
+                    await _probe(target, dst_remote.project)
                 state = SyncState(job.state_path)
             except Exception as exc:
                 outcomes.append(exc)

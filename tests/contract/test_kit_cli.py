@@ -89,6 +89,26 @@ def test_the_matrix_colours_fail_only_on_a_terminal() -> None:
     assert first.name in line
 
 
+def test_a_piped_matrix_cuts_no_column(capsys: pytest.CaptureFixture[str]) -> None:
+    # Off a terminal rich assumes 80 columns: eight targets came out as "ji…" and "pa…",
+    # and the invariant names were dropped. Piped, every header and cell is whole.
+    suite = invariants()[:3]
+    targets = [f"connector-number-{n}" for n in range(8)]
+    matrix = Matrix()
+    for inv in suite:
+        for target in targets:
+            matrix.add(inv, Outcome("pass", "", inv.id, target))
+    matrix.print()
+    out = capsys.readouterr().out
+    assert "…" not in out
+    header = out.splitlines()[0]
+    assert all(target in header for target in targets)
+    for inv in suite:
+        row = next(line for line in out.splitlines() if line.startswith(inv.id))
+        assert inv.name in row
+        assert row.count("pass") == len(targets)
+
+
 def test_a_failure_shows_the_minimal_failing_example() -> None:
     @settings(max_examples=50, database=None, derandomize=True)
     @given(st.integers(0, 1000))

@@ -188,6 +188,21 @@ def test_sync_cli_dry_run_then_real_then_idempotent(url: str, app: SimApp, tmp_p
     assert len(app.store.list("mirror-b")) == n
 
 
+def test_sync_dry_run_to_a_missing_project_fails_without_an_empty_plan(url: str) -> None:
+    result = run(
+        "sync",
+        "--from",
+        f"{url}/projects/demo",
+        "--to",
+        f"{url}/projects/no-such-mirror",
+        "--dry-run",
+    )
+    assert result.exit_code == 1
+    assert "plan (dry run)" not in result.stdout  # nothing would be done: no empty table
+    assert "failed" in result.stdout
+    assert "project 'no-such-mirror'" in result.stderr
+
+
 def test_sync_one_target_failing_exits_1_and_reports_each(
     url: str, app: SimApp, tmp_path: Path
 ) -> None:

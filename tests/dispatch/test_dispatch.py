@@ -171,6 +171,27 @@ def test_spec_without_site_names_the_variable() -> None:
 
 
 @pytest.mark.parametrize(
+    ("var", "value"),
+    [
+        ("REPOSIX_JIRA_INSTANCE", "https://acme.atlassian.net"),
+        ("REPOSIX_JIRA_INSTANCE", "acme.atlassian.net"),
+        ("REPOSIX_CONFLUENCE_TENANT", "https://acme.atlassian.net/wiki"),
+        ("REPOSIX_CONFLUENCE_TENANT", "my tenant"),
+    ],
+)
+def test_a_site_variable_holding_a_url_is_named_with_the_fix(var: str, value: str) -> None:
+    # A full URL in REPOSIX_JIRA_INSTANCE (the likely first guess) used to be pasted into
+    # the host and refused as "not a URL (Invalid IPv6 URL)".
+    spec = "jira::KEY" if "JIRA" in var else "confluence::SPACE"
+    with pytest.raises(RemoteUrlError) as info:
+        spec_to_url(spec, environ={var: value})
+    assert info.value.reason == "unknown-host"
+    assert var in info.value.message
+    assert repr(value) in info.value.message
+    assert info.value.hint == f"e.g. {var}=acme for https://acme.atlassian.net"
+
+
+@pytest.mark.parametrize(
     ("spec", "reason"),
     [
         ("nosuch::x", "unknown-connector"),

@@ -15,7 +15,9 @@ import respx
 from reposix import (
     Allowlist,
     BackendConnector,
+    ConfigError,
     MemoryAuditSink,
+    NotFound,
     ParsedRemote,
     Record,
     RecordDraft,
@@ -199,6 +201,33 @@ async def test_dry_run_writes_nothing(wiring: Wiring, app: SimApp, tmp_path: Pat
     assert app.store.list("mirror-a") == []
     with sqlite3.connect(state) as db:
         assert db.execute("SELECT COUNT(*) FROM mirror").fetchone() == (0,)
+
+
+async def test_dry_run_fails_as_the_real_run_would_on_a_missing_target_project(
+    wiring: Wiring, tmp_path: Path
+) -> None:
+    # 'reposix sync --from sim::demo --to sim::other --dry-run' planned 8 creates and said
+    # ok; the real run then failed with "project 'other' does not exist".
+    (job,) = jobs(tmp_path / "sync.db", "sim::other", dry_run=True)
+    with pytest.raises(NotFound, match="'other'"):
+        await run_job(job, connect=wiring.connect)
+    (job,) = jobs(tmp_path / "sync.db", "sim::other")
+    with pytest.raises(NotFound, match="'other'"):
+        await run_job(job, connect=wiring.connect)
+
+
+@pytest.mark.parametrize("kind", ["under a file", "not a database"])
+def test_an_unusable_state_file_is_a_config_error_naming_it(tmp_path: Path, kind: str) -> None:
+    # REPOSIX_SYNC_STATE=/dev/null/x printed only "[Errno 17] File exists: '/dev/null'".
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not sqlite, just text\n" * 100)
+    path = blocker / "sync.db" if kind == "under a file" else blocker
+    with pytest.raises(ConfigError, match="cannot open the sync state file") as info:
+        SyncState(path)
+    assert str(path) in info.value.message
+    assert info.value.hint is not None
+    assert "--state" in info.value.hint
+    assert blocker.read_text() == "not sqlite, just text\n" * 100
 
 
 async def test_sim_to_github_and_jira_fakes(wiring: Wiring, app: SimApp, tmp_path: Path) -> None:

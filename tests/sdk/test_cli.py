@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -61,6 +62,42 @@ def test_list_table(sim_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "database connection drops" in result.stdout
     assert "agent-alpha" in result.stdout
     assert "8 records" in result.stderr
+
+
+def test_list_piped_keeps_every_row_whole(sim_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Piped (not a terminal, COLUMNS unset): rich would assume 80 columns and cut
+    # "in_progress" to "in_…" and wrap titles; piped rows are whole, one line each.
+    monkeypatch.delenv("COLUMNS", raising=False)
+    result = run("list", "--url", sim_url, "--page-size", "3")
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if line.strip()[:1].isdigit()]
+    assert len(rows) == 8  # the demo seed's records
+    assert any("in_progress" in row and "add --no-color flag to the CLI" in row for row in rows)
+    assert "…" not in result.stdout
+    assert all(line == line.rstrip() for line in result.stdout.splitlines())
+
+
+def test_list_on_a_narrow_terminal_never_cuts_status_or_date(
+    sim_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from rich.cells import cell_len
+    from rich.console import Console
+
+    import reposix._cli_ops
+
+    buffer = io.StringIO()
+    terminal = Console(file=buffer, width=80, force_terminal=True, color_system=None)
+    monkeypatch.setattr(reposix._cli_ops, "output_console", lambda **_: terminal)
+    result = run("list", "--url", sim_url, "--page-size", "3")
+    assert result.exit_code == 0, result.output
+    text = buffer.getvalue()
+    assert max(map(cell_len, text.splitlines())) <= 80
+    for status in ("in_progress", "in_review", "wont_fix"):
+        assert status in text
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text)
+    assert "…" not in text
 
 
 def test_list_json(sim_url: str) -> None:

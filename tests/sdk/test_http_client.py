@@ -332,6 +332,25 @@ async def test_transport_errors_are_typed(exc: Exception, outcome: str, word: st
     assert [e.outcome for e in audit.events] == [outcome]
 
 
+@pytest.mark.parametrize(
+    ("url", "simulator"),
+    [("http://127.0.0.1:7878/x", True), ("https://cdn.example/x", False)],
+)
+async def test_a_refused_connection_says_what_to_check(url: str, simulator: bool) -> None:
+    # A newcomer running 'reposix list' before 'reposix sim' got only "ConnectError (All
+    # connection attempts failed)"; the error now names the origin and, on loopback, the
+    # simulator command.
+    with respx.mock as router:
+        router.get(url).mock(side_effect=httpx.ConnectError("All connection attempts failed"))
+        async with make() as http:
+            with pytest.raises(TransportError) as info:
+                await http.get(url, op="probe")
+    origin = url.rsplit("/", 1)[0]
+    assert info.value.hint is not None
+    assert f"nothing answered at {origin}" in info.value.hint
+    assert ("'reposix sim'" in info.value.hint) is simulator
+
+
 async def test_undecodable_body_is_a_protocol_error() -> None:
     with respx.mock as router:
         router.get(f"{BASE}/x").mock(

@@ -337,9 +337,11 @@ class HttpClient:
                 outcome = step.outcome or "transport_error"
                 self._audit(op, method, target, None, started, outcome, show(target))
                 if step.action != "retry":
+                    hint = step.error.hint if step.error else None
+                    if hint is None and isinstance(exc, httpx.ConnectError):
+                        hint = _connect_hint(target)
                     raise TransportError(
-                        self._failure(method, target, exc, state.attempt),
-                        hint=step.error.hint if step.error else None,
+                        self._failure(method, target, exc, state.attempt), hint=hint
                     ) from None
                 if step.delay > 0:
                     await self._pause(state.spend(step.delay), deadline_at, op, method, target)
@@ -482,6 +484,18 @@ class HttpClient:
 def client(opts: ClientOpts | None = None) -> HttpClient:
     """The only legal way for SDK and connector code to reach the network."""
     return HttpClient(opts or ClientOpts())
+
+
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _connect_hint(url: httpx.URL) -> str:
+    """How to fix a refused or unresolvable connection to ``url`` (loopback: the simulator)."""
+    origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
+    hint = f"nothing answered at {origin}: check the URL and that the server is up"
+    if url.host in _LOOPBACK_HOSTS:
+        hint += "; for the simulator, start it with 'reposix sim' in another terminal"
+    return hint
 
 
 def _authority_has_backslash(url: str) -> bool:
