@@ -7,6 +7,7 @@ from datetime import timedelta
 from reposix._backend import BackendConnector
 from reposix._errors import ReposixError
 from reposix._records import Record
+from reposix_contract._fakes.base import Knobs
 from reposix_contract._harness import Harness
 from reposix_contract._invariants._support import first_line, ids, outcome_of
 from reposix_contract._registry import invariant
@@ -34,9 +35,27 @@ def _verdict(value: bool | Exception) -> str:
     return f"is_complete={value}"
 
 
-async def _agree(connector: BackendConnector, project: str, what: str) -> None:
+async def _agree(
+    connector: BackendConnector,
+    project: str,
+    what: str,
+    *,
+    schedule: list[str] | None = None,
+    knobs: Knobs | None = None,
+) -> None:
+    """Listing and stream of ``project`` agree; ``schedule`` (with the harness ``knobs``)
+    is replayed before each of the two calls and cleared after."""
+
+    def arm() -> None:
+        if knobs is not None and schedule is not None:
+            knobs.schedule = list(schedule)
+
+    arm()
     listing = await outcome_of(connector.list_records_complete(project))
+    arm()
     records, sizes, verdict = await _streamed(connector, project)
+    if knobs is not None:
+        knobs.schedule = []
     if isinstance(listing, Exception):
         assert isinstance(verdict, Exception) and type(verdict) is type(listing), (
             f"{what}: list_records_complete raised {type(listing).__name__} "
@@ -63,8 +82,9 @@ async def _agree(connector: BackendConnector, project: str, what: str) -> None:
     "R30",
     "iter_records yields exactly the records list_records_complete returns, in the same "
     "order and with the same completeness, whole, truncated at max_records and with pages "
-    "fetched concurrently; under a failing page and for an unknown project both raise the "
-    "same error (the stream after a prefix of the listing); iter_changed_since yields the "
+    "fetched concurrently (one retried, so they complete out of page order); under a "
+    "failing page and for an unknown project both raise the same error (the stream after "
+    "a prefix of the listing); iter_changed_since yields the "
     "records whose ids list_changed_since returns",
 )
 async def r30_stream_agrees(h: Harness) -> None:
@@ -78,13 +98,25 @@ async def r30_stream_agrees(h: Harness) -> None:
     await _agree(h.connector, project, "a listing of 7 records, 2 per page")
     await _agree(h.build(max_records=3), project, "a listing truncated at max_records=3")
     await _agree(h.build(page_concurrency=4), project, "a listing with 4 pages at once")
+    # Pages fetched at once complete in any order: page 2 answered 503 once and retried
+    # lands after pages 3-4. The listing must still be in page order.
+    await _agree(
+        h.build(page_concurrency=4),
+        project,
+        "a listing with 4 pages at once, page 2 retried once (503)",
+        schedule=["ok", "503"],
+        knobs=h.knobs,
+    )
     await _agree(h.connector, h.projects.unknown, "a listing of an unknown project")
     await _agree(h.connector, h.projects.empty, "a listing of an empty project")
 
+    # Enough failures that every page fetched at once (not only the next one) runs out of
+    # retries: 12 would be shared out among concurrent pages and let each one through.
+    failing = ["transport"] * 40
     for k in (1, 2):
-        h.knobs.schedule = ["ok"] * k + ["transport"] * 12
+        h.knobs.schedule = ["ok"] * k + failing
         listing = await outcome_of(h.connector.list_records_complete(project))
-        h.knobs.schedule = ["ok"] * k + ["transport"] * 12
+        h.knobs.schedule = ["ok"] * k + failing
         records, _, verdict = await _streamed(h.connector, project)
         h.knobs.schedule = []
         what = f"with page {k + 1} failing"
