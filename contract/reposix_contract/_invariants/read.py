@@ -614,7 +614,9 @@ async def r10_resume(h: Harness) -> None:
     project = h.projects.seeded
     expected = [r.id for r in h.state.list(project)]
     for k in (1, 2, 3):
-        h.knobs.schedule = ["ok"] * k + ["transport"] * 12
+        # Enough failures that every page a connector fetches at once (not only page k+1)
+        # runs out of retries: 12 were shared out among concurrent pages and let each through.
+        h.knobs.schedule = ["ok"] * k + ["transport"] * 40
         result = await outcome_of(h.connector.list_records_complete(project))
         h.knobs.schedule = []
         if not isinstance(result, Exception):

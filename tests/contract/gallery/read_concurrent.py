@@ -1,5 +1,5 @@
 """Broken listings that go wrong only when the pages a first page reveals are fetched at
-once: each breaks R30.
+once: each breaks R10 and R30.
 
 They run against the ``github`` connector on its wire fake. GitHub's first page names the
 last one (``Link: <...&page=N>; rel="last"``,
@@ -63,7 +63,7 @@ class _GatherLister(GitHubConnector):
         return Listing(out, True)
 
 
-@broken("gather-completion-order", kills={"R30"}, base=_github)
+@broken("gather-completion-order", kills={"R10", "R30"}, base=_github)
 class GatherCompletionOrder(_GatherLister):
     """Starts the revealed pages in order and collects them with ``asyncio.as_completed``,
     appending each as it arrives: records come back in completion order, which is page
@@ -77,7 +77,7 @@ class GatherCompletionOrder(_GatherLister):
         return self._capped(out)
 
 
-@broken("gather-swallows-failed-page", kills={"R30"}, base=_github)
+@broken("gather-swallows-failed-page", kills={"R10", "R30"}, base=_github)
 class GatherSwallowsFailedPage(_GatherLister):
     """Gathers the revealed pages with ``return_exceptions=True`` and keeps the pages that
     came back: a page that failed after its retries is silently missing from a listing
