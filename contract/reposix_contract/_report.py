@@ -105,17 +105,18 @@ class Matrix:
     def _header(self, target: str) -> str:
         return f"{target} (control)" if target in self.controls else target
 
-    def table(self, targets: Iterable[str] | None = None) -> Table:
+    def table(self, targets: Iterable[str] | None = None, *, narrow: bool = False) -> Table:
         """The matrix as a rich table: invariant id and name, one column per target (all of
         them, or ``targets``), FAIL in bold red (colour only shows on a terminal).
 
-        The name column wraps (down to :data:`NAME_MIN_WIDTH` characters, long words folded)
-        so that a narrow terminal never drops it; ids, headers and verdicts never wrap.
+        The name column wraps (long words folded) so that a narrow terminal never drops
+        it; with ``narrow`` it keeps at least :data:`NAME_MIN_WIDTH` characters. Ids,
+        headers and verdicts never wrap.
         """
         chosen = self.targets if targets is None else list(targets)
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
         table.add_column("invariant", no_wrap=True)
-        table.add_column("name", min_width=NAME_MIN_WIDTH, overflow="fold")
+        table.add_column("name", min_width=NAME_MIN_WIDTH if narrow else None, overflow="fold")
         for target in chosen:
             table.add_column(self._header(target), no_wrap=True)
         styles = {"pass": "green", "FAIL": "bold red", "n/a": "dim"}
@@ -131,18 +132,24 @@ class Matrix:
         columns even with the name column wrapped, as several tables of consecutive target
         columns, each repeating the invariant and name columns. No column is dropped and no
         verdict is cut (one target too wide for ``width`` alone still gets its own table)."""
+        whole = self.table()
+        if self._width(whole).maximum <= width:
+            return [whole]
         chunks: list[list[str]] = []
         for target in self.targets:
-            if chunks and self._min_width(self.table([*chunks[-1], target])) <= width:
+            if (
+                chunks
+                and self._width(self.table([*chunks[-1], target], narrow=True)).minimum <= width
+            ):
                 chunks[-1].append(target)
             else:
                 chunks.append([target])
-        return [self.table(chunk) for chunk in chunks] or [self.table()]
+        return [self.table(chunk, narrow=True) for chunk in chunks] or [whole]
 
     @staticmethod
-    def _min_width(table: Table) -> int:
+    def _width(table: Table) -> Measurement:
         console = Console(width=100_000, file=io.StringIO())
-        return Measurement.get(console, console.options, table).minimum
+        return Measurement.get(console, console.options, table)
 
     def summary(self) -> list[str]:
         """One verdict line per target, then one line per FAIL."""
