@@ -120,8 +120,8 @@ def test_a_matrix_on_an_80_column_terminal_drops_no_column_and_cuts_no_verdict()
     matrix = Matrix()
     for inv in suite:
         for n, target in enumerate(targets):
-            status = "FAIL" if n == 3 else "pass"
-            matrix.add(inv, Outcome(status, "x", inv.id, target), control=target == "sim")
+            outcome = Outcome("FAIL" if n == 3 else "pass", "x", inv.id, target)
+            matrix.add(inv, outcome, control=target == "sim")
     buffer = io.StringIO()
     matrix.print(Console(file=buffer, width=80, force_terminal=True, no_color=True))
     out = buffer.getvalue()
