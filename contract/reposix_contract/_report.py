@@ -110,7 +110,7 @@ class Matrix:
         them, or ``targets``), FAIL in bold red (colour only shows on a terminal).
 
         The name column wraps (long words folded) so that a narrow terminal never drops
-        it; with ``narrow`` it keeps at least :data:`NAME_MIN_WIDTH` characters. Ids,
+        it; with ``narrow`` it keeps at least `NAME_MIN_WIDTH` characters. Ids,
         headers and verdicts never wrap.
         """
         chosen = self.targets if targets is None else list(targets)
