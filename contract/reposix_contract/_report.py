@@ -11,6 +11,7 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -18,6 +19,9 @@ from reposix_contract._registry import Invariant
 from reposix_contract._runner import Outcome
 
 __all__ = ["Coverage", "Matrix", "write_reports"]
+
+NAME_MIN_WIDTH = 16
+"""Narrowest the invariant-name column wraps to on a narrow terminal (characters)."""
 
 _SHORT = {"pass": "pass", "FAIL": "FAIL", "n/a": "n/a"}
 
@@ -101,22 +105,51 @@ class Matrix:
     def _header(self, target: str) -> str:
         return f"{target} (control)" if target in self.controls else target
 
-    def table(self) -> Table:
-        """The matrix as a rich table: invariant id and name, one column per target, FAIL
-        in bold red (colour only shows on a terminal)."""
+    def table(self, targets: Iterable[str] | None = None, *, narrow: bool = False) -> Table:
+        """The matrix as a rich table: invariant id and name, one column per target (all of
+        them, or ``targets``), FAIL in bold red (colour only shows on a terminal).
+
+        The name column wraps (long words folded) so that a narrow terminal never drops
+        it; with ``narrow`` it keeps at least `NAME_MIN_WIDTH` characters. Ids,
+        headers and verdicts never wrap.
+        """
+        chosen = self.targets if targets is None else list(targets)
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
         table.add_column("invariant", no_wrap=True)
-        table.add_column("name")
-        for target in self.targets:
+        table.add_column("name", min_width=NAME_MIN_WIDTH if narrow else None, overflow="fold")
+        for target in chosen:
             table.add_column(self._header(target), no_wrap=True)
         styles = {"pass": "green", "FAIL": "bold red", "n/a": "dim"}
         for inv in self.ids():
             cells = [
-                Text(self._cell(t, inv), style=styles.get(self._cell(t, inv), ""))
-                for t in self.targets
+                Text(self._cell(t, inv), style=styles.get(self._cell(t, inv), "")) for t in chosen
             ]
             table.add_row(inv, self.invariants[inv].name, *cells)
         return table
+
+    def tables(self, width: int) -> list[Table]:
+        """The matrix as one table, or, when its target columns do not fit in ``width``
+        columns even with the name column wrapped, as several tables of consecutive target
+        columns, each repeating the invariant and name columns. No column is dropped and no
+        verdict is cut (one target too wide for ``width`` alone still gets its own table)."""
+        whole = self.table()
+        if self._width(whole).maximum <= width:
+            return [whole]
+        chunks: list[list[str]] = []
+        for target in self.targets:
+            if (
+                chunks
+                and self._width(self.table([*chunks[-1], target], narrow=True)).minimum <= width
+            ):
+                chunks[-1].append(target)
+            else:
+                chunks.append([target])
+        return [self.table(chunk, narrow=True) for chunk in chunks] or [whole]
+
+    @staticmethod
+    def _width(table: Table) -> Measurement:
+        console = Console(width=100_000, file=io.StringIO())
+        return Measurement.get(console, console.options, table)
 
     def summary(self) -> list[str]:
         """One verdict line per target, then one line per FAIL."""
@@ -143,7 +176,11 @@ class Matrix:
         if not self.outcomes:
             console.print("reposix conformance matrix: nothing ran")
             return
-        console.print(self.table())
+        tables = self.tables(console.width)
+        for number, table in enumerate(tables, 1):
+            if len(tables) > 1:  # a narrow terminal: target columns in chunks, none dropped
+                console.print(f"targets {number}/{len(tables)}", style="dim")
+            console.print(table)
         # Summary lines are log lines: never broken mid-phrase to the console's width (a
         # pipe reads as 80 columns); a terminal wraps them as it wraps any long line.
         for line in self.summary():

@@ -164,6 +164,16 @@ def _shapes(forms: list[CompiledForm]) -> str:
     return "; ".join(f"{f.template} ({f.connector})" for f in forms)
 
 
+def _forms_by_connector(forms: list[CompiledForm]) -> str:
+    """Every known form, one per line under its connector's name (an error's ``fix:`` text:
+    the first line follows ``fix:``, the rest are indented under it)."""
+    lines = ["use a URL of one of the installed connectors' forms:"]
+    for connector in sorted({f.connector for f in forms}):
+        lines.append(f"    {connector}:")
+        lines.extend(f"      {f.template}" for f in forms if f.connector == connector)
+    return "\n".join(lines)
+
+
 def parse_remote_url(
     url: str, *, plugins: Mapping[str, ConnectorPlugin[BackendConnector]] | None = None
 ) -> ParsedRemote:
@@ -245,7 +255,7 @@ def parse_remote_url(
         raise RemoteUrlError(
             "unknown-host",
             f"{shown}: no installed connector serves {host or 'an empty host'}",
-            hint=f"known forms: {_shapes(forms)}",
+            hint=_forms_by_connector(forms),
         )
     if "" in segments:
         for f, _ in by_host:
@@ -307,7 +317,7 @@ def _diagnose(
             "unknown-host",
             f"{shown}: no installed connector serves {host}, and the path carries no "
             "self-managed marker",
-            hint=f"known forms: {_shapes(forms)}",
+            hint=_forms_by_connector(forms),
         )
     ported = [f for f in specific if f.accepts_port(port)]
     if not ported:

@@ -4,6 +4,8 @@ failure names its rule and the minimal failing example."""
 from __future__ import annotations
 
 import importlib.util
+import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 from reposix_contract._cli import KIT_EXTRA, contract
 from reposix_contract._preflight import report_path_problems
@@ -107,6 +110,37 @@ def test_a_piped_matrix_cuts_no_column(capsys: pytest.CaptureFixture[str]) -> No
         row = next(line for line in out.splitlines() if line.startswith(inv.id))
         assert inv.name in row
         assert row.count("pass") == len(targets)
+
+
+def test_a_matrix_on_an_80_column_terminal_drops_no_column_and_cuts_no_verdict() -> None:
+    # On an 80-column terminal the eight targets squeezed the name column out and cut
+    # headers to "ji…". Now the names wrap and the targets come in chunks that fit.
+    suite = invariants()
+    targets = [*(f"connector-{n}" for n in range(7)), "sim"]
+    matrix = Matrix()
+    for inv in suite:
+        for n, target in enumerate(targets):
+            outcome = Outcome("FAIL" if n == 3 else "pass", "x", inv.id, target)
+            matrix.add(inv, outcome, control=target == "sim")
+    buffer = io.StringIO()
+    matrix.print(Console(file=buffer, width=80, force_terminal=True, no_color=True))
+    out = buffer.getvalue()
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    assert "…" not in plain
+    assert all(len(line) <= 80 for line in plain.splitlines())
+    assert "targets 1/" in plain  # it did not fit as one table: chunked
+    headers = [line for line in plain.splitlines() if line.startswith("invariant")]
+    assert len(headers) > 1
+    shown = " ".join(headers)
+    assert all(target in shown for target in targets[:-1])
+    assert "sim (control)" in shown
+    for inv in suite:
+        rows = [line for line in plain.splitlines() if line.startswith(inv.id + " ")]
+        assert len(rows) == len(headers)  # the id column is in every chunk
+        verdicts = [v for row in rows for v in re.findall(r"\b(pass|FAIL)\b", row)]
+        assert sorted(verdicts) == ["FAIL"] + ["pass"] * (len(targets) - 1)
+    words = set(plain.split())
+    assert all(word in words for inv in suite for word in inv.name.split())
 
 
 def test_a_failure_shows_the_minimal_failing_example() -> None:

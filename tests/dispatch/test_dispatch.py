@@ -436,3 +436,26 @@ def test_any_input_is_parsed_or_refused_with_a_typed_error(text: str) -> None:
         return
     assert parsed.project
     assert ".." not in parsed.project.split("/")
+
+
+@pytest.mark.parametrize("url", ["https://example.com/a/b", "https://example.com"])
+def test_an_unknown_host_lists_the_forms_one_per_line_under_their_connector(url: str) -> None:
+    # The fix text used to put every installed form (19 of them) on one `fix:` line.
+    with pytest.raises(RemoteUrlError) as info:
+        parse_remote_url(url)
+    assert info.value.reason == "unknown-host"
+    forms = installed_forms()
+    hint = info.value.hint or ""
+    lines = hint.splitlines()
+    assert lines[0].endswith("forms:")
+    templates = [line.strip() for line in lines if line.startswith("      ")]
+    assert sorted(templates) == sorted(f.template for f in forms)  # each once, alone
+    heads = [line.strip() for line in lines[1:] if not line.startswith("      ")]
+    assert heads == [f"{c}:" for c in sorted({f.connector for f in forms})]
+    for form in forms:  # each form sits under its own connector's heading
+        at = lines.index(f"      {form.template}")
+        above = next(line for line in reversed(lines[:at]) if not line.startswith("      "))
+        assert above == f"    {form.connector}:"
+    text = str(info.value)
+    assert text.count("\n  fix: ") == 1
+    assert all(len(line) < 80 for line in lines)
