@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -16,21 +14,10 @@ from reposix_bitbucket.connector import BitbucketConnector
 from reposix_bitbucket.fake import BitbucketFake
 from reposix_contract import FakeStore, Knobs
 
-FIXTURES = Path(__file__).parent / "fixtures"
 API = "https://api.bitbucket.org/2.0"
 EMAIL = "agent@example.com"
 CANARY = "ATATT3xCANARYcanary0123456789CANARY"
 OAUTH = "oauth-CANARY-0123456789abcdef"
-
-
-def _load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def load() -> Callable[[str], Any]:
-    """Load a vendor example payload from ``fixtures/`` by file name."""
-    return _load
 
 
 def make_runtime(**overrides: Any) -> Runtime:
@@ -42,13 +29,6 @@ def make_runtime(**overrides: Any) -> Runtime:
     }
     kw.update(overrides)
     return Runtime(**kw)
-
-
-@pytest.fixture
-def mock() -> Iterator[respx.MockRouter]:
-    """A respx router; any unmocked request (decoys included) fails the test."""
-    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
-        yield router
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -19,20 +17,9 @@ from reposix_confluence.connector import ConfluenceConnector
 from reposix_confluence.fake import ConfluenceFake
 from reposix_contract._fakes import FakeStore, Knobs
 
-FIXTURES = Path(__file__).parent / "fixtures"
 SITE = "https://reposix-test.atlassian.net"
 EMAIL = "bot@example.com"
 CANARY = "ATATT3xCANARYcanary0123456789abcdefCANARY99"
-
-
-def _load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def load() -> Callable[[str], Any]:
-    """Load a vendor-shaped payload from ``fixtures/`` by file name."""
-    return _load
 
 
 def make_runtime(**overrides: Any) -> Runtime:
@@ -44,13 +31,6 @@ def make_runtime(**overrides: Any) -> Runtime:
     }
     kw.update(overrides)
     return Runtime(**kw)
-
-
-@pytest.fixture
-def mock() -> Iterator[respx.MockRouter]:
-    """A respx router; any unmocked request (decoys included) fails the test."""
-    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
-        yield router
 
 
 @pytest.fixture

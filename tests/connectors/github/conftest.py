@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -19,19 +17,8 @@ from reposix_contract._fakes import FakeStore, Knobs
 from reposix_github.connector import GitHubConnector
 from reposix_github.fake import GitHubFake
 
-FIXTURES = Path(__file__).parent / "fixtures"
 API = "https://api.github.com"
 CANARY = "ghp_CANARYcanary0123456789abcdefCANARY99"
-
-
-def _load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def load() -> Callable[[str], Any]:
-    """Load a vendor example payload from ``fixtures/`` by file name."""
-    return _load
 
 
 def make_runtime(**overrides: Any) -> Runtime:
@@ -48,13 +35,6 @@ def make_runtime(**overrides: Any) -> Runtime:
 @pytest.fixture
 def runtime() -> Runtime:
     return make_runtime()
-
-
-@pytest.fixture
-def mock() -> Iterator[respx.MockRouter]:
-    """A respx router; any unmocked request (decoys included) fails the test."""
-    with respx.mock(assert_all_called=False, assert_all_mocked=True) as router:
-        yield router
 
 
 @pytest.fixture
