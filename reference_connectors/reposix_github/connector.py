@@ -126,13 +126,14 @@ _LISTING_HINTS: Final = {
 API_VERSION: Final = "2022-11-28"
 MAX_PAGE_SIZE: Final = 100
 PAGE_CONCURRENCY: Final = 20
-"""Revealed listing pages fetched at once unless ``Runtime.page_concurrency`` says.
+"""Most revealed listing pages fetched at once unless ``Runtime.page_concurrency`` says.
 
 GitHub allows "no more than 100 concurrent requests" (a secondary rate limit shared by
 REST and GraphQL: https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api);
 20 stays well under it and lets the 19 pages after a 20-page listing's first go in one
-round (``benchmarks/bench_github.py`` (b): 20 pages at 50 ms). The rate-limit gate
-still governs every request."""
+round when the network is slow (``benchmarks/bench_github.py`` (b): 20 pages at 50 ms;
+a server that answers at once gets two at a time, see ``reposix._pagination._engine``).
+The rate-limit gate still governs every request."""
 _OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 _REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
@@ -315,8 +316,8 @@ class GitHubConnector(HttpConnector):
         """Every issue of ``project`` (pull requests skipped), oldest first, page by page.
 
         GitHub's ``rel="last"`` link names the last page, so after the first page the
-        rest are fetched `PAGE_CONCURRENCY` (or ``Runtime.page_concurrency``) at a time,
-        yielded in order.
+        rest are fetched up to `PAGE_CONCURRENCY` (or ``Runtime.page_concurrency``) at a
+        time, as many as the network's wait calls for, yielded in order.
         """
         return self._stream(
             project, {"state": "all", "sort": "created", "direction": "asc"}, op="list"

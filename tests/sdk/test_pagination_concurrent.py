@@ -275,7 +275,7 @@ def test_an_encoded_page_key_falls_back_to_copy_set_param() -> None:
 def test_prefetch_window_follows_the_reader() -> None:
     """Pages already fetched when read: the window shrinks to 2 ahead; a page the reader
     must wait for: it doubles again (up to the window)."""
-    from reposix._pagination._engine import Step, _Prefetch
+    from reposix._pagination._engine import Step, Window, _Prefetch
 
     ready: dict[int, asyncio.Event] = {}
 
@@ -291,7 +291,7 @@ def test_prefetch_window_follows_the_reader() -> None:
             page(n).set()
 
     async def go() -> list[int]:
-        ahead: _Prefetch[int, int] = _Prefetch(fetch, 8)
+        ahead: _Prefetch[int, int] = _Prefetch(fetch, Window(8))
         ahead.plan((n, n) for n in range(2, 60))
         in_flight = [len(ahead._tasks)]
         open_up(range(2, 30))
@@ -313,3 +313,44 @@ def test_prefetch_window_follows_the_reader() -> None:
     assert in_flight[0] == 8
     assert in_flight[-2] == 2  # the reader was the bottleneck: two ahead
     assert in_flight[-1] > 2  # it waited: the window widened again
+
+
+def test_stopwatch_counts_waiting_not_computing() -> None:
+    from reposix._pagination._engine import Stopwatch
+
+    clock = VirtualClock()
+    waiting = Stopwatch(clock.monotonic)
+    clock.advance(0.05)  # 50 ms on the wire, no work done
+    assert 0.04 < waiting.idle() <= 0.05
+    computing = Stopwatch(clock.monotonic)
+    sum(range(200_000))  # CPU spent while the clock stands still: not a wait
+    assert computing.idle() == 0.0
+
+
+@pytest.mark.parametrize(
+    ("waited", "fixed", "first_round"),
+    [
+        (0.0, False, 2),  # a server that answers at once: one page read, one on the wire
+        (0.003, False, 3),  # 3 ms of wait, 2 ms to read a page of 100: one more
+        (0.05, False, 8),  # 50 ms away: the whole window
+        (0.0, True, 8),  # page_concurrency set by the caller: used as is
+    ],
+)
+def test_the_first_round_is_sized_by_the_first_pages_wait(
+    waited: float, fixed: bool, first_round: int
+) -> None:
+    """Little's law: 1 + wait / reading time of a page (100 items at ~20 µs each)."""
+    from reposix._pagination._engine import Step, Window, _Prefetch
+
+    async def fetch(n: int) -> Step[int, int]:
+        await asyncio.Event().wait()  # never answers: only the round's size is observed
+        return Step([n], None)
+
+    async def go() -> int:
+        ahead: _Prefetch[int, int] = _Prefetch(fetch, Window(8, fixed))
+        ahead.plan(((n, n) for n in range(2, 30)), waited=waited, per_page=100)
+        started = len(ahead._tasks)
+        await ahead.stop()
+        return started
+
+    assert asyncio.run(go()) == first_round

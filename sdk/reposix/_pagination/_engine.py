@@ -9,6 +9,8 @@ pagination flavour.
 
 from __future__ import annotations
 
+import math
+import time
 from collections import deque
 from collections.abc import (
     AsyncGenerator,
@@ -41,6 +43,10 @@ C = TypeVar("C", bound=Hashable)
 
 _MIN_AHEAD = 2
 """Pages a prefetch keeps ahead of a reader slower than the network."""
+_ITEM_SECONDS = 20e-6
+"""What reading one listed item costs the reader, roughly (seconds): receiving, validating
+and mapping a GitHub issue of about 2.8 KB takes 20-30 µs on a 2-core machine
+(``benchmarks/bench_github.py``). It only sizes a measured first prefetch round."""
 _HINT = "the server's pagination is broken for this query; narrow the query or report it upstream"
 
 
@@ -61,33 +67,87 @@ class Step(Generic[T, C]):
     ahead: Sequence[C] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Window:
+    """How many revealed pages may be in flight at once, and how the first round is sized.
+
+    ``limit``: at most this many at once (1: one by one). ``fixed``: the first round
+    uses the whole limit (the caller chose it with ``Runtime.page_concurrency``); else
+    the first round is sized by how long the first page kept the loop waiting on the
+    network (see `_Prefetch.plan`). ``monotonic``: the clock that wait is read on, in
+    seconds (the runtime's, so a virtual clock's simulated latency counts).
+    """
+
+    limit: int = 1
+    fixed: bool = True
+    monotonic: Callable[[], float] = time.monotonic
+
+
+class Stopwatch:
+    """Seconds a stretch of the event loop's thread spent waiting, not computing.
+
+    Wall time on ``monotonic`` minus this thread's CPU time (``time.thread_time``):
+    what is left is time the loop sat idle for the network or the server, which is
+    what fetching pages ahead can hide. Decoding, first-use work (a validator built,
+    a module imported) and the CPU of other tasks on the loop do not count.
+    """
+
+    __slots__ = ("_cpu", "_monotonic", "_wall")
+
+    def __init__(self, monotonic: Callable[[], float]) -> None:
+        self._monotonic = monotonic
+        self._wall = monotonic()
+        self._cpu = time.thread_time()
+
+    def idle(self) -> float:
+        """Idle seconds since the stopwatch started (never negative)."""
+        return max(0.0, (self._monotonic() - self._wall) - (time.thread_time() - self._cpu))
+
+
 class _Prefetch(Generic[T, C]):
     """Pages the first page revealed, fetched ahead within a bounded window.
 
-    At most ``window`` pages are in flight or fetched-but-unread at once, so the
-    window bounds both concurrency and memory. Every request still goes through the
-    client and its rate-limit gate (a closed gate holds every one of them). The loop
-    consumes pages strictly in order and judges each exactly as it judges a page
+    At most ``window.limit`` pages are in flight or fetched-but-unread at once, so
+    the window bounds both concurrency and memory. Every request still goes through
+    the client and its rate-limit gate (a closed gate holds every one of them). The
+    loop consumes pages strictly in order and judges each exactly as it judges a page
     fetched on demand; a page whose real next cursor is not the predicted one ends
     prefetching (the rest is fetched one by one, as the server links it).
 
-    The first round uses the whole window (the network's latency is not known yet).
+    The first round is sized by Little's law: pages in flight = 1 + the network wait
+    of one page / the time the reader spends on one page. The wait is the first
+    page's idle time (`Stopwatch`); the reading time is estimated at
+    `_ITEM_SECONDS` per item. A server that answers at once (a loopback simulator)
+    therefore gets two pages at a time, one being read and one on the wire: more
+    would only add connections and buffers to juggle (on a 10,000-issue loopback
+    listing, 20 at once cost 1.5x the CPU of 2); a server 50 ms away gets the whole
+    window. A ``fixed`` window starts with every page it allows.
     After that the window follows the reader: a page already fetched when the loop
     asks for it means the reader, not the network, is the bottleneck, so one page
-    fewer is kept ahead (down to two); a page the loop must wait for doubles it again
-    (up to ``window``). Pages fetched ahead and never needed soon cost memory and
-    CPU (buffers, garbage collection) for nothing.
+    fewer is kept ahead (down to two); a page the loop waits on, idle, for longer than
+    reading a page takes doubles it (up to the limit). Pages fetched ahead and never
+    needed soon cost memory and CPU (buffers, garbage collection) for nothing.
     """
 
-    def __init__(self, fetch: Callable[[C], Awaitable[Step[T, C]]], window: int) -> None:
+    def __init__(self, fetch: Callable[[C], Awaitable[Step[T, C]]], window: Window) -> None:
         self._fetch = fetch
         self._window = window
-        self._target = window
+        self._target = window.limit
+        self._per_page = _ITEM_SECONDS
         self._queue: deque[tuple[Hashable, C]] = deque()
         self._queued: set[Hashable] = set()
         self._tasks: dict[Hashable, asyncio.Task[Step[T, C]]] = {}
+        self.monotonic = window.monotonic
 
-    def plan(self, cursors: Iterable[tuple[Hashable, C]]) -> None:
+    def plan(
+        self, cursors: Iterable[tuple[Hashable, C]], *, waited: float = 0.0, per_page: int = 1
+    ) -> None:
+        """Queue the revealed pages; ``waited``: the first page's idle seconds, ``per_page``:
+        its item count (together they size a measured first round)."""
+        self._per_page = max(1, per_page) * _ITEM_SECONDS
+        if not self._window.fixed:
+            wanted = 1 + math.ceil(waited / self._per_page)
+            self._target = max(_MIN_AHEAD, min(self._window.limit, wanted))
         for key, cursor in cursors:
             if key not in self._queued:
                 self._queued.add(key)
@@ -112,9 +172,12 @@ class _Prefetch(Generic[T, C]):
             return await self._fetch(cursor)
         if task.done():
             self._target = max(_MIN_AHEAD, self._target - 1)
+            step = task.result()  # a failed page starts nothing more
         else:
-            self._target = min(self._window, self._target * 2)
-        step = await task  # a failed page starts nothing more
+            watch = Stopwatch(self._window.monotonic)
+            step = await task
+            if watch.idle() > self._per_page:
+                self._target = min(self._window.limit, self._target * 2)
         self._top_up()
         return step
 
@@ -142,12 +205,12 @@ async def drive(
     key: KeyFn[T] | None,
     what: str,
     on_items: Callable[[int], None] | None,
-    concurrency: int = 1,
+    window: Window | None = None,
 ) -> AsyncGenerator[list[T], None]:
     """Yield the new records of each page, then set ``state.complete`` (or truncation).
 
-    ``concurrency`` > 1 lets the pages a first page reveals (``Step.ahead``) be
-    fetched that many at a time; the verdicts are those of the sequential loop.
+    ``window.limit`` > 1 lets the pages a first page reveals (``Step.ahead``) be
+    fetched up to that many at a time; the verdicts are those of the sequential loop.
     """
     seen_cursors: set[Hashable] = set()
     seen_keys: set[Hashable] = set()
@@ -155,11 +218,19 @@ async def drive(
     empty_run = 0
     cursor = first
     cursor_id = ident(first)
-    ahead = _Prefetch(fetch, concurrency) if concurrency > 1 else None
+    ahead = _Prefetch(fetch, window) if window is not None and window.limit > 1 else None
+    waited = 0.0
     try:
         while True:
             seen_cursors.add(cursor_id)
-            step = await (fetch(cursor) if ahead is None else ahead.get(cursor_id, cursor))
+            if ahead is None:
+                step = await fetch(cursor)
+            elif state.pages == 0:
+                watch = Stopwatch(ahead.monotonic)
+                step = await fetch(cursor)
+                waited = watch.idle()
+            else:
+                step = await ahead.get(cursor_id, cursor)
             state.pages += 1
             items = list(step.items)
             # With a key, a repeated page is caught below (no fresh record), so only an
@@ -184,7 +255,11 @@ async def drive(
             fresh = len(batch)
             count = len(items)
             if ahead is not None and state.pages == 1 and step.ahead and not cut:
-                ahead.plan((ident(c), c) for c in step.ahead[: _budget(limits, state, count)])
+                ahead.plan(
+                    ((ident(c), c) for c in step.ahead[: _budget(limits, state, count)]),
+                    waited=waited,
+                    per_page=count,
+                )
             # Keep no reference to this page's models while the caller works on them.
             step = Step((), step.next, step.more, step.total)
             if key is not None:

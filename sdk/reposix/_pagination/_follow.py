@@ -12,7 +12,15 @@ from reposix._errors import EgressDenied
 from reposix._http.allowlist import origin_of
 from reposix._http.client import HttpClient
 from reposix._http.decode import protocol_error, server_text
-from reposix._pagination._engine import Step, canonical, check_status, drive, name_url, pin
+from reposix._pagination._engine import (
+    Step,
+    Window,
+    canonical,
+    check_status,
+    drive,
+    name_url,
+    pin,
+)
 from reposix._pagination.base import KeyFn, Page, PageLimits, Paginator, StatusCheck
 
 T = TypeVar("T")
@@ -29,17 +37,20 @@ DEFAULT_PAGE_CONCURRENCY = 8
 """Revealed pages fetched at once when neither the runtime nor the connector says."""
 
 
-def concurrency_of(http: HttpClient, concurrency: int | None) -> int:
-    """How many revealed pages a helper fetches at once.
+def concurrency_of(http: HttpClient, concurrency: int | None) -> Window:
+    """How many revealed pages a helper may fetch at once, and whether that is fixed.
 
-    ``Runtime.page_concurrency`` when set (the caller's choice: 1 for one by one),
-    else the helper's ``concurrency`` argument (the connector's default for its API),
-    else `DEFAULT_PAGE_CONCURRENCY`.
+    ``Runtime.page_concurrency`` when set (the caller's choice, used as is: 1 for one
+    by one), else the helper's ``concurrency`` argument (the connector's ceiling for
+    its API), else `DEFAULT_PAGE_CONCURRENCY`; below a ceiling, the first round is
+    sized by the network's measured wait (`Window`).
     """
-    value = http.opts.runtime.page_concurrency
+    runtime = http.opts.runtime
+    value = runtime.page_concurrency
+    fixed = value is not None
     if value is None:
         value = DEFAULT_PAGE_CONCURRENCY if concurrency is None else concurrency
-    return max(1, value)
+    return Window(max(1, value), fixed, runtime.clock.monotonic)
 
 
 def first_url(
@@ -68,13 +79,13 @@ def follow(
     env_vars: tuple[str, ...],
     check: StatusCheck | None = None,
     reveal: Reveal | None = None,
-    concurrency: int = 1,
+    window: Window | None = None,
 ) -> Paginator[T]:
     """GET ``url``, then every next URL ``page_of`` finds, each checked before it is sent.
 
     Each response goes through ``check`` (else ``raise_for_status``) before ``page_of``.
     ``reveal`` (first page only) names the remaining pages, which are then fetched up
-    to ``concurrency`` at a time; each is still pinned, checked and judged in order.
+    to ``window.limit`` at a time; each is still pinned, checked and judged in order.
     """
     caps = limits or PageLimits()
 
@@ -123,7 +134,7 @@ def follow(
                 key=key,
                 what=what,
                 on_items=on_items,
-                concurrency=concurrency if reveal is not None else 1,
+                window=window if reveal is not None and window is not None else Window(),
             )
         ) as batches:
             async for batch in batches:

@@ -261,7 +261,7 @@ def paginate_link(
         env_vars=env_vars,
         check=check,
         reveal=reveal,
-        concurrency=concurrency_of(http, concurrency),
+        window=concurrency_of(http, concurrency),
     )
 
 

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter
 from reposix._errors import ProtocolError
 from reposix._http.client import HttpClient
 from reposix._http.decode import protocol_error
-from reposix._pagination._engine import Step, check_status, drive, read_page
+from reposix._pagination._engine import Step, Window, check_status, drive, read_page
 from reposix._pagination._follow import concurrency_of, first_url
 from reposix._pagination.base import Page, PageLimits, Paginator, StatusCheck
 
@@ -67,7 +67,7 @@ def paginate_offset(
     ends that plan and the rest goes one by one.
     """
     caps = limits or PageLimits()
-    parallel = concurrency_of(http, concurrency) if unit == "item" else 1
+    parallel = concurrency_of(http, concurrency) if unit == "item" else Window()
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
     begin = start if start is not None else (0 if unit == "item" else 1)
@@ -131,7 +131,7 @@ def paginate_offset(
                 key=key,
                 what=what,
                 on_items=on_items,
-                concurrency=parallel,
+                window=parallel,
             )
         ) as batches:
             async for batch in batches:

@@ -1,11 +1,12 @@
-"""GitHub listings fetch the pages ``rel="last"`` reveals 20 at a time by default.
+"""GitHub listings fetch the pages ``rel="last"`` reveals up to 20 at a time by default.
 
 GitHub names the last page in the ``Link`` header
 (https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api) and
 allows up to 100 concurrent requests
 (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api), so a
-20-page listing's 19 remaining pages go in one round; ``Runtime.page_concurrency``
-still overrides the connector's default.
+20-page listing's 19 remaining pages go in one round when the network is slow (the first
+page kept the loop waiting); a server that answers at once gets two pages at a time.
+``Runtime.page_concurrency`` still overrides the connector's default, used as is.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from reposix._clock import VirtualClock
 from reposix._http._transport import POOL_LIMITS
 from reposix._pagination._follow import DEFAULT_PAGE_CONCURRENCY, concurrency_of
 from reposix._secret import Secret
@@ -42,8 +44,12 @@ def _issue(number: int) -> dict[str, Any]:
 
 @dataclass
 class Issues:
-    """``GET /repos/o/r/issues``: ``PAGES`` full pages; counts requests in flight."""
+    """``GET /repos/o/r/issues``: ``PAGES`` full pages; counts requests in flight.
 
+    ``latency``: seconds each request takes on ``clock`` (virtual: nothing waits)."""
+
+    clock: VirtualClock = field(default_factory=VirtualClock)
+    latency: float = 0.0
     in_flight: int = 0
     peak: int = 0
     pages: list[int] = field(default_factory=list)
@@ -51,6 +57,7 @@ class Issues:
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
+        self.clock.advance(self.latency)
         try:
             for _ in range(5):  # let the other requests of a round arrive
                 await asyncio.sleep(0)
@@ -70,16 +77,27 @@ class Issues:
 
 
 async def _list(server: Issues, **runtime: Any) -> list[int]:
-    rt = make_runtime(transport=httpx.MockTransport(server), max_records=10**5, **runtime)
+    rt = make_runtime(
+        transport=httpx.MockTransport(server), clock=server.clock, max_records=10**5, **runtime
+    )
     async with GitHubConnector(Secret(CANARY), runtime=rt) as gh:
         return [r.id for r in await gh.list_records("o/r")]
 
 
-def test_the_remaining_pages_go_in_one_round_by_default() -> None:
-    server = Issues()
+def test_the_remaining_pages_go_in_one_round_when_the_network_is_slow() -> None:
+    server = Issues(latency=0.05)
     ids = asyncio.run(_list(server))
     assert ids == list(range(1, PAGES * PER_PAGE + 1))
     assert server.peak == PAGES - 1 == PAGE_CONCURRENCY - 1
+    assert sorted(server.pages) == list(range(1, PAGES + 1))
+
+
+def test_a_server_that_answers_at_once_gets_two_pages_at_a_time() -> None:
+    """No wait to hide: one page on the wire while one is read (Little's law)."""
+    server = Issues(latency=0.0)
+    ids = asyncio.run(_list(server))
+    assert ids == list(range(1, PAGES * PER_PAGE + 1))
+    assert server.peak == 2
     assert sorted(server.pages) == list(range(1, PAGES + 1))
 
 
@@ -100,10 +118,14 @@ def test_concurrency_defaults() -> None:
         def __init__(self, value: int | None) -> None:
             self.opts = Opts(value)
 
-    assert concurrency_of(Http(None), None) == DEFAULT_PAGE_CONCURRENCY  # type: ignore[arg-type]
-    assert concurrency_of(Http(None), 20) == 20  # type: ignore[arg-type]
-    assert concurrency_of(Http(3), 20) == 3  # type: ignore[arg-type]
-    assert concurrency_of(Http(0), None) == 1  # type: ignore[arg-type]
+    def window(runtime_value: int | None, connector_value: int | None) -> tuple[int, bool]:
+        chosen = concurrency_of(Http(runtime_value), connector_value)  # type: ignore[arg-type]
+        return chosen.limit, chosen.fixed
+
+    assert window(None, None) == (DEFAULT_PAGE_CONCURRENCY, False)  # sized by the network
+    assert window(None, 20) == (20, False)
+    assert window(3, 20) == (3, True)  # the caller's choice, used as is
+    assert window(0, None) == (1, True)
     # The pool keeps every connection of a full window alive for the next round.
     assert POOL_LIMITS.max_keepalive_connections is not None
     assert POOL_LIMITS.max_keepalive_connections >= PAGE_CONCURRENCY
