@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reposix._httpx_cli import defer as _defer_httpx_cli
 from reposix._lazy import lazy_exports
 from reposix._version import __version__ as __version__
+
+_defer_httpx_cli()  # before anything imports httpx: its CLI is 40 ms nobody here uses
 
 if TYPE_CHECKING:
     from reposix._atlassian import AtlassianSite as AtlassianSite

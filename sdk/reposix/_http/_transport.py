@@ -7,12 +7,23 @@ everywhere else; this file is the single exemption in ``pyproject.toml``.
 from __future__ import annotations
 
 import sys
+import threading
+from typing import TYPE_CHECKING
 
 import httpx
 
 from reposix._version import __version__
 
-__all__ = ["POOL_LIMITS", "USER_AGENT", "build_async_client", "remember_missing_sniffio"]
+if TYPE_CHECKING:
+    import ssl
+
+__all__ = [
+    "POOL_LIMITS",
+    "USER_AGENT",
+    "build_async_client",
+    "remember_missing_sniffio",
+    "tls_context",
+]
 
 USER_AGENT = f"reposix/{__version__}"
 """The ``User-Agent`` every request carries."""
@@ -47,6 +58,53 @@ def remember_missing_sniffio() -> None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
+class _Preload:
+    """httpx's default TLS context, built once per process on a thread of its own.
+
+    Every ``httpx.AsyncClient`` builds a context of its own (``verify=True``), and
+    loading the CA bundle into it takes about 20 ms
+    (``SSLContext.load_verify_locations``; slower still with OpenSSL 3:
+    https://github.com/python/cpython/issues/95031). That load runs in C without the
+    GIL, so started when this module is imported it overlaps the imports that follow
+    (pydantic and the record models, about 80 ms), and every client of the process then
+    shares the one context, as requests does with its preloaded default context
+    (https://github.com/psf/requests/pull/6667). The context is the one httpx builds for
+    ``verify=True, trust_env=False`` (``httpx.create_ssl_context``, certifi's bundle).
+    httpcore sets ALPN on the context it is given for each connection
+    (https://github.com/encode/httpcore/blob/1.0.9/httpcore/_async/connection.py), always
+    to HTTP/1.1 for these clients, so sharing it changes nothing a client sees.
+    """
+
+    def __init__(self) -> None:
+        self._context: ssl.SSLContext | None = None
+        self._thread = threading.Thread(target=self._load, name="reposix-tls-context", daemon=True)
+        self._thread.start()
+
+    def _load(self) -> None:
+        try:
+            self._context = httpx.create_ssl_context(trust_env=False)
+        except Exception:
+            self._context = None
+
+    def get(self) -> ssl.SSLContext:
+        self._thread.join()
+        if self._context is None:  # the preload failed: build it here, so the error is raised here
+            self._context = httpx.create_ssl_context(trust_env=False)
+        return self._context
+
+
+_TLS = _Preload()
+
+
+def tls_context() -> ssl.SSLContext:
+    """The process's shared TLS context (certifi's CA bundle, as httpx's default).
+
+    Raises what ``ssl`` raises when the bundle cannot be loaded (``OSError``,
+    ``ssl.SSLError``).
+    """
+    return _TLS.get()
+
+
 def build_async_client(
     *,
     connect_timeout: float,
@@ -61,6 +119,7 @@ def build_async_client(
     """
     remember_missing_sniffio()
     return httpx.AsyncClient(
+        verify=tls_context() if transport is None else True,
         timeout=httpx.Timeout(
             connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout
         ),

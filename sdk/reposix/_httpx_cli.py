@@ -1,0 +1,58 @@
+"""httpx's command-line client, loaded only if something calls it.
+
+``import httpx`` imports its CLI module, ``httpx._main``, whenever click, rich and
+pygments are installed, as they are wherever reposix's own CLI is: about 40 ms of a
+process's start (a third of importing httpx), spent on a CLI reposix never runs.
+Upstream knows (https://github.com/encode/httpx/discussions/3523,
+https://github.com/encode/httpx/pull/3547, still open); the pydantic fork made the
+import lazy (https://github.com/pydantic/httpx2/pull/947).
+
+Until httpx does the same, [`defer`][] puts a stand-in for ``httpx._main`` in
+``sys.modules`` before httpx is first imported (Python's module cache:
+https://docs.python.org/3/reference/import.html#the-module-cache). Its ``main`` loads
+the real module on the first call and runs it, and any other name loads it on first
+access, so ``httpx.main`` behaves as before. The ``httpx`` command is a process of its
+own that never imports reposix, so it is untouched. Nothing happens when httpx is
+already imported (then its CLI is loaded too and there is nothing to save).
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+__all__ = ["defer"]
+
+_NAME = "httpx._main"
+
+
+def _real() -> types.ModuleType:
+    """The real ``httpx._main``, imported now if the stand-in still holds its place."""
+    import importlib
+
+    if getattr(sys.modules.get(_NAME), "_reposix_stand_in", False):
+        del sys.modules[_NAME]
+    return importlib.import_module(_NAME)
+
+
+def _main(*args: Any, **kwargs: Any) -> Any:
+    """``httpx.main``: the real CLI entry point, loaded on this first call."""
+    return _real().main(*args, **kwargs)
+
+
+def _getattr(name: str) -> Any:
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return getattr(_real(), name)
+
+
+def defer() -> None:
+    """Let a later ``import httpx`` skip loading its CLI (see the module docstring)."""
+    if "httpx" in sys.modules or _NAME in sys.modules:
+        return
+    stand_in = types.ModuleType(_NAME, "Stand-in for httpx's CLI module (see reposix._httpx_cli).")
+    stand_in.main = _main  # type: ignore[attr-defined]
+    stand_in._reposix_stand_in = True  # type: ignore[attr-defined]
+    setattr(stand_in, "__getattr__", _getattr)  # noqa: B010 (a module's __getattr__, PEP 562)
+    sys.modules[_NAME] = stand_in

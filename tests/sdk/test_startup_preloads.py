@@ -1,0 +1,108 @@
+"""Start-up work reposix avoids or overlaps: httpx's CLI is not loaded, the TLS context
+is built once per process on a thread of its own.
+
+Sources: httpx imports its CLI module when click, rich and pygments are installed
+(https://github.com/encode/httpx/discussions/3523, https://github.com/encode/httpx/pull/3547);
+requests preloads one default TLS context per process
+(https://github.com/psf/requests/pull/6667).
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import subprocess
+import sys
+from importlib.util import find_spec
+
+import httpx
+import pytest
+
+from reposix._http import _transport
+from reposix._http._transport import build_async_client, tls_context
+
+CLI_EXTRAS = ("click", "rich", "pygments")
+
+
+def _python(code: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.skipif(
+    not all(find_spec(name) for name in CLI_EXTRAS), reason="httpx's CLI extras not installed"
+)
+def test_importing_a_connector_does_not_load_httpx_cli() -> None:
+    seen = _python(
+        "import json, sys\n"
+        "import reposix_github.connector\n"
+        f"print(json.dumps({{'loaded': sorted(m for m in {CLI_EXTRAS!r} if m in sys.modules)}}))\n"
+    )
+    assert seen == {"loaded": []}
+
+
+@pytest.mark.skipif(
+    not all(find_spec(name) for name in CLI_EXTRAS), reason="httpx's CLI extras not installed"
+)
+def test_httpx_main_still_runs_the_real_cli() -> None:
+    seen = _python(
+        "import contextlib, io, json, sys\n"
+        "import reposix, httpx\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    code = httpx.main(['--help'], standalone_mode=False)\n"
+        "real = sys.modules['httpx._main']\n"
+        "print(json.dumps({'code': code, 'usage': 'Usage' in out.getvalue(),\n"
+        "                  'file': real.__file__.endswith('_main.py'),\n"
+        "                  'other_name': callable(real.print_help)}))\n"
+    )
+    assert seen == {"code": 0, "usage": True, "file": True, "other_name": True}
+
+
+def test_other_names_of_the_stand_in_load_the_real_module() -> None:
+    seen = _python(
+        "import json, sys\n"
+        "import reposix, httpx\n"
+        "stand_in = sys.modules['httpx._main']\n"
+        "was_stand_in = getattr(stand_in, '_reposix_stand_in', False)\n"
+        "helper = stand_in.print_help\n"
+        "print(json.dumps({'was_stand_in': was_stand_in, 'helper': callable(helper),\n"
+        "                  'replaced': sys.modules['httpx._main'] is not stand_in}))\n"
+    )
+    assert seen == {"was_stand_in": True, "helper": True, "replaced": True}
+
+
+def test_httpx_imported_first_is_left_alone() -> None:
+    seen = _python(
+        "import json, sys\n"
+        "import httpx\n"
+        "before = sys.modules.get('httpx._main')\n"
+        "import reposix_github.connector\n"
+        "print(json.dumps({'same': sys.modules.get('httpx._main') is before}))\n"
+    )
+    assert seen == {"same": True}
+
+
+def test_every_client_shares_the_preloaded_tls_context() -> None:
+    context = tls_context()
+    assert context is tls_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
+    first = build_async_client(connect_timeout=1, read_timeout=1, transport=None)
+    second = build_async_client(connect_timeout=1, read_timeout=1, transport=None)
+    for client in (first, second):
+        pool = client._transport._pool  # type: ignore[attr-defined]
+        assert pool._ssl_context is context
+
+
+def test_a_failed_preload_raises_in_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(**_: object) -> ssl.SSLContext:
+        raise ssl.SSLError("no CA bundle")
+
+    monkeypatch.setattr(httpx, "create_ssl_context", broken)
+    preload = _transport._Preload()
+    with pytest.raises(ssl.SSLError, match="no CA bundle"):
+        preload.get()
