@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -126,6 +126,32 @@ class HttpClient:
             read_timeout=opts.read_timeout,
             transport=runtime.transport,
         )
+        self._while_waiting: list[Callable[[], object]] = []
+
+    def while_waiting(self, work: Callable[[], object]) -> None:
+        """Run ``work`` once the next request is on the wire, while its response is awaited.
+
+        For first-use CPU work the caller is about to need, such as building a page
+        validator (10-20 ms for a vendor's page model): it then overlaps the network's
+        latency instead of following it. ``work`` runs once, in the event loop's thread,
+        right after a request's body is sent (httpcore's ``trace`` extension:
+        https://www.encode.io/httpcore/extensions/#trace). A transport that reports no
+        such event (``httpx.MockTransport``) never runs it, and the caller's first use
+        does the work as it would have. An exception from ``work`` is logged at DEBUG and
+        dropped: the first use redoes the work and raises in the caller.
+        """
+        self._while_waiting.append(work)
+
+    async def _trace(self, event: str, info: Mapping[str, Any]) -> None:
+        """httpcore's trace callback, set on requests sent while work is queued."""
+        if not event.endswith("send_request_body.complete") or not self._while_waiting:
+            return
+        queued, self._while_waiting = self._while_waiting, []
+        for work in queued:
+            try:
+                work()
+            except Exception as exc:  # the caller's first use redoes it and raises there
+                log.debug("work while waiting failed: %s", type(exc).__name__)
 
     def __repr__(self) -> str:
         base = redact_url(self.base_url) if self.base_url else None
@@ -444,6 +470,8 @@ class HttpClient:
         remaining = None if deadline_at is None else deadline_at - self.clock.monotonic()
         from asyncio import timeout  # on first use: importing the SDK does not start asyncio
 
+        if self._while_waiting:
+            request.extensions["trace"] = self._trace
         try:
             async with timeout(remaining):
                 response = await self._client.send(request, auth=auth)

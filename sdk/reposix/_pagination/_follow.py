@@ -7,6 +7,7 @@ from contextlib import aclosing
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import TypeAdapter
 
 from reposix._errors import EgressDenied
 from reposix._http.allowlist import origin_of
@@ -53,6 +54,17 @@ def concurrency_of(http: HttpClient, concurrency: int | None) -> Window:
     return Window(max(1, value), fixed, runtime.clock.monotonic)
 
 
+def build_while_waiting(http: HttpClient, adapter: TypeAdapter[Any]) -> None:
+    """Have ``adapter``'s validator built while the listing's first request is on the wire.
+
+    pydantic builds a deferred validator (`reposix.wire_adapter`) on first use, after the
+    first page has arrived; queued with `HttpClient.while_waiting`, the build (10-20 ms
+    for a vendor's page model) overlaps the network's latency instead.
+    """
+    if not adapter.pydantic_complete:
+        http.while_waiting(lambda: adapter.rebuild(raise_errors=False))
+
+
 def first_url(
     http: HttpClient, url: str | httpx.URL, params: Mapping[str, Any] | None
 ) -> httpx.URL:
@@ -80,17 +92,21 @@ def follow(
     check: StatusCheck | None = None,
     reveal: Reveal | None = None,
     window: Window | None = None,
+    adapter: TypeAdapter[Any] | None = None,
 ) -> Paginator[T]:
     """GET ``url``, then every next URL ``page_of`` finds, each checked before it is sent.
 
     Each response goes through ``check`` (else ``raise_for_status``) before ``page_of``.
     ``reveal`` (first page only) names the remaining pages, which are then fetched up
     to ``window.limit`` at a time; each is still pinned, checked and judged in order.
+    ``adapter``, the pages' validator, is built while the first request is on the wire.
     """
     caps = limits or PageLimits()
 
     async def run(state: Paginator[T]) -> AsyncIterator[list[T]]:
         first = first_url(http, url, params)
+        if adapter is not None:
+            build_while_waiting(http, adapter)
         try:
             pinned = origin_of(first)
         except ValueError as exc:

@@ -84,4 +84,5 @@ def paginate_cursor_url(
         on_items=on_items,
         env_vars=env_vars,
         check=check,
+        adapter=adapter,
     )

@@ -13,7 +13,7 @@ from pydantic import TypeAdapter
 from reposix._graphql import graphql_error
 from reposix._http.client import HttpClient
 from reposix._pagination._engine import Step, check_status, drive, name_token, read_page
-from reposix._pagination._follow import first_url
+from reposix._pagination._follow import build_while_waiting, first_url
 from reposix._pagination.base import Page, PageLimits, Paginator, StatusCheck
 
 __all__ = ["paginate_graphql"]
@@ -56,6 +56,7 @@ def paginate_graphql(
 
     async def run(state: Paginator[T]) -> AsyncIterator[list[T]]:
         target = first_url(http, url, None)
+        build_while_waiting(http, adapter)
 
         async def fetch(cursor: str | None) -> Step[T, str | None]:
             variables_now = {**base_vars, cursor_var: cursor} if cursor else base_vars

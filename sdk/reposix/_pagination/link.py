@@ -262,6 +262,7 @@ def paginate_link(
         check=check,
         reveal=reveal,
         window=concurrency_of(http, concurrency),
+        adapter=adapter,
     )
 
 

@@ -13,7 +13,7 @@ from reposix._errors import ProtocolError
 from reposix._http.client import HttpClient
 from reposix._http.decode import protocol_error
 from reposix._pagination._engine import Step, Window, check_status, drive, read_page
-from reposix._pagination._follow import concurrency_of, first_url
+from reposix._pagination._follow import build_while_waiting, concurrency_of, first_url
 from reposix._pagination.base import Page, PageLimits, Paginator, StatusCheck
 
 __all__ = ["paginate_offset"]
@@ -74,6 +74,7 @@ def paginate_offset(
 
     async def run(state: Paginator[T]) -> AsyncIterator[list[T]]:
         base = first_url(http, url, params)
+        build_while_waiting(http, adapter)
         served = 0
 
         async def fetch(n: int) -> Step[T, int]:

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from reposix._http.client import HttpClient
 from reposix._pagination._engine import Step, check_status, drive, name_token, read_page
-from reposix._pagination._follow import first_url
+from reposix._pagination._follow import build_while_waiting, first_url
 from reposix._pagination.base import Page, PageLimits, Paginator, StatusCheck
 
 __all__ = ["paginate_token"]
@@ -55,6 +55,7 @@ def paginate_token(
 
     async def run(state: Paginator[T]) -> AsyncIterator[list[T]]:
         target = first_url(http, url, params)
+        build_while_waiting(http, adapter)
 
         async def fetch(token: str | None) -> Step[T, str | None]:
             if method == "POST":
