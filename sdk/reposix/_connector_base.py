@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from reposix._backend import BackendConnector, RecordStream
 from reposix._http import ClientOpts, HttpClient, client
+from reposix._records import Record
 from reposix._runtime import Runtime
 from reposix._secret import Secret
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     import httpx
 
     from reposix._pagination.base import Paginator
-    from reposix._records import Record
 
 W = TypeVar("W")
 
@@ -90,9 +90,13 @@ class HttpConnector(BackendConnector):
         page's wire models are released before the records are handed on, so at most a
         page of them is alive. ``cap`` (e.g. ``runtime.max_records``) ends the stream
         incomplete after that many records. Progress hooks hear of every page.
+        ``Record``'s validator, if not built yet, is built while the first request is on
+        the wire (`HttpClient.while_waiting`).
         """
 
         async def source(stream: RecordStream) -> AsyncIterator[Sequence[Record]]:
+            if not Record.__pydantic_complete__:
+                self._http.while_waiting(Record.model_rebuild)
             batches = pages.by_page()
             taken = 0
             try:

@@ -70,6 +70,8 @@ def _timestamp(value: object) -> datetime:
             raise ValueError(f"a timestamp is at most {_MAX_TIME_LEN} characters")
         # Python 3.11+ reads every ISO 8601 form servers send: Z, +00:00, +0000, fractions.
         when = datetime.fromisoformat(text)
+        if when.tzinfo is UTC:  # "...Z" (GitHub, GitLab): already UTC, nothing to convert
+            return when
     else:
         raise ValueError(f"expected an ISO 8601 timestamp string, got {type(value).__name__}")
     if when.tzinfo is None or when.utcoffset() is None:
