@@ -22,6 +22,9 @@ from reposix._http import _transport
 from reposix._http._transport import build_async_client, tls_context
 
 CLI_EXTRAS = ("click", "rich", "pygments")
+needs_cli_extras = pytest.mark.skipif(
+    not all(find_spec(name) for name in CLI_EXTRAS), reason="httpx's CLI extras not installed"
+)
 
 
 def _python(code: str) -> dict[str, object]:
@@ -32,9 +35,7 @@ def _python(code: str) -> dict[str, object]:
     return result
 
 
-@pytest.mark.skipif(
-    not all(find_spec(name) for name in CLI_EXTRAS), reason="httpx's CLI extras not installed"
-)
+@needs_cli_extras
 def test_importing_a_connector_does_not_load_httpx_cli() -> None:
     seen = _python(
         "import json, sys\n"
@@ -44,9 +45,7 @@ def test_importing_a_connector_does_not_load_httpx_cli() -> None:
     assert seen == {"loaded": []}
 
 
-@pytest.mark.skipif(
-    not all(find_spec(name) for name in CLI_EXTRAS), reason="httpx's CLI extras not installed"
-)
+@needs_cli_extras
 def test_httpx_main_still_runs_the_real_cli() -> None:
     seen = _python(
         "import contextlib, io, json, sys\n"
