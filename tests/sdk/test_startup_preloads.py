@@ -13,6 +13,7 @@ import json
 import ssl
 import subprocess
 import sys
+import threading
 from importlib.util import find_spec
 
 import httpx
@@ -105,3 +106,14 @@ def test_a_failed_preload_raises_in_the_caller(monkeypatch: pytest.MonkeyPatch) 
     preload = _transport._Preload()
     with pytest.raises(ssl.SSLError, match="no CA bundle"):
         preload.get()
+
+
+def test_without_a_thread_to_spare_the_context_loads_when_first_needed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(self: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    preload = _transport._Preload()
+    assert preload.get().verify_mode == ssl.CERT_REQUIRED

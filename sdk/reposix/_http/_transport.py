@@ -77,8 +77,13 @@ class _Preload:
 
     def __init__(self) -> None:
         self._context: ssl.SSLContext | None = None
-        self._thread = threading.Thread(target=self._load, name="reposix-tls-context", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._load, name="reposix-tls-context", daemon=True
+        )
+        try:
+            self._thread.start()
+        except RuntimeError:  # no thread to spare (a process limit): load it when first needed
+            self._thread = None
 
     def _load(self) -> None:
         try:
@@ -87,7 +92,8 @@ class _Preload:
             self._context = None
 
     def get(self) -> ssl.SSLContext:
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         if self._context is None:  # the preload failed: build it here, so the error is raised here
             self._context = httpx.create_ssl_context(trust_env=False)
         return self._context
