@@ -5,8 +5,10 @@ GitHub's ``Link`` header names ``rel="last"`` with a page number
 GitLab states ``X-Total-Pages`` (https://docs.gitlab.com/api/rest/#pagination-link-header);
 Jira's legacy search states ``total`` beside ``startAt``/``maxResults``
 (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/).
-Every test runs the same faulty server twice, one page at a time and several at once,
-and compares what a caller sees: the records in order, the verdict and the error.
+Every test runs the same faulty server three times, one page at a time, four at once
+(``Runtime.page_concurrency=4``) and as many as the measured network wait calls for (no
+``page_concurrency``; each request takes 50 ms on a virtual clock), and compares what a
+caller sees: the records in order, the verdict and the error.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class Server:
     in_flight: int = 0
     peak: int = 0
     limited: bool = False
+    clock: VirtualClock = field(default_factory=VirtualClock)
+    latency: float = 0.0
 
     @property
     def last(self) -> int:
@@ -65,6 +69,7 @@ class Server:
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
+        self.clock.advance(self.latency)
         try:
             for _ in range(3):  # let concurrent requests overlap
                 await asyncio.sleep(0)
@@ -107,11 +112,11 @@ class Server:
         return httpx.Response(200, json=items, headers=headers)
 
 
-def make_client(server: Server, concurrency: int) -> HttpClient:
+def make_client(server: Server, concurrency: int | None) -> HttpClient:
     runtime = Runtime(
         audit=MemoryAuditSink(),
         allowlist=Allowlist.parse(API),
-        clock=VirtualClock(),
+        clock=server.clock,
         transport=httpx.MockTransport(server),
         page_concurrency=concurrency,
     )
@@ -139,7 +144,7 @@ def paginate(style: str, http: HttpClient, size: int) -> Paginator[Rec]:
     )
 
 
-async def listing(server: Server, concurrency: int) -> tuple[Any, ...]:
+async def listing(server: Server, concurrency: int | None) -> tuple[Any, ...]:
     """What a caller observes: records in order, per-page split, verdict, error."""
     got: list[list[int]] = []
     error: tuple[str, str] | None = None
@@ -154,9 +159,13 @@ async def listing(server: Server, concurrency: int) -> tuple[Any, ...]:
 
 
 def both(style: str, n: int, size: int, fault: str, at: int) -> tuple[Server, Server]:
+    """One by one and four at once agree, and so does a window sized by a 50 ms wait."""
     one = Server(style, n, size, fault, at)
     many = Server(style, n, size, fault, at)
-    assert asyncio.run(listing(one, 1)) == asyncio.run(listing(many, 4))
+    sized = Server(style, n, size, fault, at, latency=0.05)
+    sequential = asyncio.run(listing(one, 1))
+    assert sequential == asyncio.run(listing(many, 4))
+    assert sequential == asyncio.run(listing(sized, None))
     return one, many
 
 
@@ -165,6 +174,9 @@ def test_the_revealed_pages_are_fetched_concurrently_in_order(style: str) -> Non
     one, many = both(style, 50, 5, "none", 0)
     assert one.peak == 1
     assert many.peak > 1, "the revealed pages overlapped"
+    sized = Server(style, 50, 5, latency=0.05)
+    asyncio.run(listing(sized, None))
+    assert sized.peak > 1, "a 50 ms wait opened the window"
     assert sorted(many.requests) == one.requests == list(range(1, 11)), "each page exactly once"
 
 
