@@ -3,7 +3,7 @@
 Run: ``python benchmarks/bench_import.py [--runs 30] [--module reposix_github.connector]``.
 
 Each run starts a fresh interpreter. The target (``import reposix_github.connector``,
-everything a listing needs) is paired with two floors, all three alternating within one
+everything a listing needs) is paired with three floors, all four alternating within one
 run so machine noise hits each alike:
 
 * ``import httpx, pydantic``: the floor the issue names. pydantic 2 loads lazily, so this

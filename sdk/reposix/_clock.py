@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "SystemClock", "VirtualClock"]
+__all__ = ["Clock", "Stopwatch", "SystemClock", "VirtualClock"]
 
 
 class Clock(Protocol):
@@ -70,3 +71,29 @@ class VirtualClock:
         import asyncio
 
         await asyncio.sleep(0)
+
+
+class Stopwatch:
+    """Seconds a stretch of the event loop's thread spent waiting, not computing.
+
+    Wall time on ``monotonic`` minus this thread's CPU time (``time.thread_time``):
+    what is left is time the loop sat idle for the network or the server, which is
+    what fetching pages ahead can hide. Decoding, first-use work (a validator built,
+    a module imported) and the CPU of other tasks on the loop do not count.
+    """
+
+    __slots__ = ("_cpu", "_monotonic", "_wall")
+
+    def __init__(self, monotonic: Callable[[], float]) -> None:
+        self._monotonic = monotonic
+        self._wall = monotonic()
+        self._cpu = time.thread_time()
+
+    def idle(self, credit: float = 0.0) -> float:
+        """Idle seconds since the stopwatch started (never negative).
+
+        ``credit``: CPU seconds spent meanwhile on work that overlapped the wait
+        (`HttpClient.while_waiting`), counted as waiting rather than computing.
+        """
+        busy = time.thread_time() - self._cpu - credit
+        return max(0.0, (self._monotonic() - self._wall) - busy)

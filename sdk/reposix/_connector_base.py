@@ -96,7 +96,7 @@ class HttpConnector(BackendConnector):
 
         async def source(stream: RecordStream) -> AsyncIterator[Sequence[Record]]:
             if not Record.__pydantic_complete__:
-                self._http.while_waiting(Record.model_rebuild)
+                self._http.while_waiting(Record.model_rebuild, key=Record)
             batches = pages.by_page()
             taken = 0
             try:

@@ -42,7 +42,7 @@ class Runtime:
     page_concurrency: int | None = None
     """Pages fetched at once when a listing's first page reveals the rest (GitHub's
     ``rel="last"``, GitLab's ``X-Total-Pages``, an offset API's total); 1: one by one.
-    Set, it is used as is. None: up to the connector's ceiling (GitHub: 20), else the
-    SDK's ``DEFAULT_PAGE_CONCURRENCY`` (8), as many as the first page's network wait
-    calls for (two for a server that answers at once). Every request still passes the
-    rate-limit gate."""
+    Set, it is the ceiling and the first round's size. None: up to the connector's
+    ceiling (GitHub: 20), else the SDK's ``DEFAULT_PAGE_CONCURRENCY`` (8), as many as the
+    first page's network wait calls for (two for a server that answers at once). Every
+    request still passes the rate-limit gate."""

@@ -328,15 +328,22 @@ def test_prefetch_window_follows_the_reader() -> None:
 
 
 def test_stopwatch_counts_waiting_not_computing() -> None:
-    from reposix._pagination._engine import Stopwatch
+    import time
+
+    from reposix._clock import Stopwatch
 
     clock = VirtualClock()
     waiting = Stopwatch(clock.monotonic)
     clock.advance(0.05)  # 50 ms on the wire, no work done
     assert 0.04 < waiting.idle() <= 0.05
-    computing = Stopwatch(clock.monotonic)
-    sum(range(200_000))  # CPU spent while the clock stands still: not a wait
-    assert computing.idle() == 0.0
+    mixed = Stopwatch(clock.monotonic)
+    clock.advance(0.05)
+    started = time.thread_time()
+    sum(range(400_000))  # CPU spent inside the 50 ms: not a wait
+    burned = time.thread_time() - started
+    assert burned > 0
+    assert mixed.idle() == pytest.approx(0.05 - burned, abs=0.002)
+    assert mixed.idle(credit=burned) == pytest.approx(0.05, abs=0.002)  # work overlapping the wait
 
 
 @pytest.mark.parametrize(

@@ -117,3 +117,46 @@ def test_without_a_thread_to_spare_the_context_loads_when_first_needed(
     monkeypatch.setattr(threading.Thread, "start", refuse)
     preload = _transport._Preload()
     assert preload.get().verify_mode == ssl.CERT_REQUIRED
+
+
+def test_the_stand_in_answers_probes_like_a_module() -> None:
+    seen = _python(
+        "import importlib.util, json, sys\n"
+        "import reposix, httpx\n"
+        "stand_in = sys.modules['httpx._main']\n"
+        "spec = importlib.util.find_spec('httpx._main')\n"
+        "print(json.dumps({'stand_in': getattr(stand_in, '_reposix_stand_in', False),\n"
+        "                  'spec': spec is not None and spec.name == 'httpx._main',\n"
+        "                  'missing_name': hasattr(stand_in, 'no_such_name')}))\n"
+    )
+    assert seen == {"stand_in": True, "spec": True, "missing_name": False}
+
+
+def test_without_the_cli_extras_httpx_keeps_its_own_fallback() -> None:
+    seen = _python(
+        "import json, sys\n"
+        "sys.modules['click'] = None  # as if click were not installed\n"
+        "import reposix, httpx\n"
+        "print(json.dumps({'stand_in': getattr(sys.modules.get('httpx._main'),\n"
+        "                                      '_reposix_stand_in', False),\n"
+        "                  'fallback': httpx.main.__module__ == 'httpx'}))\n"
+    )
+    assert seen == {"stand_in": False, "fallback": True}
+
+
+def test_a_context_class_swapped_after_the_preload_is_honoured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """truststore.inject_into_ssl() replaces ssl.SSLContext; a context preloaded before
+    that must not be handed out (https://truststore.readthedocs.io/en/latest/)."""
+    preload = _transport._Preload()
+    preloaded = preload.get()
+    assert preload.get() is preloaded  # nothing swapped: the preloaded one
+
+    class Swapped:  # stands in for truststore.SSLContext
+        pass
+
+    rebuilt = ssl.create_default_context()
+    monkeypatch.setattr(ssl, "SSLContext", Swapped)
+    monkeypatch.setattr(httpx, "create_ssl_context", lambda **_: rebuilt)
+    assert preload.get() is rebuilt  # built again, as httpx would, with the new class

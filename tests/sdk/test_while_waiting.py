@@ -106,19 +106,29 @@ def test_failing_work_is_dropped_and_the_request_succeeds(caplog: pytest.LogCapt
 def test_a_listing_builds_its_page_validator_while_the_first_request_is_out() -> None:
     adapter: TypeAdapter[list[Item]] = TypeAdapter(list[Item], config=ConfigDict(defer_build=True))
     built_before = adapter.pydantic_complete
+    calls: list[dict[str, Any]] = []
+    real_rebuild = adapter.rebuild
 
-    async def go(url: str) -> tuple[list[int], list[Any]]:
+    def spy(**kwargs: Any) -> bool | None:
+        calls.append(kwargs)
+        return real_rebuild(**kwargs)
+
+    adapter.rebuild = spy  # type: ignore[method-assign]
+
+    async def go(url: str) -> list[int]:
         async with make(url) as http:
             items, _ = await collect(
                 paginate_link(http, f"{url}/items", op="list", adapter=adapter)
             )
-            return [i.id for i in items], http._while_waiting
+            return [i.id for i in items]
 
-    ids, left = run(go)
+    ids = run(go)
     assert not built_before
     assert ids == [1, 2]
     assert adapter.pydantic_complete
-    assert left == []  # the trace ran the build, not the first decode
+    # Built once, by the queued work (pydantic's lazy first-use build passes a namespace
+    # depth): the first decode found the validator ready.
+    assert calls == [{"raise_errors": False}]
 
 
 def test_without_trace_events_the_first_use_builds_as_before() -> None:
@@ -135,5 +145,42 @@ def test_without_trace_events_the_first_use_builds_as_before() -> None:
 
     ids, queued = asyncio.run(go())
     assert ids == [7]
-    assert adapter.pydantic_complete
-    assert queued == 1  # never run: MockTransport sends no trace events
+    assert adapter.pydantic_complete  # built by the first decode
+    assert queued == 0  # not run (MockTransport sends no trace events), then dropped
+
+
+def test_the_same_key_is_queued_once_and_the_response_keeps_no_trace_hook() -> None:
+    async def go(url: str) -> tuple[list[str], bool]:
+        ran: list[str] = []
+        async with make(url) as http:
+            for _ in range(3):
+                http.while_waiting(lambda: ran.append("built"), key="validator")
+            response = await http.get(f"{url}/x", op="probe")
+        return ran, "trace" in response.request.extensions
+
+    ran, hooked = run(go)
+    assert ran == ["built"]
+    assert not hooked
+
+
+def test_each_response_carries_its_final_attempts_network_wait() -> None:
+    from reposix._http.client import network_wait
+
+    clock = VirtualClock()
+    api = "https://api.example.test"
+
+    def slow(_: httpx.Request) -> httpx.Response:
+        clock.advance(0.25)  # 250 ms on the wire, on the virtual clock
+        return httpx.Response(200, json=[])
+
+    async def go() -> float:
+        runtime = Runtime(
+            audit=MemoryAuditSink(),
+            allowlist=Allowlist.parse(api),
+            clock=clock,
+            transport=httpx.MockTransport(slow),
+        )
+        async with client(ClientOpts(runtime=runtime)) as http:
+            return network_wait(await http.get(f"{api}/x", op="probe"))
+
+    assert 0.2 < asyncio.run(go()) <= 0.25

@@ -73,10 +73,21 @@ class _Preload:
     httpcore sets ALPN on the context it is given for each connection
     (https://github.com/encode/httpcore/blob/1.0.9/httpcore/_async/connection.py), always
     to HTTP/1.1 for these clients, so sharing it changes nothing a client sees.
+
+    The trade-off: importing the HTTP stack starts a short-lived daemon thread (about
+    20 ms of CPU on another core). A context built before the application swapped
+    ``ssl.SSLContext`` (``truststore.inject_into_ssl()``, the usual way a corporate root
+    CA reaches a client that ignores the environment:
+    https://truststore.readthedocs.io/en/latest/#using-truststore-with-all-libraries) is
+    not used: the context is built again, as httpx would, with the class now in place.
     """
+
+    _WAIT_SECONDS = 10.0
+    """How long ``get`` waits for the thread before building the context itself."""
 
     def __init__(self) -> None:
         self._context: ssl.SSLContext | None = None
+        self._built_with: type | None = None
         self._thread: threading.Thread | None = threading.Thread(
             target=self._load, name="reposix-tls-context", daemon=True
         )
@@ -86,15 +97,27 @@ class _Preload:
             self._thread = None
 
     def _load(self) -> None:
+        import ssl
+
         try:
+            built_with = ssl.SSLContext
             self._context = httpx.create_ssl_context(trust_env=False)
+            self._built_with = built_with
         except Exception:
             self._context = None
 
     def get(self) -> ssl.SSLContext:
+        import ssl
+
         if self._thread is not None:
-            self._thread.join()
-        if self._context is None:  # the preload failed: build it here, so the error is raised here
+            self._thread.join(self._WAIT_SECONDS)
+            if self._thread.is_alive():  # stuck (it should take 20 ms): do not wait on it
+                return httpx.create_ssl_context(trust_env=False)
+            self._thread = None
+        if self._context is None or self._built_with is not ssl.SSLContext:
+            # The preload failed (build it here, so the error is raised here), or the
+            # application replaced ssl.SSLContext since (truststore): build with the new one.
+            self._built_with = ssl.SSLContext
             self._context = httpx.create_ssl_context(trust_env=False)
         return self._context
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -11,6 +12,7 @@ from typing import Any, Self
 import httpx
 
 from reposix._audit_event import AuditEvent, AuditSink, Outcome, flush_sink
+from reposix._clock import Stopwatch
 from reposix._errors import (
     AuditError,
     ConfigError,
@@ -39,6 +41,20 @@ from reposix._secret import Secret
 __all__ = ["IDEMPOTENT_METHODS", "ClientOpts", "HttpClient", "client"]
 
 log = logging.getLogger("reposix.http")
+
+NETWORK_WAIT = "reposix.network_wait"
+"""``Response.extensions`` key: seconds the request's final attempt kept the event loop
+waiting on the network (connection set-up, the server, the transfer), measured as wall
+time minus the loop thread's CPU time (`reposix._clock.Stopwatch`); retries, back-off and
+rate-limit waits are not in it. Read it with `network_wait`."""
+
+
+def network_wait(response: httpx.Response) -> float:
+    """The `NETWORK_WAIT` of a response from `HttpClient`, else 0.0 (seconds)."""
+    value = response.extensions.get(NETWORK_WAIT, 0.0)
+    return value if isinstance(value, float) else 0.0
+
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding"})
@@ -126,32 +142,38 @@ class HttpClient:
             read_timeout=opts.read_timeout,
             transport=runtime.transport,
         )
-        self._while_waiting: list[Callable[[], object]] = []
+        self._while_waiting: dict[Hashable, Callable[[], object]] = {}
+        self._work_cpu = 0.0  # CPU seconds spent so far on work run while waiting
 
-    def while_waiting(self, work: Callable[[], object]) -> None:
+    def while_waiting(self, work: Callable[[], object], *, key: Hashable = None) -> None:
         """Run ``work`` once the next request is on the wire, while its response is awaited.
 
         For first-use CPU work the caller is about to need, such as building a page
         validator (10-20 ms for a vendor's page model): it then overlaps the network's
         latency instead of following it. ``work`` runs once, in the event loop's thread,
-        right after a request's body is sent (httpcore's ``trace`` extension:
-        https://www.encode.io/httpcore/extensions/#trace). A transport that reports no
-        such event (``httpx.MockTransport``) never runs it, and the caller's first use
-        does the work as it would have. An exception from ``work`` is logged at DEBUG and
-        dropped: the first use redoes the work and raises in the caller.
+        right after the next request's body is sent (httpcore's ``trace`` extension:
+        https://www.encode.io/httpcore/extensions/#trace). Work queued under a ``key``
+        already queued (default: ``work`` itself) is not queued twice. Whatever that
+        request did not run (a transport that reports no such event, such as
+        ``httpx.MockTransport``, or a request that failed first) is dropped once it
+        ends: the caller's first use does the work as it would have. An exception from
+        ``work`` is logged at DEBUG and dropped; the first use redoes the work and raises
+        in the caller.
         """
-        self._while_waiting.append(work)
+        self._while_waiting.setdefault(work if key is None else key, work)
 
     async def _trace(self, event: str, info: Mapping[str, Any]) -> None:
         """httpcore's trace callback, set on requests sent while work is queued."""
         if not event.endswith("send_request_body.complete") or not self._while_waiting:
             return
-        queued, self._while_waiting = self._while_waiting, []
-        for work in queued:
+        queued, self._while_waiting = self._while_waiting, {}
+        started = time.thread_time()
+        for work in queued.values():
             try:
                 work()
             except Exception as exc:  # the caller's first use redoes it and raises there
                 log.debug("work while waiting failed: %s", type(exc).__name__)
+        self._work_cpu += time.thread_time() - started
 
     def __repr__(self) -> str:
         base = redact_url(self.base_url) if self.base_url else None
@@ -470,8 +492,10 @@ class HttpClient:
         remaining = None if deadline_at is None else deadline_at - self.clock.monotonic()
         from asyncio import timeout  # on first use: importing the SDK does not start asyncio
 
-        if self._while_waiting:
+        queued = bool(self._while_waiting)
+        if queued:
             request.extensions["trace"] = self._trace
+        watch, work_cpu = Stopwatch(self.clock.monotonic), self._work_cpu
         try:
             async with timeout(remaining):
                 response = await self._client.send(request, auth=auth)
@@ -486,6 +510,11 @@ class HttpClient:
                 method=request.method,
                 url=self._redacted(request.url),
             ) from None
+        finally:
+            if queued:
+                request.extensions.pop("trace", None)  # the response keeps no hold on us
+                self._while_waiting.clear()  # not run by this request: first use does it
+        response.extensions[NETWORK_WAIT] = watch.idle(credit=self._work_cpu - work_cpu)
         return response
 
     async def get(self, url: str | httpx.URL, *, op: str, **kw: Any) -> httpx.Response:

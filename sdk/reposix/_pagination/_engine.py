@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl
 import httpx
 from pydantic import TypeAdapter
 
+from reposix._clock import Stopwatch
 from reposix._errors import EgressDenied, ProtocolError
 from reposix._http.allowlist import Origin, origin_of
 from reposix._http.decode import decode, protocol_error
@@ -65,6 +66,9 @@ class Step(Generic[T, C]):
     more: bool | None = None
     total: int | None = None
     ahead: Sequence[C] = ()
+    waited: float = 0.0
+    """Seconds the page's final attempt kept the loop waiting on the network
+    (``reposix._http.client.network_wait``); sizes a first prefetch round."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,27 +87,6 @@ class Window:
     monotonic: Callable[[], float] = time.monotonic
 
 
-class Stopwatch:
-    """Seconds a stretch of the event loop's thread spent waiting, not computing.
-
-    Wall time on ``monotonic`` minus this thread's CPU time (``time.thread_time``):
-    what is left is time the loop sat idle for the network or the server, which is
-    what fetching pages ahead can hide. Decoding, first-use work (a validator built,
-    a module imported) and the CPU of other tasks on the loop do not count.
-    """
-
-    __slots__ = ("_cpu", "_monotonic", "_wall")
-
-    def __init__(self, monotonic: Callable[[], float]) -> None:
-        self._monotonic = monotonic
-        self._wall = monotonic()
-        self._cpu = time.thread_time()
-
-    def idle(self) -> float:
-        """Idle seconds since the stopwatch started (never negative)."""
-        return max(0.0, (self._monotonic() - self._wall) - (time.thread_time() - self._cpu))
-
-
 class _Prefetch(Generic[T, C]):
     """Pages the first page revealed, fetched ahead within a bounded window.
 
@@ -116,12 +99,15 @@ class _Prefetch(Generic[T, C]):
 
     The first round is sized by Little's law: pages in flight = 1 + the network wait
     of one page / the time the reader spends on one page. The wait is the first
-    page's idle time (`Stopwatch`); the reading time is estimated at
-    `_ITEM_SECONDS` per item. A server that answers at once (a loopback simulator)
+    page's (`Step.waited`: its final attempt's idle time, connection set-up included,
+    as each page fetched ahead on a new connection pays it too; retries, back-off and
+    rate-limit waits excluded); the reading time is estimated at `_ITEM_SECONDS` per
+    item. A server that answers at once (a loopback simulator)
     therefore gets two pages at a time, one being read and one on the wire: more
     would only add connections and buffers to juggle (on a 10,000-issue loopback
     listing, 20 at once cost 1.5x the CPU of 2); a server 50 ms away gets the whole
-    window. A ``fixed`` window starts with every page it allows.
+    window for pages of up to about 125 items at a limit of 20. A ``fixed`` window
+    starts with every page it allows.
     After that the window follows the reader: a page already fetched when the loop
     asks for it means the reader, not the network, is the bottleneck, so one page
     fewer is kept ahead (down to two); a page the loop waits on, idle, for longer than
@@ -137,7 +123,6 @@ class _Prefetch(Generic[T, C]):
         self._queue: deque[tuple[Hashable, C]] = deque()
         self._queued: set[Hashable] = set()
         self._tasks: dict[Hashable, asyncio.Task[Step[T, C]]] = {}
-        self.monotonic = window.monotonic
 
     def plan(
         self, cursors: Iterable[tuple[Hashable, C]], *, waited: float = 0.0, per_page: int = 1
@@ -219,16 +204,11 @@ async def drive(
     cursor = first
     cursor_id = ident(first)
     ahead = _Prefetch(fetch, window) if window is not None and window.limit > 1 else None
-    waited = 0.0
     try:
         while True:
             seen_cursors.add(cursor_id)
-            if ahead is None:
+            if ahead is None or state.pages == 0:
                 step = await fetch(cursor)
-            elif state.pages == 0:
-                watch = Stopwatch(ahead.monotonic)
-                step = await fetch(cursor)
-                waited = watch.idle()
             else:
                 step = await ahead.get(cursor_id, cursor)
             state.pages += 1
@@ -257,7 +237,7 @@ async def drive(
             if ahead is not None and state.pages == 1 and step.ahead and not cut:
                 ahead.plan(
                     ((ident(c), c) for c in step.ahead[: _budget(limits, state, count)]),
-                    waited=waited,
+                    waited=step.waited,
                     per_page=count,
                 )
             # Keep no reference to this page's models while the caller works on them.

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from reposix._errors import EgressDenied
 from reposix._http.allowlist import origin_of
-from reposix._http.client import HttpClient
+from reposix._http.client import HttpClient, network_wait
 from reposix._http.decode import protocol_error, server_text
 from reposix._pagination._engine import (
     Step,
@@ -38,10 +38,10 @@ DEFAULT_PAGE_CONCURRENCY = 8
 """Revealed pages fetched at once when neither the runtime nor the connector says."""
 
 
-def concurrency_of(http: HttpClient, concurrency: int | None) -> Window:
+def window_of(http: HttpClient, concurrency: int | None) -> Window:
     """How many revealed pages a helper may fetch at once, and whether that is fixed.
 
-    ``Runtime.page_concurrency`` when set (the caller's choice, used as is: 1 for one
+    ``Runtime.page_concurrency`` when set (the caller's choice, the first round's size: 1 for one
     by one), else the helper's ``concurrency`` argument (the connector's ceiling for
     its API), else `DEFAULT_PAGE_CONCURRENCY`; below a ceiling, the first round is
     sized by the network's measured wait (`Window`).
@@ -62,7 +62,7 @@ def build_while_waiting(http: HttpClient, adapter: TypeAdapter[Any]) -> None:
     for a vendor's page model) overlaps the network's latency instead.
     """
     if not adapter.pydantic_complete:
-        http.while_waiting(lambda: adapter.rebuild(raise_errors=False))
+        http.while_waiting(lambda: adapter.rebuild(raise_errors=False), key=adapter)
 
 
 def first_url(
@@ -105,12 +105,12 @@ def follow(
 
     async def run(state: Paginator[T]) -> AsyncIterator[list[T]]:
         first = first_url(http, url, params)
-        if adapter is not None:
-            build_while_waiting(http, adapter)
         try:
             pinned = origin_of(first)
         except ValueError as exc:
             raise EgressDenied(str(first), http.allowlist.describe(), detail=str(exc)) from None
+        if adapter is not None:
+            build_while_waiting(http, adapter)
 
         first_request = http.url(str(first))
 
@@ -137,7 +137,7 @@ def follow(
             ahead: Sequence[str] = ()
             if reveal is not None and nxt is not None and current == first_request:
                 ahead = reveal(response, current, nxt)
-            return Step(page.items, nxt, page.more, page.total, ahead)
+            return Step(page.items, nxt, page.more, page.total, ahead, network_wait(response))
 
         async with aclosing(
             drive(

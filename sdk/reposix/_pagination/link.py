@@ -21,7 +21,7 @@ from pydantic import TypeAdapter
 from reposix._http.client import HttpClient
 from reposix._http.decode import protocol_error, server_text
 from reposix._pagination._engine import canonical, read_page
-from reposix._pagination._follow import concurrency_of, follow
+from reposix._pagination._follow import follow, window_of
 from reposix._pagination.base import Page, PageLimits, Paginator, StatusCheck
 
 __all__ = ["next_link", "paginate_link", "parse_link_header"]
@@ -261,7 +261,7 @@ def paginate_link(
         env_vars=env_vars,
         check=check,
         reveal=reveal,
-        window=concurrency_of(http, concurrency),
+        window=window_of(http, concurrency),
         adapter=adapter,
     )
 

@@ -10,10 +10,10 @@ import httpx
 from pydantic import TypeAdapter
 
 from reposix._errors import ProtocolError
-from reposix._http.client import HttpClient
+from reposix._http.client import HttpClient, network_wait
 from reposix._http.decode import protocol_error
 from reposix._pagination._engine import Step, Window, check_status, drive, read_page
-from reposix._pagination._follow import build_while_waiting, concurrency_of, first_url
+from reposix._pagination._follow import build_while_waiting, first_url, window_of
 from reposix._pagination.base import Page, PageLimits, Paginator, StatusCheck
 
 __all__ = ["paginate_offset"]
@@ -67,7 +67,7 @@ def paginate_offset(
     ends that plan and the rest goes one by one.
     """
     caps = limits or PageLimits()
-    parallel = concurrency_of(http, concurrency) if unit == "item" else Window()
+    parallel = window_of(http, concurrency) if unit == "item" else Window()
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
     begin = start if start is not None else (0 if unit == "item" else 1)
@@ -120,7 +120,7 @@ def paginate_offset(
             if n == begin and nxt is not None and total is not None and unit == "item":
                 ahead = list(range(nxt, min(total, nxt + count * _MAX_AHEAD), count))
             more = True if claims and nxt is None else page.more
-            return Step(page.items, nxt, more, total, ahead)
+            return Step(page.items, nxt, more, total, ahead, network_wait(response))
 
         async with aclosing(
             drive(

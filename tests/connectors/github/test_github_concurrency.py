@@ -6,7 +6,8 @@ allows up to 100 concurrent requests
 (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api), so a
 20-page listing's 19 remaining pages go in one round when the network is slow (the first
 page kept the loop waiting); a server that answers at once gets two pages at a time.
-``Runtime.page_concurrency`` still overrides the connector's default, used as is.
+``Runtime.page_concurrency`` still overrides the connector's default (its first round
+takes the whole window).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 
 from reposix._clock import VirtualClock
 from reposix._http._transport import POOL_LIMITS
-from reposix._pagination._follow import DEFAULT_PAGE_CONCURRENCY, concurrency_of
+from reposix._pagination._follow import DEFAULT_PAGE_CONCURRENCY, window_of
 from reposix._secret import Secret
 from reposix_github.connector import PAGE_CONCURRENCY, GitHubConnector
 
@@ -85,7 +86,7 @@ async def _list(server: Issues, **runtime: Any) -> list[int]:
 
 
 def test_the_remaining_pages_go_in_one_round_when_the_network_is_slow() -> None:
-    server = Issues(latency=0.05)
+    server = Issues(latency=1.0)  # virtual: nothing waits
     ids = asyncio.run(_list(server))
     assert ids == list(range(1, PAGES * PER_PAGE + 1))
     assert server.peak == PAGES - 1 == PAGE_CONCURRENCY - 1
@@ -119,12 +120,12 @@ def test_concurrency_defaults() -> None:
             self.opts = Opts(value)
 
     def window(runtime_value: int | None, connector_value: int | None) -> tuple[int, bool]:
-        chosen = concurrency_of(Http(runtime_value), connector_value)  # type: ignore[arg-type]
+        chosen = window_of(Http(runtime_value), connector_value)  # type: ignore[arg-type]
         return chosen.limit, chosen.fixed
 
     assert window(None, None) == (DEFAULT_PAGE_CONCURRENCY, False)  # sized by the network
     assert window(None, 20) == (20, False)
-    assert window(3, 20) == (3, True)  # the caller's choice, used as is
+    assert window(3, 20) == (3, True)  # the caller's choice: the whole window at first
     assert window(0, None) == (1, True)
     # The pool keeps every connection of a full window alive for the next round.
     assert POOL_LIMITS.max_keepalive_connections is not None
