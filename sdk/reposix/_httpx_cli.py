@@ -17,7 +17,8 @@ already imported (then its CLI is loaded too and there is nothing to save), nor 
 click, rich or pygments is missing (httpx then skips its CLI itself and ``httpx.main``
 prints its own install hint). The stand-in answers ``find_spec`` (it has a spec) and
 ``hasattr``/``pickle`` probes (a name the real module lacks, or a CLI that cannot load,
-is an ``AttributeError``).
+is an ``AttributeError``). It has no loader or file: ``importlib.reload`` of it, or
+``inspect.getsource`` on it, fails until something has loaded the real module.
 """
 
 from __future__ import annotations
@@ -63,8 +64,11 @@ def defer() -> None:
     from importlib.machinery import ModuleSpec
     from importlib.util import find_spec
 
-    if any(find_spec(extra) is None for extra in _CLI_EXTRAS):
-        return  # httpx will not load its CLI anyway
+    try:
+        if any(find_spec(extra) is None for extra in _CLI_EXTRAS):
+            return  # httpx will not load its CLI anyway
+    except (ImportError, ValueError):  # a broken install or finder: leave httpx alone
+        return
     stand_in = types.ModuleType(_NAME, "Stand-in for httpx's CLI module (see reposix._httpx_cli).")
     stand_in.__spec__ = ModuleSpec(_NAME, None)
     stand_in.main = _main  # type: ignore[attr-defined]

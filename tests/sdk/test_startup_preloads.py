@@ -14,7 +14,9 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 from importlib.util import find_spec
+from typing import Any
 
 import httpx
 import pytest
@@ -160,3 +162,83 @@ def test_a_context_class_swapped_after_the_preload_is_honoured(
     monkeypatch.setattr(ssl, "SSLContext", Swapped)
     monkeypatch.setattr(httpx, "create_ssl_context", lambda **_: rebuilt)
     assert preload.get() is rebuilt  # built again, as httpx would, with the new class
+
+
+def test_clients_built_on_several_threads_at_once_share_the_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = httpx.create_ssl_context
+
+    def slow(**kwargs: Any) -> ssl.SSLContext:
+        time.sleep(0.05)  # the preload is still running when the threads ask
+        return real(**kwargs)
+
+    monkeypatch.setattr(httpx, "create_ssl_context", slow)
+    preload = _transport._Preload()
+    got: list[ssl.SSLContext] = []
+    errors: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            got.append(preload.get())
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(got) == 4
+    assert all(context is got[0] for context in got)
+
+
+def test_a_failed_rebuild_after_a_swap_is_tried_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    preload = _transport._Preload()
+    preload.get()
+    rebuilt = ssl.create_default_context()
+
+    class Swapped:  # stands in for truststore.SSLContext
+        pass
+
+    def unreadable_bundle(**_: object) -> ssl.SSLContext:
+        raise OSError("no CA bundle")
+
+    monkeypatch.setattr(ssl, "SSLContext", Swapped)
+    monkeypatch.setattr(httpx, "create_ssl_context", unreadable_bundle)
+    with pytest.raises(OSError, match="no CA bundle"):
+        preload.get()
+    monkeypatch.setattr(httpx, "create_ssl_context", lambda **_: rebuilt)
+    assert preload.get() is rebuilt  # tried again, never the pre-swap context
+
+
+def test_a_stuck_preload_is_given_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+    real = httpx.create_ssl_context
+    calls: list[str] = []
+
+    def stuck(**kwargs: Any) -> ssl.SSLContext:
+        if threading.current_thread().name == "reposix-tls-context":
+            release.wait(5)
+        calls.append(threading.current_thread().name)
+        return real(**kwargs)
+
+    monkeypatch.setattr(httpx, "create_ssl_context", stuck)
+    monkeypatch.setattr(_transport._Preload, "_WAIT_SECONDS", 0.05)
+    preload = _transport._Preload()
+    first = preload.get()  # waits 50 ms, then builds it itself
+    assert preload.get() is first  # no second wait, no second build
+    release.set()
+    assert calls.count("MainThread") == 1
+
+
+def test_a_broken_cli_extra_leaves_httpx_alone() -> None:
+    seen = _python(
+        "import json, sys, types\n"
+        "sys.modules['rich'] = types.ModuleType('rich')  # no __spec__: find_spec raises\n"
+        "import reposix, httpx\n"
+        "print(json.dumps({'stand_in': getattr(sys.modules.get('httpx._main'),\n"
+        "                                      '_reposix_stand_in', False)}))\n"
+    )
+    assert seen == {"stand_in": False}

@@ -88,6 +88,7 @@ class _Preload:
     def __init__(self) -> None:
         self._context: ssl.SSLContext | None = None
         self._built_with: type | None = None
+        self._lock = threading.Lock()
         self._thread: threading.Thread | None = threading.Thread(
             target=self._load, name="reposix-tls-context", daemon=True
         )
@@ -101,25 +102,27 @@ class _Preload:
 
         try:
             built_with = ssl.SSLContext
-            self._context = httpx.create_ssl_context(trust_env=False)
-            self._built_with = built_with
+            context = httpx.create_ssl_context(trust_env=False)
         except Exception:
-            self._context = None
+            return  # get() builds it again, so the error is raised in the caller
+        self._context, self._built_with = context, built_with
 
     def get(self) -> ssl.SSLContext:
         import ssl
 
-        if self._thread is not None:
-            self._thread.join(self._WAIT_SECONDS)
-            if self._thread.is_alive():  # stuck (it should take 20 ms): do not wait on it
-                return httpx.create_ssl_context(trust_env=False)
-            self._thread = None
-        if self._context is None or self._built_with is not ssl.SSLContext:
-            # The preload failed (build it here, so the error is raised here), or the
-            # application replaced ssl.SSLContext since (truststore): build with the new one.
-            self._built_with = ssl.SSLContext
-            self._context = httpx.create_ssl_context(trust_env=False)
-        return self._context
+        with self._lock:  # clients built on several threads at once get the one context
+            thread, self._thread = self._thread, None
+            if thread is not None:
+                thread.join(self._WAIT_SECONDS)
+                if thread.is_alive():  # stuck (it should take 20 ms): give up on it for good
+                    self._context = None
+            current = ssl.SSLContext
+            if self._context is None or self._built_with is not current:
+                # The preload failed or was given up (build it here, so an error is raised
+                # here), or the application replaced ssl.SSLContext since (truststore).
+                context = httpx.create_ssl_context(trust_env=False)
+                self._context, self._built_with = context, current
+            return self._context
 
 
 _TLS = _Preload()

@@ -46,13 +46,61 @@ NETWORK_WAIT = "reposix.network_wait"
 """``Response.extensions`` key: seconds the request's final attempt kept the event loop
 waiting on the network (connection set-up, the server, the transfer), measured as wall
 time minus the loop thread's CPU time (`reposix._clock.Stopwatch`); retries, back-off and
-rate-limit waits are not in it. Read it with `network_wait`."""
+rate-limit waits are not in it. Read it with `network_wait`. On a `VirtualClock` the wall
+time is virtual (a fake's simulated latency, and any other task's virtual sleep in the
+meantime) while the CPU time is real."""
 
 
 def network_wait(response: httpx.Response) -> float:
     """The `NETWORK_WAIT` of a response from `HttpClient`, else 0.0 (seconds)."""
     value = response.extensions.get(NETWORK_WAIT, 0.0)
     return value if isinstance(value, float) else 0.0
+
+
+class _WorkWhileWaiting:
+    """httpcore's trace callback for one request: runs the work queued for it once the
+    request's body is sent (`HttpClient.while_waiting`).
+
+    ``credit``: the CPU seconds of that work to count as network wait in `NETWORK_WAIT`.
+    The work blocks the loop, so whether the network was still busy meanwhile shows only
+    afterwards: if the response headers were still awaited once it ended (more than
+    `_STILL_WAITING` seconds from ``receive_response_headers.started`` to ``.complete``),
+    the whole work overlapped the wait and is credited; if they were already there, none
+    of it is (the wait reads shorter than it was, never longer).
+    """
+
+    _STILL_WAITING = 0.001
+
+    __slots__ = ("_clock", "_cpu", "_headers_from", "_work", "credit", "work_cpu")
+
+    def __init__(
+        self,
+        work: Mapping[Hashable, Callable[[], object]],
+        *,
+        clock: Callable[[], float] = time.perf_counter,
+        cpu: Callable[[], float] = time.thread_time,
+    ) -> None:
+        self._work = list(work.values())
+        self._clock, self._cpu = clock, cpu
+        self._headers_from = 0.0
+        self.work_cpu = 0.0
+        self.credit = 0.0
+
+    async def __call__(self, event: str, info: Mapping[str, Any]) -> None:
+        if event.endswith("send_request_body.complete") and self._work:
+            work, self._work = self._work, []
+            started = self._cpu()
+            for one in work:
+                try:
+                    one()
+                except Exception as exc:  # the caller's first use redoes it and raises there
+                    log.debug("work while waiting failed: %s", type(exc).__name__)
+            self.work_cpu = self._cpu() - started
+        elif event.endswith("receive_response_headers.started"):
+            self._headers_from = self._clock()
+        elif event.endswith("receive_response_headers.complete") and self.work_cpu:
+            still_waiting = self._clock() - self._headers_from > self._STILL_WAITING
+            self.credit = self.work_cpu if still_waiting else 0.0
 
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -143,37 +191,23 @@ class HttpClient:
             transport=runtime.transport,
         )
         self._while_waiting: dict[Hashable, Callable[[], object]] = {}
-        self._work_cpu = 0.0  # CPU seconds spent so far on work run while waiting
 
     def while_waiting(self, work: Callable[[], object], *, key: Hashable = None) -> None:
         """Run ``work`` once the next request is on the wire, while its response is awaited.
 
         For first-use CPU work the caller is about to need, such as building a page
         validator (10-20 ms for a vendor's page model): it then overlaps the network's
-        latency instead of following it. ``work`` runs once, in the event loop's thread,
-        right after the next request's body is sent (httpcore's ``trace`` extension:
+        latency instead of following it. The next request to be sent takes everything
+        queued; ``work`` runs once, in the event loop's thread, right after that request's
+        body is sent (httpcore's ``trace`` extension:
         https://www.encode.io/httpcore/extensions/#trace). Work queued under a ``key``
-        already queued (default: ``work`` itself) is not queued twice. Whatever that
-        request did not run (a transport that reports no such event, such as
-        ``httpx.MockTransport``, or a request that failed first) is dropped once it
-        ends: the caller's first use does the work as it would have. An exception from
-        ``work`` is logged at DEBUG and dropped; the first use redoes the work and raises
-        in the caller.
+        already queued (default: ``work`` itself) is not queued twice. Work the request
+        did not run (a transport that reports no such event, such as
+        ``httpx.MockTransport``, or a request that failed first) is dropped: the caller's
+        first use does it as it would have. An exception from ``work`` is logged at DEBUG
+        and dropped; the first use redoes the work and raises in the caller.
         """
         self._while_waiting.setdefault(work if key is None else key, work)
-
-    async def _trace(self, event: str, info: Mapping[str, Any]) -> None:
-        """httpcore's trace callback, set on requests sent while work is queued."""
-        if not event.endswith("send_request_body.complete") or not self._while_waiting:
-            return
-        queued, self._while_waiting = self._while_waiting, {}
-        started = time.thread_time()
-        for work in queued.values():
-            try:
-                work()
-            except Exception as exc:  # the caller's first use redoes it and raises there
-                log.debug("work while waiting failed: %s", type(exc).__name__)
-        self._work_cpu += time.thread_time() - started
 
     def __repr__(self) -> str:
         base = redact_url(self.base_url) if self.base_url else None
@@ -492,10 +526,12 @@ class HttpClient:
         remaining = None if deadline_at is None else deadline_at - self.clock.monotonic()
         from asyncio import timeout  # on first use: importing the SDK does not start asyncio
 
-        queued = bool(self._while_waiting)
-        if queued:
-            request.extensions["trace"] = self._trace
-        watch, work_cpu = Stopwatch(self.clock.monotonic), self._work_cpu
+        hook: _WorkWhileWaiting | None = None
+        if self._while_waiting:  # this request takes the queue (see while_waiting)
+            hook = _WorkWhileWaiting(self._while_waiting)
+            self._while_waiting = {}
+            request.extensions["trace"] = hook
+        watch = Stopwatch(self.clock.monotonic)
         try:
             async with timeout(remaining):
                 response = await self._client.send(request, auth=auth)
@@ -511,10 +547,9 @@ class HttpClient:
                 url=self._redacted(request.url),
             ) from None
         finally:
-            if queued:
-                request.extensions.pop("trace", None)  # the response keeps no hold on us
-                self._while_waiting.clear()  # not run by this request: first use does it
-        response.extensions[NETWORK_WAIT] = watch.idle(credit=self._work_cpu - work_cpu)
+            if hook is not None:
+                request.extensions.pop("trace", None)  # the response keeps no hold on it
+        response.extensions[NETWORK_WAIT] = watch.idle(credit=hook.credit if hook else 0.0)
         return response
 
     async def get(self, url: str | httpx.URL, *, op: str, **kw: Any) -> httpx.Response:
