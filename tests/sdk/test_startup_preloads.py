@@ -64,17 +64,27 @@ def test_httpx_main_still_runs_the_real_cli() -> None:
     assert seen == {"code": 0, "usage": True, "file": True, "other_name": True}
 
 
-def test_other_names_of_the_stand_in_load_the_real_module() -> None:
+def test_the_stand_in_answers_like_a_module_and_loads_the_real_one_on_use() -> None:
     seen = _python(
-        "import json, sys\n"
+        "import importlib.util, json, sys\n"
         "import reposix, httpx\n"
         "stand_in = sys.modules['httpx._main']\n"
         "was_stand_in = getattr(stand_in, '_reposix_stand_in', False)\n"
+        "spec = importlib.util.find_spec('httpx._main')\n"
+        "missing = hasattr(stand_in, 'no_such_name')  # loads the real module, finds nothing\n"
         "helper = stand_in.print_help\n"
         "print(json.dumps({'was_stand_in': was_stand_in, 'helper': callable(helper),\n"
+        "                  'spec': spec is not None and spec.name == 'httpx._main',\n"
+        "                  'missing_name': missing,\n"
         "                  'replaced': sys.modules['httpx._main'] is not stand_in}))\n"
     )
-    assert seen == {"was_stand_in": True, "helper": True, "replaced": True}
+    assert seen == {
+        "was_stand_in": True,
+        "helper": True,
+        "spec": True,
+        "missing_name": False,
+        "replaced": True,
+    }
 
 
 def test_httpx_imported_first_is_left_alone() -> None:
@@ -119,19 +129,6 @@ def test_without_a_thread_to_spare_the_context_loads_when_first_needed(
     monkeypatch.setattr(threading.Thread, "start", refuse)
     preload = _transport._Preload()
     assert preload.get().verify_mode == ssl.CERT_REQUIRED
-
-
-def test_the_stand_in_answers_probes_like_a_module() -> None:
-    seen = _python(
-        "import importlib.util, json, sys\n"
-        "import reposix, httpx\n"
-        "stand_in = sys.modules['httpx._main']\n"
-        "spec = importlib.util.find_spec('httpx._main')\n"
-        "print(json.dumps({'stand_in': getattr(stand_in, '_reposix_stand_in', False),\n"
-        "                  'spec': spec is not None and spec.name == 'httpx._main',\n"
-        "                  'missing_name': hasattr(stand_in, 'no_such_name')}))\n"
-    )
-    assert seen == {"stand_in": True, "spec": True, "missing_name": False}
 
 
 def test_without_the_cli_extras_httpx_keeps_its_own_fallback() -> None:

@@ -223,13 +223,7 @@ def test_each_response_carries_its_final_attempts_network_wait() -> None:
         return httpx.Response(200, json=[])
 
     async def go() -> float:
-        runtime = Runtime(
-            audit=MemoryAuditSink(),
-            allowlist=Allowlist.parse(api),
-            clock=clock,
-            transport=httpx.MockTransport(slow),
-        )
-        async with client(ClientOpts(runtime=runtime)) as http:
+        async with make(api, httpx.MockTransport(slow), clock) as http:
             return network_wait(await http.get(f"{api}/x", op="probe"))
 
     assert 0.2 < asyncio.run(go()) <= 0.25
@@ -271,13 +265,7 @@ def test_the_wait_of_the_final_attempt_leaves_out_the_back_off() -> None:
         return answers.pop(0)
 
     async def go() -> tuple[int, float]:
-        runtime = Runtime(
-            audit=MemoryAuditSink(),
-            allowlist=Allowlist.parse(api),
-            clock=clock,
-            transport=httpx.MockTransport(flaky),
-        )
-        async with client(ClientOpts(runtime=runtime)) as http:
+        async with make(api, httpx.MockTransport(flaky), clock) as http:
             response = await http.get(f"{api}/x", op="probe")
             return response.status_code, network_wait(response)
 
