@@ -75,7 +75,8 @@ class _Preload:
     to HTTP/1.1 for these clients, so sharing it changes nothing a client sees.
 
     The trade-off: importing the HTTP stack starts a short-lived daemon thread (about
-    20 ms of CPU on another core). A context built before the application swapped
+    20 ms of CPU on another core; a ``fork()`` in those 20 ms warns, on Python 3.12+,
+    about forking a multi-threaded process). A context built before the application swapped
     ``ssl.SSLContext`` (``truststore.inject_into_ssl()``, the usual way a corporate root
     CA reaches a client that ignores the environment:
     https://truststore.readthedocs.io/en/latest/#using-truststore-with-all-libraries) is
