@@ -78,8 +78,9 @@ class Window:
     ``limit``: at most this many at once (1: one by one). ``fixed``: the first round
     uses the whole limit (the caller chose it with ``Runtime.page_concurrency``); else
     the first round is sized by how long the first page kept the loop waiting on the
-    network (see `_Prefetch.plan`). ``monotonic``: the clock that wait is read on, in
-    seconds (the runtime's, so a virtual clock's simulated latency counts).
+    network (see `_Prefetch.plan`). ``monotonic``: the clock the reader's later waits
+    are read on, in seconds, to widen the window (the runtime's, so a virtual clock's
+    simulated latency counts).
     """
 
     limit: int = 1
