@@ -11,23 +11,27 @@ from pathlib import Path
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_listing.py"
+GITHUB = SCRIPT.parent / "bench_github.py"
+
+
+def _run(script: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """``python script args`` in a child; fails the test with its stderr if it fails."""
+    out = subprocess.run(
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    return out
 
 
 @pytest.mark.slow
 def test_benchmark_runs_end_to_end() -> None:
-    out = subprocess.run(
-        [sys.executable, str(SCRIPT), "--records", "120", "--page-size", "50", "--repeat", "1"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr
+    out = _run(SCRIPT, "--records", "120", "--page-size", "50", "--repeat", "1", timeout=120)
     assert "| list 120 records over loopback" in out.stdout
     assert "records/s |" in out.stdout
-
-
-GITHUB = SCRIPT.parent / "bench_github.py"
 
 
 @pytest.mark.slow
@@ -35,14 +39,7 @@ def test_paired_github_benchmark_runs_end_to_end() -> None:
     """A tiny run of every part: both clients, the latency server, streaming RSS."""
     args = ["--issues", "150", "--slow-issues", "150", "--latency-ms", "1"]
     args += ["--rss-issues", "100", "200", "--repeat", "1"]
-    out = subprocess.run(
-        [sys.executable, str(GITHUB), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr
+    out = _run(GITHUB, *args, timeout=300)
     assert "| (a) ratio reposix / plain" in out.stdout
     assert "| (b) reposix listing call alone (in process), 2 pages |" in out.stdout
     assert "| (c) ratio of peak RSS, 200 / 100 issues streamed |" in out.stdout
@@ -59,14 +56,7 @@ def test_paired_github_benchmark_runs_with_the_peers(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
     args = ["--issues", "150", "--slow-issues", "150", "--latency-ms", "1"]
     args += ["--rss-issues", "100", "--repeat", "1", "--peers", "--json", str(results)]
-    out = subprocess.run(
-        [sys.executable, str(GITHUB), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr
+    out = _run(GITHUB, *args, timeout=300)
     assert "| (a) ratio singer / plain (median of pairs, min–max) |" in out.stdout
     assert "| (c) peak RSS, airbyte-cdk source, 100 issues |" in out.stdout
     data = json.loads(results.read_text(encoding="utf-8"))
